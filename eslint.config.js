@@ -1,0 +1,44 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import layers from './eslint-rules/layers.js';
+
+const io = ['net', 'tls', 'fs', 'fs/promises', 'dgram', 'http', 'https', 'child_process', 'worker_threads', 'ws', 'better-sqlite3', 'ioredis'];
+
+/** The arrows of docs/ARCHITECTURE.md: each layer and what its relative imports may reach. */
+const layerRules = [
+  { files: ['src/protocol/**/*.ts'], allow: ['src/protocol'], denyModules: io, why: 'src/protocol is a pure codec and imports nothing else of ours' },
+  { files: ['src/sn/protocol/**/*.ts'], allow: ['src/sn/protocol', 'src/protocol'], denyModules: io, why: 'src/sn/protocol is a pure codec' },
+  { files: ['src/broker/**/*.ts'], allow: ['src/broker', 'src/protocol'], why: 'src/broker owns the ports and never imports adapters' },
+  { files: ['src/client/**/*.ts'], allow: ['src/client', 'src/protocol', 'src/transport'], why: 'src/client depends only on protocol/ and transport/' },
+];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'data/**', '**/vendor/**', 'src/admin/ui/dist/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    files: ['**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-constant-condition': ['error', { checkLoops: false }],
+    },
+  },
+  ...layerRules.map(({ files, ...options }) => ({
+    files,
+    plugins: { layers },
+    rules: { 'layers/allowed-imports': ['error', options] },
+  })),
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: {
+      globals: {
+        process: 'readonly', console: 'readonly', URL: 'readonly', Buffer: 'readonly',
+        setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly',
+        document: 'readonly', window: 'readonly', fetch: 'readonly', WebSocket: 'readonly',
+      },
+    },
+  },
+);

@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/**
+ * Every subcommand of `midge`, each a factory in its own file. Add a line here
+ * when you add a command.
+ */
+export const commands: ReadonlyArray<() => Command> = [];
