@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
+import { brokerCommand } from './broker.js';
 
 /**
  * Every subcommand of `midge`, each a factory in its own file. Add a line here
  * when you add a command.
  */
-export const commands: ReadonlyArray<() => Command> = [];
+export const commands: ReadonlyArray<() => Command> = [
+  brokerCommand,
+];

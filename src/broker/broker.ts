@@ -1,0 +1,283 @@
+import type { Duplex } from 'node:stream';
+import type { QoS } from '../protocol/index.js';
+import { Hooks } from './hooks.js';
+import { KeepAliveSweeper } from './keepalive.js';
+import type { BrokerMessage } from './message.js';
+import { MqttConnection } from './mqtt-connection.js';
+import { resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
+import type { AuthenticationResult, ClientPrincipal, ConnectCredentials } from './ports/auth.js';
+import { silentLogger, type Logger } from './ports/logger.js';
+import type { SessionLink } from './ports/session-link.js';
+import type { Store, StoredSubscription } from './ports/store.js';
+import type { ConnectionInfo } from './ports/transport.js';
+import { RetainedMessages } from './retained.js';
+import { deliverToMatches, deliverRetained } from './routing.js';
+import { TopicRouter } from './router/topic-router.js';
+import type { SubscriptionEntry } from './router/types.js';
+import { SessionManager } from './session-manager.js';
+import type { DropReason, Session, SessionEvents, SessionLimits } from './session.js';
+import { BrokerStats } from './stats.js';
+import { toStoredMessage, fromStoredMessage } from './stored.js';
+
+/**
+ * The broker core: sessions, routing, retained messages, wills and limits. It
+ * knows nothing of sockets, files or Redis; transports hand it streams through
+ * {@link Broker.accept}, and stores, authenticators and authorizers come in
+ * through {@link BrokerOptions} as ports.
+ */
+export class Broker implements SessionEvents {
+  readonly options: BrokerOptions;
+  readonly stats = new BrokerStats();
+  readonly hooks = new Hooks();
+  readonly router = new TopicRouter<Session>();
+  readonly retained = new RetainedMessages();
+  readonly sessions: SessionManager;
+  readonly logger: Logger;
+  private readonly connections = new Set<MqttConnection>();
+  private readonly sweeper: KeepAliveSweeper;
+  private started = false;
+  private closed = false;
+
+  constructor(options: Partial<Omit<BrokerOptions, 'limits'>> & { limits?: Partial<BrokerLimits> } = {}) {
+    this.options = resolveBrokerOptions(options);
+    this.logger = this.options.logger ?? silentLogger;
+    this.sessions = new SessionManager(this);
+    this.sweeper = new KeepAliveSweeper(this.connections, this.options.limits.connectTimeout * 1000);
+  }
+
+  get store(): Store | undefined {
+    return this.options.store;
+  }
+
+  /** Number of open network connections (connected or still connecting). */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Opens the store and restores everything it holds: retained messages,
+   * sessions with their subscriptions, queues and inflight state. Call before
+   * accepting connections.
+   */
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const store = this.store;
+    if (store) {
+      await store.open();
+      const state = await store.restore();
+      for (const m of state.retained) this.retained.set(fromStoredMessage(m));
+      this.sessions.restore(state);
+      this.logger.info({ store: store.name, sessions: state.sessions.length, retained: state.retained.length }, 'store restored');
+    }
+    this.sweeper.start();
+  }
+
+  /** Takes a new connection from a transport. */
+  accept(stream: Duplex, info: ConnectionInfo): MqttConnection {
+    const conn = new MqttConnection(this, stream, info);
+    if (this.closed) {
+      stream.destroy();
+      return conn;
+    }
+    this.connections.add(conn);
+    return conn;
+  }
+
+  /**
+   * Routes a message to every matching subscription and stores it as retained
+   * when its RETAIN flag is set [MQTT-3.3.1-5]. Returns the number of sessions it
+   * was delivered or queued to.
+   */
+  publish(message: BrokerMessage, source?: ConnectionInfo): number {
+    if (message.retain) this.setRetained(message);
+    const deliveries = deliverToMatches(this, message, source);
+    if (this.hooks.has('messagePublished')) this.hooks.emit('messagePublished', { message, deliveries });
+    return deliveries;
+  }
+
+  /** Stores (or clears, with an empty payload [MQTT-3.3.1-6]) the retained message of a topic. */
+  setRetained(message: BrokerMessage): void {
+    if (!this.retained.set(message)) return;
+    this.store?.setRetained(message.topic, message.payload.length > 0 ? toStoredMessage(message) : undefined);
+  }
+
+  /** Publishes a session's will [MQTT-3.1.2-8]. */
+  publishWill(message: BrokerMessage, session: Session): void {
+    this.logger.debug({ clientId: session.clientId, topic: message.topic }, 'publishing will');
+    this.publish(message);
+  }
+
+  /** Adds a subscription; returns true when it replaced one to the same filter. */
+  subscribe(session: Session, entry: SubscriptionEntry<Session>): boolean {
+    const replaced = this.router.add(entry);
+    session.subscriptions.set(entry.filter, entry);
+    if (session.durable) this.store!.saveSubscription(storedSubscription(session, entry));
+    this.hooks.emit('subscribed', { clientId: session.clientId, filter: entry.filter, qos: entry.qos });
+    return replaced;
+  }
+
+  /** Removes a subscription; returns false when there was none [MQTT-3.10.4-5]. */
+  unsubscribe(session: Session, filter: string): boolean {
+    const removed = this.router.remove(session, filter);
+    session.subscriptions.delete(filter);
+    if (!removed) return false;
+    if (session.durable) this.store!.deleteSubscription(session.clientId, filter);
+    this.hooks.emit('unsubscribed', { clientId: session.clientId, filter });
+    return true;
+  }
+
+  /** Sends the retained messages a new subscription asks for (Retain Handling [MQTT-3.3.1-9..11]). */
+  sendRetained(session: Session, entry: SubscriptionEntry<Session>, isNew: boolean): void {
+    deliverRetained(this, session, entry, isNew);
+  }
+
+  /** Re-adds a subscription read from the store. */
+  restoreSubscription(session: Session, sub: StoredSubscription): void {
+    const shared = sub.filter.startsWith('$share/') ? sub.filter.split('/') : undefined;
+    const entry: SubscriptionEntry<Session> = {
+      subscriber: session,
+      filter: sub.filter,
+      matchFilter: shared ? shared.slice(2).join('/') : sub.filter,
+      qos: sub.qos,
+      noLocal: sub.noLocal,
+      retainAsPublished: sub.retainAsPublished,
+      retainHandling: sub.retainHandling,
+      subscriptionId: sub.subscriptionId,
+      shareGroup: shared ? shared[1] : undefined,
+    };
+    this.router.add(entry);
+    session.subscriptions.set(entry.filter, entry);
+  }
+
+  /** Runs the authenticator chain: first deny wins; with none configured everyone is admitted. */
+  async authenticate(credentials: ConnectCredentials, info: ConnectionInfo): Promise<AuthenticationResult> {
+    const chain = info.security?.authenticators ?? this.options.authenticators;
+    let allowed: AuthenticationResult | undefined;
+    for (const authenticator of chain) {
+      const result = await authenticator.authenticate(credentials);
+      if (result.outcome === 'deny') return result;
+      if (result.outcome === 'allow' && !allowed) allowed = result;
+    }
+    if (allowed) return allowed;
+    if (chain.length === 0) return { outcome: 'allow' };
+    return { outcome: 'deny', reasonCode: 0x87, reason: 'no authenticator admitted the client' };
+  }
+
+  /** Clients never publish to `$SYS` [MQTT-4.7.2-1]; otherwise the authorizer chain decides. */
+  canPublish(principal: ClientPrincipal, topic: string, qos: QoS, retain: boolean, info: ConnectionInfo): boolean {
+    if (topic.startsWith('$SYS')) return false;
+    const chain = info.security?.authorizers ?? this.options.authorizers;
+    for (const a of chain) if (!a.canPublish(principal, topic, qos, retain)) return false;
+    return true;
+  }
+
+  canSubscribe(principal: ClientPrincipal, filter: string, qos: QoS, info: ConnectionInfo): boolean {
+    const chain = info.security?.authorizers ?? this.options.authorizers;
+    for (const a of chain) if (!a.canSubscribe(principal, filter, qos)) return false;
+    return true;
+  }
+
+  /** Delivery check per message per subscriber (hot path: no allocation when no authorizers). */
+  canReceive(link: SessionLink, topic: string): boolean {
+    const chain = this.options.authorizers;
+    for (let i = 0; i < chain.length; i++) if (!chain[i]!.canReceive(link.principal, topic)) return false;
+    return true;
+  }
+
+  /** The limits of a session on a link: the inflight window respects the client's Receive Maximum. */
+  sessionLimits(link: SessionLink | MqttConnection | undefined): SessionLimits {
+    const l = this.options.limits;
+    const clientMax = link instanceof MqttConnection ? link.clientReceiveMaximum : 65535;
+    return {
+      inflightWindow: Math.max(1, Math.min(l.maxInflightMessages, clientMax)),
+      maxQueuedMessages: l.maxQueuedMessages,
+      maxQueuedBytes: l.maxQueuedBytes,
+    };
+  }
+
+  /** SessionEvents: a delivery was dropped. */
+  dropped(session: Session, reason: DropReason, message: BrokerMessage): void {
+    this.stats.countDrop(reason);
+    if (this.hooks.has('messageDropped')) this.hooks.emit('messageDropped', { session, message, reason });
+  }
+
+  /** Called by the CONNECT handler once the CONNACK is sent. */
+  connectionOpened(conn: MqttConnection, sessionPresent: boolean): void {
+    this.stats.clientConnected();
+    const { clientId, info } = conn;
+    this.logger.info({
+      clientId, username: conn.principal.username, listener: info.listener, remoteAddress: info.remoteAddress,
+      protocolVersion: conn.protocolVersion, sessionPresent, keepAlive: conn.keepAliveMs / 1000,
+    }, 'client connected');
+    this.hooks.emit('clientConnected', {
+      clientId, username: conn.principal.username, listener: info.listener, remoteAddress: info.remoteAddress,
+      protocolVersion: conn.protocolVersion, sessionPresent,
+    });
+  }
+
+  /** Called when a CONNECT is refused. */
+  connectRefused(conn: MqttConnection, reasonCode: number, reason: string): void {
+    const fields = {
+      clientId: conn.clientId, username: conn.principal.username, listener: conn.info.listener,
+      remoteAddress: conn.info.remoteAddress, reasonCode, reason,
+    };
+    this.logger.info(fields, 'connection refused');
+    this.hooks.emit('connectRefused', fields);
+  }
+
+  /** Called by a connection when its socket has closed, whoever closed it. */
+  connectionClosed(conn: MqttConnection, reasonCode: number, reason: string): void {
+    if (!this.connections.delete(conn)) return;
+    const session = conn.session;
+    if (!session) return;
+    this.stats.connectedClients--;
+    const fields = {
+      clientId: conn.clientId, username: conn.principal.username, listener: conn.info.listener,
+      remoteAddress: conn.info.remoteAddress, reasonCode, reason,
+    };
+    this.logger.info(fields, 'client disconnected');
+    // At shutdown sessions keep their state (wills included) for the restart.
+    if (session.link === conn && !this.closed) this.sessions.connectionLost(session, conn.graceful);
+    this.hooks.emit('clientDisconnected', fields);
+  }
+
+  /** Logs a refused publish or subscribe. */
+  logDenied(conn: MqttConnection, action: 'publish' | 'subscribe', topic: string): void {
+    this.logger.info({ clientId: conn.clientId, username: conn.principal.username, action, topic }, 'not authorized');
+  }
+
+  /** Reports an unexpected error without taking the broker down. */
+  reportError(err: unknown, context: string): void {
+    const error = err instanceof Error ? err : new Error(String(err));
+    this.logger.error({ err: error, context }, 'unexpected error');
+    this.hooks.emit('brokerError', { error, context });
+  }
+
+  /**
+   * Stops the broker: connections are closed (v5 clients get `reasonCode`,
+   * 0x8B Server shutting down by default), timers stop, and the store is
+   * committed and closed. Sessions keep their state: a persistent session's will
+   * is published after a restart unless its client returns within the will delay,
+   * just as after a crash.
+   */
+  async close(reasonCode = 0x8b): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.sweeper.stop();
+    for (const conn of this.connections) conn.close(reasonCode, 'server shutting down');
+    this.sessions.stopTimers();
+    const store = this.store;
+    if (store) {
+      await store.commit();
+      await store.close();
+    }
+  }
+}
+
+function storedSubscription(session: Session, e: SubscriptionEntry<Session>): StoredSubscription {
+  return {
+    clientId: session.clientId, filter: e.filter, qos: e.qos, noLocal: e.noLocal,
+    retainAsPublished: e.retainAsPublished, retainHandling: e.retainHandling, subscriptionId: e.subscriptionId,
+  };
+}

@@ -1,0 +1,46 @@
+import { PacketType, type PubackPacket, type PubcompPacket, type PubrecPacket, type PubrelPacket } from '../../protocol/index.js';
+import type { MqttConnection } from '../mqtt-connection.js';
+
+const PACKET_ID_NOT_FOUND = 0x92;
+
+/** PUBACK ends a QoS 1 delivery to the client and frees its window slot. */
+export function handlePuback(conn: MqttConnection, packet: PubackPacket): void {
+  const session = conn.session!;
+  if (session.complete(packet.packetId)) session.pump();
+}
+
+/**
+ * PUBREC for a QoS 2 delivery: answer PUBREL [MQTT-4.3.3-4]. For an id we do not
+ * know, v5 answers PUBREL 0x92 so the client can end its flow.
+ */
+export function handlePubrec(conn: MqttConnection, packet: PubrecPacket): void {
+  const session = conn.session!;
+  const failed = (packet.reasonCode ?? 0) >= 0x80;
+  if (session.received(packet.packetId, failed)) {
+    if (failed) session.pump();
+    return;
+  }
+  if (!failed) {
+    conn.send({ type: PacketType.PUBREL, packetId: packet.packetId, reasonCode: PACKET_ID_NOT_FOUND });
+  }
+}
+
+/**
+ * PUBREL for an inbound QoS 2 message: forget the id, answer PUBCOMP
+ * [MQTT-4.3.3-9]; from now on the same id is a new message [MQTT-4.3.3-10].
+ */
+export function handlePubrel(conn: MqttConnection, packet: PubrelPacket): void {
+  const known = conn.session!.releaseInbound(packet.packetId);
+  if (known && conn.unackedInbound > 0) conn.unackedInbound--;
+  conn.send({
+    type: PacketType.PUBCOMP,
+    packetId: packet.packetId,
+    reasonCode: known ? 0 : PACKET_ID_NOT_FOUND,
+  });
+}
+
+/** PUBCOMP ends a QoS 2 delivery to the client. */
+export function handlePubcomp(conn: MqttConnection, packet: PubcompPacket): void {
+  const session = conn.session!;
+  if (session.complete(packet.packetId)) session.pump();
+}

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { MqttProtocolError, PacketType, type ConnectPacket, type Properties } from '../../protocol/index.js';
+import { forwardedProperties } from '../message.js';
+import type { MqttConnection } from '../mqtt-connection.js';
+import type { StoredWill } from '../ports/store.js';
+
+const NEVER_EXPIRES = 0xffffffff;
+
+/** A decision not to accept a CONNECT: the v5 reason code and why. */
+class Refusal {
+  constructor(readonly reasonCode: number, readonly reason: string) {}
+}
+
+/** What CONNECT settles before the CONNACK. */
+interface ConnectPlan {
+  clientId: string;
+  assignedClientId: boolean;
+  keepAlive: number;
+  serverKeepAlive: number | undefined;
+  sessionExpiry: number;
+  requestedExpiry: number;
+}
+
+/**
+ * CONNECT, as a list of named steps: validate, authenticate, check the will, take
+ * over an existing connection, open or resume the session, CONNACK, then resend
+ * what is in flight and drain the queue.
+ */
+export async function handleConnect(conn: MqttConnection, packet: ConnectPacket): Promise<void> {
+  if (conn.state !== 'new') throw new MqttProtocolError(0x82, 'a second CONNECT [MQTT-3.1.0-2]');
+  conn.state = 'connecting';
+  conn.protocolVersion = packet.protocolVersion;
+  readClientSettings(conn, packet.properties);
+  const broker = conn.broker;
+  try {
+    const plan = planConnect(conn, packet);
+    conn.clientId = plan.clientId;
+    const username = await authenticate(conn, packet, plan.clientId);
+    // The socket may have closed while the authenticators were deciding.
+    if ((conn.state as string) === 'closed') return;
+    conn.principal = { clientId: plan.clientId, username, listener: conn.info.listener };
+    checkWill(conn, packet);
+    const { session, present } = broker.sessions.open(conn, {
+      clientId: plan.clientId, clean: packet.clean, expiryInterval: plan.sessionExpiry, protocolVersion: packet.protocolVersion,
+      username, will: willOf(packet),
+    });
+    conn.session = session;
+    conn.keepAliveMs = plan.keepAlive * 1000;
+    conn.send({ type: PacketType.CONNACK, sessionPresent: present, reasonCode: 0, properties: connackProperties(conn, plan) });
+    conn.opened();
+    session.attach(conn);
+    broker.connectionOpened(conn, present);
+  } catch (err) {
+    if (!(err instanceof Refusal)) throw err;
+    broker.connectRefused(conn, err.reasonCode, err.reason);
+    conn.refuse(err.reasonCode, err.reason);
+  }
+}
+
+/** v5 settings the client states in CONNECT properties. */
+function readClientSettings(conn: MqttConnection, props: Properties | undefined): void {
+  if (!props) return;
+  conn.clientMaxPacketSize = props.maximumPacketSize ?? 0;
+  conn.clientTopicAliasMaximum = props.topicAliasMaximum ?? 0;
+  conn.clientReceiveMaximum = props.receiveMaximum ?? 65535;
+  conn.requestProblemInformation = props.requestProblemInformation !== 0;
+}
+
+/** Client id, keep alive and session expiry rules. */
+function planConnect(conn: MqttConnection, packet: ConnectPacket): ConnectPlan {
+  const { limits, allowZeroLengthClientId } = conn.broker.options;
+  const v5 = packet.protocolVersion === 5;
+  let clientId = packet.clientId;
+  let assignedClientId = false;
+  if (clientId.length === 0) {
+    if (packet.protocolVersion === 3) throw new Refusal(0x85, 'MQTT 3.1 requires a client identifier');
+    // 3.1.1: a zero-length id needs Clean Session 1 [MQTT-3.1.3-7] [MQTT-3.1.3-8].
+    if (!v5 && !packet.clean) throw new Refusal(0x85, 'a zero-length client id needs clean session [MQTT-3.1.3-8]');
+    if (!allowZeroLengthClientId) throw new Refusal(0x85, 'zero-length client ids are not allowed');
+    clientId = `midge-${randomBytes(9).toString('base64url')}`;
+    assignedClientId = true;
+  }
+  let keepAlive = packet.keepAlive;
+  let serverKeepAlive: number | undefined;
+  if (keepAlive > limits.maxKeepalive || (keepAlive === 0 && limits.maxKeepalive < 65535)) {
+    // 3.1.1 has no way to tell the client, so it is refused as Mosquitto does.
+    if (!v5) throw new Refusal(0x85, `keep alive ${keepAlive} exceeds max_keepalive ${limits.maxKeepalive}`);
+    keepAlive = serverKeepAlive = limits.maxKeepalive;
+  }
+  const requested = v5 ? (packet.properties?.sessionExpiryInterval ?? 0) : (packet.clean ? 0 : NEVER_EXPIRES);
+  const sessionExpiry = Math.min(requested, limits.maxSessionExpiryInterval);
+  return { clientId, assignedClientId, keepAlive, serverKeepAlive, sessionExpiry, requestedExpiry: requested };
+}
+
+/** Runs the authenticator chain; returns the user name to use from now on. */
+async function authenticate(conn: MqttConnection, packet: ConnectPacket, clientId: string): Promise<string | undefined> {
+  if (packet.properties?.authenticationMethod !== undefined) {
+    throw new Refusal(0x8c, `authentication method '${packet.properties.authenticationMethod}' is not supported`);
+  }
+  const result = await conn.broker.authenticate({
+    clientId,
+    username: packet.username,
+    password: packet.password,
+    protocolVersion: packet.protocolVersion,
+    listener: conn.info.listener,
+    remoteAddress: conn.info.remoteAddress,
+    certificate: conn.info.certificate,
+  }, conn.info);
+  if (result.outcome === 'deny') throw new Refusal(result.reasonCode, result.reason);
+  return result.outcome === 'allow' && result.username !== undefined ? result.username : packet.username;
+}
+
+/** The will must be publishable: QoS and retain supported, topic authorized. */
+function checkWill(conn: MqttConnection, packet: ConnectPacket): void {
+  const will = packet.will;
+  if (!will) return;
+  const { options } = conn.broker;
+  if (will.qos > options.limits.maxQos) throw new Refusal(0x9b, `will QoS ${will.qos} is not supported [MQTT-3.2.2-12]`);
+  if (will.retain && !options.retainAvailable) throw new Refusal(0x9a, 'retained wills are not supported [MQTT-3.2.2-13]');
+  const levels = will.topic.split('/').length;
+  if (levels > options.limits.maxTopicLevels) throw new Refusal(0x90, `will topic has ${levels} levels`);
+  if (!conn.broker.canPublish(conn.principal, will.topic, will.qos, will.retain, conn.info)) {
+    throw new Refusal(0x87, `not authorized to publish the will to '${will.topic}'`);
+  }
+}
+
+function willOf(packet: ConnectPacket): StoredWill | undefined {
+  const will = packet.will;
+  if (!will) return undefined;
+  return {
+    delayInterval: will.properties?.willDelayInterval ?? 0,
+    // The will's Message Expiry counts from when it is published.
+    expiryInterval: will.properties?.messageExpiryInterval,
+    message: {
+      id: 0,
+      topic: will.topic,
+      payload: will.payload,
+      qos: will.qos,
+      retain: will.retain,
+      properties: will.properties ? forwardedProperties(will.properties) : undefined,
+      createdAt: Date.now(),
+      expiresAt: undefined,
+      origin: packet.clientId,
+    },
+  };
+}
+
+/** v5 CONNACK properties: what the broker supports and what it decided. */
+function connackProperties(conn: MqttConnection, plan: ConnectPlan): Properties | undefined {
+  if (conn.protocolVersion !== 5) return undefined;
+  const { limits, retainAvailable } = conn.broker.options;
+  const props: Properties = {
+    receiveMaximum: limits.maxInflightMessages,
+    maximumPacketSize: limits.maxPacketSize,
+    topicAliasMaximum: limits.topicAliasMaximum,
+  };
+  if (limits.maxQos < 2) props.maximumQoS = limits.maxQos;
+  if (!retainAvailable) props.retainAvailable = 0;
+  if (plan.assignedClientId) props.assignedClientIdentifier = plan.clientId;
+  if (plan.serverKeepAlive !== undefined) props.serverKeepAlive = plan.serverKeepAlive;
+  // A capped expiry is announced so the client knows what it got (section 3.2.2.3.2).
+  if (plan.sessionExpiry !== plan.requestedExpiry) props.sessionExpiryInterval = plan.sessionExpiry;
+  return props;
+}

@@ -1,0 +1,103 @@
+import { isUtf8 } from 'node:buffer';
+import { MqttProtocolError, PacketType, type PublishPacket } from '../../protocol/index.js';
+import { messageFromPublish } from '../message.js';
+import type { MqttConnection } from '../mqtt-connection.js';
+
+const NO_MATCHING_SUBSCRIBERS = 0x10;
+const NOT_AUTHORIZED = 0x87;
+const PAYLOAD_FORMAT_INVALID = 0x99;
+
+/**
+ * PUBLISH from a client: resolve any topic alias, check limits and rights, route,
+ * then acknowledge. QoS 2 ids are remembered until PUBREL so that a resent PUBLISH
+ * is not routed twice [MQTT-4.3.3-2]. When the message reached the store, the
+ * PUBACK/PUBREC waits for its commit: an acknowledged message is never lost.
+ */
+export function handlePublish(conn: MqttConnection, packet: PublishPacket): void | Promise<void> {
+  const { broker } = conn;
+  const { limits, retainAvailable } = broker.options;
+  const stats = broker.stats;
+  stats.publishReceived++;
+  stats.publishReceivedByQos[packet.qos]!++;
+  if (packet.qos > limits.maxQos) throw new MqttProtocolError(0x9b, `QoS ${packet.qos} is not supported [MQTT-3.2.2-11]`);
+  if (packet.retain && !retainAvailable) throw new MqttProtocolError(0x9a, 'retained messages are not supported [MQTT-3.2.2-14]');
+  const topic = resolveTopic(conn, packet);
+  if (countLevels(topic) > limits.maxTopicLevels) {
+    throw new MqttProtocolError(0x90, `topic has more than ${limits.maxTopicLevels} levels`);
+  }
+  const session = conn.session!;
+  if (packet.qos === 2 && !session.addInbound(packet.packetId!)) {
+    return acknowledge(conn, packet, 0);
+  }
+  if (packet.qos > 0) countInbound(conn);
+  const v5 = conn.protocolVersion === 5;
+  if (v5 && packet.properties?.payloadFormatIndicator === 1 && !isUtf8(packet.payload)) {
+    // [MQTT-3.3.2-4]: the payload must be UTF-8 when the indicator says so.
+    if (packet.qos === 0) throw new MqttProtocolError(PAYLOAD_FORMAT_INVALID, 'payload is not UTF-8 as its format indicator says');
+    return acknowledge(conn, packet, PAYLOAD_FORMAT_INVALID);
+  }
+  if (!broker.canPublish(conn.principal, topic, packet.qos, packet.retain, conn.info)) {
+    // 3.1.1 has no way to say no: the message is acknowledged and dropped, as Mosquitto does.
+    broker.logDenied(conn, 'publish', topic);
+    return acknowledge(conn, packet, v5 ? NOT_AUTHORIZED : 0);
+  }
+  const message = messageFromPublish(packet, topic, session.clientId, Date.now());
+  const deliveries = broker.publish(message, conn.info);
+  const reason = deliveries === 0 && v5 ? NO_MATCHING_SUBSCRIBERS : 0;
+  if (packet.qos === 0) return;
+  const store = broker.store;
+  if (store?.pending) {
+    return store.commit().then(() => acknowledge(conn, packet, reason), (err: unknown) => {
+      broker.reportError(err, 'store commit');
+      conn.close(0x80, 'the message could not be stored');
+    });
+  }
+  acknowledge(conn, packet, reason);
+}
+
+/** v5 topic aliases: set on a PUBLISH with a topic, used on one without [MQTT-3.3.2-12]. */
+function resolveTopic(conn: MqttConnection, packet: PublishPacket): string {
+  const alias = packet.properties?.topicAlias;
+  if (alias === undefined) return packet.topic;
+  const max = conn.broker.options.limits.topicAliasMaximum;
+  if (alias === 0 || alias > max) {
+    throw new MqttProtocolError(0x94, `topic alias ${alias} is outside 1..${max} [MQTT-3.3.2-9] [MQTT-3.3.2-10]`);
+  }
+  if (packet.topic.length > 0) {
+    conn.inboundAliases.set(alias, packet.topic);
+    return packet.topic;
+  }
+  const topic = conn.inboundAliases.get(alias);
+  if (topic === undefined) throw new MqttProtocolError(0x82, `topic alias ${alias} was never set`);
+  return topic;
+}
+
+function countLevels(topic: string): number {
+  let levels = 1;
+  for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === 47) levels++;
+  return levels;
+}
+
+/** The client may not exceed the Receive Maximum we advertised [MQTT-3.3.4-7]. */
+function countInbound(conn: MqttConnection): void {
+  conn.unackedInbound++;
+  if (conn.protocolVersion === 5 && conn.unackedInbound > conn.broker.options.limits.maxInflightMessages) {
+    throw new MqttProtocolError(0x93, 'receive maximum exceeded [MQTT-3.3.4-8]');
+  }
+}
+
+/** PUBACK for QoS 1, PUBREC for QoS 2 (nothing for QoS 0). */
+function acknowledge(conn: MqttConnection, packet: PublishPacket, reasonCode: number): void {
+  if (conn.state !== 'open') return;
+  if (packet.qos === 1) {
+    if (conn.unackedInbound > 0) conn.unackedInbound--;
+    conn.send({ type: PacketType.PUBACK, packetId: packet.packetId!, reasonCode });
+  } else if (packet.qos === 2) {
+    // A PUBREC with a failure reason code ends the QoS 2 flow: the id is free again.
+    if (reasonCode >= 0x80) {
+      conn.session!.releaseInbound(packet.packetId!);
+      if (conn.unackedInbound > 0) conn.unackedInbound--;
+    }
+    conn.send({ type: PacketType.PUBREC, packetId: packet.packetId!, reasonCode });
+  }
+}

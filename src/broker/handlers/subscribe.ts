@@ -1,0 +1,55 @@
+import {
+  PacketType, parseSharedFilter, topicFilterProblem, type QoS, type SubscribePacket, type Subscription,
+} from '../../protocol/index.js';
+import type { MqttConnection } from '../mqtt-connection.js';
+import type { SubscriptionEntry } from '../router/types.js';
+import type { Session } from '../session.js';
+
+const TOPIC_FILTER_INVALID = 0x8f;
+const NOT_AUTHORIZED = 0x87;
+const V3_FAILURE = 0x80;
+
+/**
+ * SUBSCRIBE: each filter is checked, authorized and added (replacing an existing
+ * subscription to the same filter [MQTT-3.8.4-3]); the SUBACK has one code per
+ * filter in order [MQTT-3.8.4-6]; retained messages follow it, as Retain Handling asks.
+ */
+export function handleSubscribe(conn: MqttConnection, packet: SubscribePacket): void {
+  const session = conn.session!;
+  const subscriptionId = packet.properties?.subscriptionIdentifiers?.[0];
+  const added: Array<{ entry: SubscriptionEntry<Session>; isNew: boolean }> = [];
+  const reasonCodes = packet.subscriptions.map((sub) => {
+    const refusal = checkSubscription(conn, sub);
+    if (refusal !== undefined) return conn.protocolVersion === 5 ? refusal : V3_FAILURE;
+    const granted = Math.min(sub.qos, conn.broker.options.limits.maxQos) as QoS;
+    const shared = parseSharedFilter(sub.topicFilter);
+    const entry: SubscriptionEntry<Session> = {
+      subscriber: session,
+      filter: sub.topicFilter,
+      matchFilter: shared ? shared.filter : sub.topicFilter,
+      qos: granted,
+      noLocal: sub.noLocal ?? false,
+      retainAsPublished: sub.retainAsPublished ?? false,
+      retainHandling: sub.retainHandling ?? 0,
+      subscriptionId,
+      shareGroup: shared?.group,
+    };
+    const replaced = conn.broker.subscribe(session, entry);
+    added.push({ entry, isNew: !replaced });
+    return granted;
+  });
+  conn.send({ type: PacketType.SUBACK, packetId: packet.packetId, reasonCodes });
+  for (const { entry, isNew } of added) conn.broker.sendRetained(session, entry, isNew);
+}
+
+/** A v5 reason code when the subscription cannot be granted, undefined when it can. */
+function checkSubscription(conn: MqttConnection, sub: Subscription): number | undefined {
+  const { broker } = conn;
+  if (topicFilterProblem(sub.topicFilter) !== undefined) return TOPIC_FILTER_INVALID;
+  if (sub.topicFilter.split('/').length > broker.options.limits.maxTopicLevels) return TOPIC_FILTER_INVALID;
+  if (!broker.canSubscribe(conn.principal, sub.topicFilter, sub.qos, conn.info)) {
+    broker.logDenied(conn, 'subscribe', sub.topicFilter);
+    return NOT_AUTHORIZED;
+  }
+  return undefined;
+}

@@ -1,0 +1,16 @@
+import { PacketType, type UnsubscribePacket } from '../../protocol/index.js';
+import type { MqttConnection } from '../mqtt-connection.js';
+
+const NO_SUBSCRIPTION_EXISTED = 0x11;
+
+/**
+ * UNSUBSCRIBE: each filter is compared character by character with the existing
+ * subscriptions and removed [MQTT-3.10.4-1]; UNSUBACK always follows [MQTT-3.10.4-4],
+ * in v5 with a reason code per filter [MQTT-3.11.3-1].
+ */
+export function handleUnsubscribe(conn: MqttConnection, packet: UnsubscribePacket): void {
+  const session = conn.session!;
+  const reasonCodes = packet.topicFilters.map((filter) =>
+    conn.broker.unsubscribe(session, filter) ? 0 : NO_SUBSCRIPTION_EXISTED);
+  conn.send({ type: PacketType.UNSUBACK, packetId: packet.packetId, reasonCodes });
+}

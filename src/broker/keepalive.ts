@@ -1,0 +1,40 @@
+import type { MqttConnection } from './mqtt-connection.js';
+
+const SWEEP_INTERVAL_MS = 500;
+
+/**
+ * Enforces keep alive and the connect timeout for every connection with one
+ * periodic sweep instead of a timer per connection: resetting a timer on every
+ * packet would cost more than the check. A connection silent for 1.5 times its
+ * keep alive is closed as if the network had failed [MQTT-3.1.2-24]; one that sends
+ * no CONNECT within the timeout is closed (section 3.1.4: "a reasonable amount of time").
+ */
+export class KeepAliveSweeper {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly connections: ReadonlySet<MqttConnection>, private readonly connectTimeoutMs: number) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.sweep(Date.now()), SWEEP_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Closes the connections that are overdue at `now`. */
+  sweep(now: number): void {
+    for (const conn of this.connections) {
+      if (conn.state === 'open') {
+        if (conn.keepAliveMs > 0 && now - conn.lastActivity > conn.keepAliveMs * 1.5) {
+          conn.close(0x8d, 'keep alive timeout');
+        }
+      } else if (conn.state === 'new' && now - conn.openedAt > this.connectTimeoutMs) {
+        conn.close(0x80, 'no CONNECT within the connect timeout');
+      }
+    }
+  }
+}

@@ -1,0 +1,272 @@
+import type { Duplex } from 'node:stream';
+import {
+  PacketFramer, PacketType, decodePacket, encodePacket, encodePublish, isMqttProtocolError, publishPacketIdOffset,
+  peekConnectLevel, reasonCodeName, toV3ConnackCode, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
+} from '../protocol/index.js';
+import type { Broker } from './broker.js';
+import { dispatchPacket } from './handlers/index.js';
+import { remainingExpirySeconds, shapeIndex } from './message.js';
+import type { ClientPrincipal } from './ports/auth.js';
+import type { OutgoingPublish, SessionLink } from './ports/session-link.js';
+import type { ConnectionInfo } from './ports/transport.js';
+import type { Session } from './session.js';
+import { OutgoingBuffer } from './write-batcher.js';
+
+/** Thrown to unwind after a connection has already been closed with the right answer. */
+class ConnectionClosedSignal extends Error {}
+
+/** Where a connection is in its life. */
+export type ConnectionState = 'new' | 'connecting' | 'open' | 'closed';
+
+/** Packets held while CONNECT is being decided; clients may send before CONNACK. */
+const MAX_EARLY_PACKETS = 1000;
+
+/**
+ * One MQTT network connection: frames and decodes what arrives, dispatches each
+ * packet to its handler, and encodes what the session sends. It is the session's
+ * {@link SessionLink} while connected.
+ */
+export class MqttConnection implements SessionLink {
+  state: ConnectionState = 'new';
+  protocolVersion: ProtocolVersion = 4;
+  clientId = '';
+  session: Session | undefined;
+  principal: ClientPrincipal;
+  /** Keep alive in ms that the broker enforces at 1.5 times [MQTT-3.1.2-24]; 0: none. */
+  keepAliveMs = 0;
+  /** performance-free clock: Date.now() of the last bytes received. */
+  lastActivity: number;
+  readonly openedAt: number;
+  /** A DISCONNECT with reason 0x00 arrived: no will [MQTT-3.1.2-10]. */
+  graceful = false;
+  /** The client asked for problem information (v5); reason strings only when true [MQTT-3.1.2-29]. */
+  requestProblemInformation = true;
+  /** v5: the client's Maximum Packet Size; 0 = none stated. */
+  clientMaxPacketSize = 0;
+  /** v5: the client's Receive Maximum, bounding what we keep in flight to it [MQTT-3.3.4-9]. */
+  clientReceiveMaximum = 65535;
+  /** v5: the client's Topic Alias Maximum for aliases we send. */
+  clientTopicAliasMaximum = 0;
+  /** v5: topic aliases the client set, alias -> topic [MQTT-3.3.2-12]. */
+  readonly inboundAliases = new Map<number, string>();
+  /** Inbound QoS 1/2 publishes not yet acknowledged, for Receive Maximum [MQTT-3.3.4-9]. */
+  unackedInbound = 0;
+  private readonly framer: PacketFramer;
+  private readonly out: OutgoingBuffer;
+  private early: Array<[number, Buffer]> | undefined;
+  private closeReason: { code: number; reason: string } | undefined;
+
+  constructor(readonly broker: Broker, readonly stream: Duplex, readonly info: ConnectionInfo) {
+    this.lastActivity = this.openedAt = Date.now();
+    this.principal = { clientId: '', username: undefined, listener: info.listener };
+    this.framer = new PacketFramer(broker.options.limits.maxPacketSize);
+    this.out = new OutgoingBuffer(stream, (n) => { broker.stats.bytesSent += n; });
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('drain', () => this.session?.pump());
+    stream.on('error', (err: Error) => this.noteClose(0x80, `socket error: ${err.message}`));
+    stream.on('close', () => this.onClosed());
+  }
+
+  get encrypted(): boolean {
+    return this.info.encrypted;
+  }
+
+  /** Writable while the outgoing backlog is under the high-water mark. */
+  writable(): boolean {
+    return this.state === 'open' && this.out.backlog < this.broker.options.limits.socketHighWaterMark;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastActivity = Date.now();
+    this.broker.stats.bytesReceived += chunk.length;
+    try {
+      this.framer.push(chunk, (first, body) => this.onFrame(first, body));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private onFrame(firstByte: number, body: Buffer): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'connecting') {
+      // Packets sent before CONNACK are handled once CONNECT is decided.
+      this.early ??= [];
+      if (this.early.length >= MAX_EARLY_PACKETS) throw new MqttProtocolError(0x97, 'too many packets before CONNACK');
+      this.early.push([firstByte, Buffer.from(body)]);
+      return;
+    }
+    const packet = this.state === 'new' ? this.decodeFirst(firstByte, body) : decodePacket(firstByte, body, this.protocolVersion);
+    this.broker.stats.messagesReceived++;
+    const pending = dispatchPacket(this, packet);
+    if (pending) pending.catch((err: unknown) => this.fail(err));
+  }
+
+  /**
+   * The first packet must be a CONNECT [MQTT-3.1.0-1]. A v5 client whose CONNECT
+   * is refused by the codec learns why in a v5 CONNACK; an unsupported level gets a
+   * 3.1.1 CONNACK with return code 1 [MQTT-3.1.2-2].
+   */
+  private decodeFirst(firstByte: number, body: Buffer): Packet {
+    if (firstByte >> 4 !== PacketType.CONNECT) {
+      throw new MqttProtocolError(0x82, 'the first packet must be CONNECT [MQTT-3.1.0-1]');
+    }
+    try {
+      return decodePacket(firstByte, body, 4);
+    } catch (err) {
+      if (!isMqttProtocolError(err)) throw err;
+      const level = peekConnectLevel(body);
+      if (level === 5) {
+        this.protocolVersion = 5;
+        this.refuse(err.reasonCode, err.message);
+      } else if (err.reasonCode === 0x84 || err.reasonCode === 0x85) {
+        this.protocolVersion = 4;
+        this.refuse(err.reasonCode, err.message);
+      } else {
+        this.noteClose(err.reasonCode, err.message);
+        this.shutdown();
+      }
+      throw new ConnectionClosedSignal();
+    }
+  }
+
+  /** Called by the CONNECT handler once the connection is accepted. */
+  opened(): void {
+    this.state = 'open';
+    const early = this.early;
+    this.early = undefined;
+    if (!early) return;
+    try {
+      for (const [first, body] of early) this.onFrame(first, body);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Encodes and queues a packet for this turn's write. */
+  send(packet: Packet): void {
+    if (this.state === 'closed') return;
+    this.out.push(encodePacket(packet, this.protocolVersion));
+    this.broker.stats.messagesSent++;
+  }
+
+  /** Encodes a PUBLISH once per shape per message and patches the packet id per copy. */
+  sendPublish(p: OutgoingPublish): boolean {
+    if (this.state !== 'open') return true;
+    const v5 = this.protocolVersion === 5;
+    const m = p.message;
+    let bytes: Buffer;
+    if (v5 && (p.subscriptionIds !== undefined || m.expiresAt !== undefined)) {
+      const props: Properties = { ...m.properties };
+      const expiry = remainingExpirySeconds(m, Date.now());
+      if (expiry !== undefined) props.messageExpiryInterval = expiry;
+      if (p.subscriptionIds) props.subscriptionIdentifiers = p.subscriptionIds;
+      bytes = encodePublish({
+        type: PacketType.PUBLISH, topic: m.topic, payload: m.payload, qos: p.qos, retain: p.retain, dup: p.dup,
+        packetId: p.packetId, properties: props,
+      }, 5);
+    } else {
+      const cache = (m.encoded ??= []);
+      const slot = shapeIndex(v5, p.qos, p.retain);
+      let template = cache[slot];
+      if (!template) {
+        template = encodePublish({
+          type: PacketType.PUBLISH, topic: m.topic, payload: m.payload, qos: p.qos, retain: p.retain, dup: false,
+          packetId: p.qos > 0 ? 1 : undefined, properties: v5 ? m.properties : undefined,
+        }, this.protocolVersion);
+        cache[slot] = template;
+      }
+      if (p.qos === 0) {
+        bytes = template;
+      } else {
+        bytes = Buffer.allocUnsafe(template.length);
+        template.copy(bytes);
+        bytes.writeUInt16BE(p.packetId!, publishPacketIdOffset(bytes));
+        if (p.dup) bytes[0]! |= 0x08;
+      }
+    }
+    // Never send a packet larger than the client's maximum [MQTT-3.1.2-24].
+    if (this.clientMaxPacketSize > 0 && bytes.length > this.clientMaxPacketSize) return false;
+    this.out.push(bytes);
+    const stats = this.broker.stats;
+    stats.messagesSent++;
+    stats.publishSent++;
+    stats.publishSentByQos[p.qos]!++;
+    return true;
+  }
+
+  sendPubrel(packetId: number): void {
+    this.send({ type: PacketType.PUBREL, packetId });
+  }
+
+  /**
+   * Server-initiated close. v5 clients get a DISCONNECT with the reason code
+   * [MQTT-4.13.2-1]; before CONNACK nothing but a CONNACK may be sent.
+   */
+  close(reasonCode: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.noteClose(reasonCode, reason);
+    if (this.state === 'open' && this.protocolVersion === 5) {
+      const properties = this.requestProblemInformation && reason ? { reasonString: reason } : undefined;
+      this.send({ type: PacketType.DISCONNECT, reasonCode, properties });
+    }
+    this.shutdown();
+  }
+
+  /** Refuses a CONNECT with a CONNACK carrying the reason (mapped for 3.1.1) and closes [MQTT-3.2.2-6]. */
+  refuse(reasonCode: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.noteClose(reasonCode, reason);
+    const v5 = this.protocolVersion === 5;
+    const properties = v5 && this.requestProblemInformation && reason ? { reasonString: reason } : undefined;
+    this.send({ type: PacketType.CONNACK, sessionPresent: false, reasonCode: v5 ? reasonCode : toV3ConnackCode(reasonCode), properties });
+    this.shutdown();
+  }
+
+  /** Handles anything thrown while reading or handling a packet. */
+  fail(err: unknown): void {
+    if (this.state === 'closed' || err instanceof ConnectionClosedSignal) return;
+    if (!isMqttProtocolError(err)) {
+      this.broker.reportError(err, `client ${this.clientId || '(connecting)'}`);
+      this.close(0x83, 'internal error');
+      return;
+    }
+    if (this.state !== 'open') {
+      // Before CONNACK nothing but a CONNACK may be sent [MQTT-3.2.0-1].
+      this.noteClose(err.reasonCode, err.message);
+      this.shutdown();
+      return;
+    }
+    this.close(err.reasonCode, err.message);
+  }
+
+  /** Writes what is queued, then ends the socket. */
+  private shutdown(): void {
+    this.state = 'closed';
+    this.out.flush();
+    this.stream.end();
+    // A peer that never reads must not keep the socket half-open for ever.
+    setTimeout(() => this.stream.destroy(), 1000).unref();
+  }
+
+  private noteClose(code: number, reason: string): void {
+    this.closeReason ??= { code, reason };
+  }
+
+  private onClosed(): void {
+    const reason = this.closeReason ?? { code: 0x80, reason: 'connection lost' };
+    this.state = 'closed';
+    this.broker.connectionClosed(this, reason.code, reason.reason);
+  }
+
+  /** Why the connection ended, for logs: `0x8d Keep Alive timeout: ...`. */
+  describeClose(): string {
+    const r = this.closeReason;
+    return r ? `${reasonCodeName(r.code)}: ${r.reason}` : 'open';
+  }
+
+  /** Records that the client ended the connection itself. */
+  clientDisconnected(reasonCode: number): void {
+    this.noteClose(reasonCode, 'client sent DISCONNECT');
+    this.shutdown();
+  }
+}

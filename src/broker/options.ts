@@ -1,0 +1,78 @@
+import type { Authenticator, Authorizer } from './ports/auth.js';
+import type { Logger } from './ports/logger.js';
+import type { Store } from './ports/store.js';
+
+/** Limits a broker enforces; every one configurable. */
+export interface BrokerLimits {
+  /** Largest packet accepted from clients, fixed header included (v5 Maximum Packet Size we advertise). */
+  maxPacketSize: number;
+  /** Outgoing QoS 1/2 messages in flight per client (also the v5 Receive Maximum we advertise). */
+  maxInflightMessages: number;
+  /** Messages queued per client beyond the inflight window; more are dropped and counted. */
+  maxQueuedMessages: number;
+  /** Bytes of payload queued per client (0: no byte limit). */
+  maxQueuedBytes: number;
+  /** Levels a topic name or filter may have. */
+  maxTopicLevels: number;
+  /** Seconds a new connection has to send CONNECT. */
+  connectTimeout: number;
+  /** Largest keep alive granted, seconds (v5 Server Keep Alive when a client asks more). */
+  maxKeepalive: number;
+  /** Cap on session expiry, seconds; also bounds 3.1.1 persistent sessions. 0xFFFFFFFF: no cap. */
+  maxSessionExpiryInterval: number;
+  /** Topic Alias Maximum we advertise to v5 clients (0: aliases not accepted). */
+  topicAliasMaximum: number;
+  /** Highest QoS the broker supports (v5 Maximum QoS). */
+  maxQos: 0 | 1 | 2;
+  /** Bytes buffered for a socket before deliveries to it count as congested. */
+  socketHighWaterMark: number;
+}
+
+/** Everything a {@link Broker} is built from. Adapters are injected, never imported. */
+export interface BrokerOptions {
+  limits: BrokerLimits;
+  /** Accept a zero-length client id and assign one [MQTT-3.1.3-6]. */
+  allowZeroLengthClientId: boolean;
+  /** Retained messages supported (v5 Retain Available). */
+  retainAvailable: boolean;
+  /** v5 Response Information prefix handed to clients that ask for it; empty: not offered. */
+  responseInformationPrefix: string;
+  /** Authenticators in chain order (first deny wins); none: everyone admitted. */
+  authenticators: Authenticator[];
+  /** Authorizers in chain order (first deny wins); none: everything allowed. */
+  authorizers: Authorizer[];
+  store: Store | undefined;
+  logger: Logger | undefined;
+  /** Name of this broker in logs and $SYS. */
+  brokerName: string;
+}
+
+/** Defaults: safe, local, and close to what Mosquitto 2 users expect. */
+export const defaultLimits: BrokerLimits = {
+  maxPacketSize: 1024 * 1024,
+  maxInflightMessages: 20,
+  maxQueuedMessages: 1000,
+  maxQueuedBytes: 0,
+  maxTopicLevels: 128,
+  connectTimeout: 10,
+  maxKeepalive: 65535,
+  maxSessionExpiryInterval: 0xffffffff,
+  topicAliasMaximum: 10,
+  maxQos: 2,
+  socketHighWaterMark: 1024 * 1024,
+};
+
+/** Fills in defaults for everything not given. */
+export function resolveBrokerOptions(partial: Partial<Omit<BrokerOptions, 'limits'>> & { limits?: Partial<BrokerLimits> } = {}): BrokerOptions {
+  return {
+    allowZeroLengthClientId: partial.allowZeroLengthClientId ?? true,
+    retainAvailable: partial.retainAvailable ?? true,
+    responseInformationPrefix: partial.responseInformationPrefix ?? '',
+    authenticators: partial.authenticators ?? [],
+    authorizers: partial.authorizers ?? [],
+    store: partial.store,
+    logger: partial.logger,
+    brokerName: partial.brokerName ?? 'midge',
+    limits: { ...defaultLimits, ...partial.limits },
+  };
+}

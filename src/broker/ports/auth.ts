@@ -1,0 +1,64 @@
+import type { ProtocolVersion, QoS } from '../../protocol/index.js';
+
+/** What the broker knows of a client's TLS certificate, when it presented one. */
+export interface PeerCertificateInfo {
+  /** The subject as an RFC 2253 style string, e.g. `CN=sensor-1,O=Acme`. */
+  subject: string;
+  /** The subject's Common Name, when it has one. */
+  commonName?: string;
+  /** SHA-256 fingerprint, colon-separated hex. */
+  fingerprint256?: string;
+}
+
+/** The facts an {@link Authenticator} decides a CONNECT on. */
+export interface ConnectCredentials {
+  clientId: string;
+  username?: string;
+  password?: Buffer;
+  protocolVersion: ProtocolVersion;
+  /** The listener the client arrived on (its configured name, e.g. `1883` or `8883@0.0.0.0`). */
+  listener: string;
+  remoteAddress: string;
+  /** Present on TLS listeners when the client sent a certificate the listener verified. */
+  certificate?: PeerCertificateInfo;
+}
+
+/** The outcome of authentication. */
+export type AuthenticationResult =
+  | { outcome: 'allow'; /** The user name the broker should use from now on (e.g. from a certificate). */ username?: string }
+  /** Refused: reasonCode is a v5 CONNACK code (0x86 bad credentials, 0x87 not authorized, ...). */
+  | { outcome: 'deny'; reasonCode: number; reason: string }
+  /** This authenticator has no opinion; the next one in the chain decides. */
+  | { outcome: 'ignore' };
+
+/**
+ * Decides whether a client may connect. Authenticators are chained: the first
+ * `deny` wins; a client is admitted when one allows and none denies.
+ */
+export interface Authenticator {
+  /** A short name for logs, e.g. `password-file`. */
+  readonly name: string;
+  authenticate(credentials: ConnectCredentials): AuthenticationResult | Promise<AuthenticationResult>;
+}
+
+/** A connected client as authorizers see it. */
+export interface ClientPrincipal {
+  clientId: string;
+  username?: string;
+  listener: string;
+}
+
+/**
+ * Decides what a connected client may do with topics. Checks are synchronous
+ * because the delivery check runs per message per subscriber on the hot path;
+ * implementations cache what they need. Authorizers are chained: first deny wins.
+ */
+export interface Authorizer {
+  readonly name: string;
+  /** May the client publish to this topic name (also checked for the will topic at CONNECT)? */
+  canPublish(client: ClientPrincipal, topic: string, qos: QoS, retain: boolean): boolean;
+  /** May the client subscribe to this filter? */
+  canSubscribe(client: ClientPrincipal, filter: string, qos: QoS): boolean;
+  /** May a message on this topic be delivered to the client (retained messages too)? */
+  canReceive(client: ClientPrincipal, topic: string): boolean;
+}

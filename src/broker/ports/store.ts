@@ -1,0 +1,118 @@
+import type { ProtocolVersion, QoS, RetainHandling } from '../../protocol/index.js';
+import type { ForwardedProperties } from '../message.js';
+
+/** A message as stores keep it: once, however many queues refer to it. */
+export interface StoredMessage {
+  id: number;
+  topic: string;
+  payload: Buffer;
+  qos: QoS;
+  retain: boolean;
+  properties: ForwardedProperties | undefined;
+  createdAt: number;
+  expiresAt: number | undefined;
+  origin: string | undefined;
+}
+
+/** A Will Message waiting for its session to end or its delay to pass. */
+export interface StoredWill {
+  message: StoredMessage;
+  /** Seconds after the connection is lost before the will is published (v5 Will Delay Interval). */
+  delayInterval: number;
+  /** v5 Message Expiry Interval of the will, counted from when it is published. */
+  expiryInterval: number | undefined;
+}
+
+/** A persistent session's own record. */
+export interface StoredSession {
+  clientId: string;
+  protocolVersion: ProtocolVersion;
+  /** Seconds the session outlives its connection; 0xFFFFFFFF: never expires. */
+  expiryInterval: number;
+  /** Epoch ms when the connection ended; undefined while connected. */
+  disconnectedAt: number | undefined;
+  /** The will, kept while connected (a crash must still publish it) and while it is delayed. */
+  will: StoredWill | undefined;
+  /** The user name it connected with, so a restored session keeps its ACL identity. */
+  username: string | undefined;
+}
+
+/** One subscription of a persistent session. */
+export interface StoredSubscription {
+  clientId: string;
+  filter: string;
+  qos: QoS;
+  noLocal: boolean;
+  retainAsPublished: boolean;
+  retainHandling: RetainHandling;
+  subscriptionId: number | undefined;
+}
+
+/**
+ * One outgoing QoS 1/2 delivery to a persistent session, from queued to acknowledged.
+ * `seq` orders deliveries within a session [MQTT-4.6.0-6].
+ */
+export interface StoredDelivery {
+  clientId: string;
+  seq: number;
+  messageId: number;
+  qos: 1 | 2;
+  /** RETAIN flag to send (retained-on-subscribe, or Retain As Published). */
+  retain: boolean;
+  subscriptionIds: number[] | undefined;
+  /** Assigned once sent. */
+  packetId: number | undefined;
+  /** queued: not sent yet; sent: PUBLISH sent, awaiting PUBACK/PUBREC; released: PUBREL sent, awaiting PUBCOMP. */
+  state: 'queued' | 'sent' | 'released';
+}
+
+/** An inbound QoS 2 packet id received and not yet released by PUBREL [MQTT-4.3.3-8]. */
+export interface StoredInbound {
+  clientId: string;
+  packetId: number;
+}
+
+/** Everything a store holds, read once at start-up. */
+export interface RestoredState {
+  sessions: StoredSession[];
+  subscriptions: StoredSubscription[];
+  /** Messages referred to by deliveries (retained ones come with `retained`). */
+  messages: StoredMessage[];
+  deliveries: StoredDelivery[];
+  inbound: StoredInbound[];
+  retained: StoredMessage[];
+}
+
+/**
+ * The persistence port. The broker writes deltas as they happen (synchronous calls
+ * that only buffer) and reads everything back once with {@link Store.restore} at
+ * boot. {@link Store.commit} makes all buffered deltas durable in one group commit;
+ * the broker sends PUBACK/PUBREC for a message only after the commit that holds
+ * its deliveries. Clean sessions and QoS 0 never reach the store.
+ */
+export interface Store {
+  /** Backend name for logs (`memory`, `sqlite`, `redis`). */
+  readonly name: string;
+  /** Opens the backend; rejects with a clear message on a corrupt or unreadable store. */
+  open(): Promise<void>;
+  restore(): Promise<RestoredState>;
+  saveSession(session: StoredSession): void;
+  /** Deletes a session with its subscriptions, deliveries and inbound ids. */
+  deleteSession(clientId: string): void;
+  saveSubscription(subscription: StoredSubscription): void;
+  deleteSubscription(clientId: string, filter: string): void;
+  /** Idempotent by id. */
+  saveMessage(message: StoredMessage): void;
+  /** Insert or update by (clientId, seq). */
+  saveDelivery(delivery: StoredDelivery): void;
+  deleteDelivery(clientId: string, seq: number): void;
+  saveInbound(inbound: StoredInbound): void;
+  deleteInbound(clientId: string, packetId: number): void;
+  /** Stores the retained message of a topic; undefined clears it. */
+  setRetained(topic: string, message: StoredMessage | undefined): void;
+  /** True while deltas wait for a commit. */
+  readonly pending: boolean;
+  /** Resolves when every delta written so far is durable. */
+  commit(): Promise<void>;
+  close(): Promise<void>;
+}

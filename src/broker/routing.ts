@@ -1,0 +1,104 @@
+import type { QoS } from '../protocol/index.js';
+import type { Broker } from './broker.js';
+import { isExpired, type BrokerMessage } from './message.js';
+import type { ConnectionInfo } from './ports/transport.js';
+import type { SharedGroup, SubscriptionEntry } from './router/types.js';
+import type { Session } from './session.js';
+
+/**
+ * Delivers a message to every subscription its topic matches: each subscriber
+ * once, at the highest QoS of its matching subscriptions, with all their
+ * subscription identifiers [MQTT-3.3.4-2] [MQTT-3.3.4-3]; each shared group to
+ * one member [MQTT-4.8.2-3]. This is the hot path: no allocation for the common
+ * case of one subscription per subscriber.
+ */
+export function deliverToMatches(broker: Broker, message: BrokerMessage, _source: ConnectionInfo | undefined): number {
+  const result = broker.router.match(message.topic);
+  let count = 0;
+  const matches = result.bySubscriber;
+  for (let i = 0; i < matches.length; i++) {
+    const { subscriber, entries } = matches[i]!;
+    if (entries.length === 1 ? deliverOne(broker, subscriber, entries[0]!, message) : deliverMerged(broker, subscriber, entries, message)) {
+      count++;
+    }
+  }
+  const groups = result.groups;
+  for (let i = 0; i < groups.length; i++) if (deliverToGroup(broker, groups[i]!, message)) count++;
+  return count;
+}
+
+/** One matching subscription: the common case. */
+function deliverOne(broker: Broker, session: Session, entry: SubscriptionEntry<Session>, message: BrokerMessage): boolean {
+  // No Local: never back to the publisher [MQTT-3.8.3-3].
+  if (entry.noLocal && message.origin === session.clientId) return false;
+  if (session.link && !broker.canReceive(session.link, message.topic)) return false;
+  const qos = (entry.qos < message.qos ? entry.qos : message.qos) as QoS;
+  // RETAIN is cleared on normal delivery unless Retain As Published [MQTT-3.3.1-12] [MQTT-3.3.1-13].
+  const retain = message.retain && entry.retainAsPublished;
+  const ids = entry.subscriptionId === undefined ? undefined : [entry.subscriptionId];
+  session.deliver(message, qos, retain, ids);
+  return true;
+}
+
+/** Overlapping subscriptions of one client: one copy, highest QoS, every identifier. */
+function deliverMerged(broker: Broker, session: Session, entries: readonly SubscriptionEntry<Session>[], message: BrokerMessage): boolean {
+  let qos = -1;
+  let retain = false;
+  let ids: number[] | undefined;
+  for (const entry of entries) {
+    if (entry.noLocal && message.origin === session.clientId) continue;
+    if (entry.qos > qos) qos = entry.qos;
+    if (entry.retainAsPublished && message.retain) retain = true;
+    if (entry.subscriptionId !== undefined) (ids ??= []).push(entry.subscriptionId);
+  }
+  if (qos < 0) return false;
+  if (session.link && !broker.canReceive(session.link, message.topic)) return false;
+  session.deliver(message, Math.min(qos, message.qos) as QoS, retain, ids);
+  return true;
+}
+
+/**
+ * One member of a shared group gets the message, in turn; members that are
+ * online and not congested come first, so a message is not parked with a member
+ * that cannot take it while another can.
+ */
+function deliverToGroup(broker: Broker, group: SharedGroup<Session>, message: BrokerMessage): boolean {
+  const members = group.members;
+  const n = members.length;
+  if (n === 0) return false;
+  let chosen: SubscriptionEntry<Session> | undefined;
+  for (let step = 1; step <= n; step++) {
+    const at = (group.cursor + step) % n;
+    const link = members[at]!.subscriber.link;
+    if (link && link.writable()) {
+      chosen = members[at];
+      group.cursor = at;
+      break;
+    }
+  }
+  if (!chosen) {
+    // Nobody can take it now: queue it with the next member in turn (QoS 1/2 wait in its session).
+    group.cursor = (group.cursor + 1) % n;
+    chosen = members[group.cursor]!;
+  }
+  return deliverOne(broker, chosen.subscriber, chosen, message);
+}
+
+/**
+ * Retained messages for a new subscription [MQTT-3.3.1-9]: sent with RETAIN set
+ * [MQTT-3.3.1-8], at most at the granted QoS; Retain Handling 1 only for a new
+ * subscription, 2 never [MQTT-3.3.1-10] [MQTT-3.3.1-11]; none for shared
+ * subscriptions (section 4.8.2).
+ */
+export function deliverRetained(broker: Broker, session: Session, entry: SubscriptionEntry<Session>, isNew: boolean): void {
+  if (entry.shareGroup !== undefined) return;
+  if (entry.retainHandling === 2 || (entry.retainHandling === 1 && !isNew)) return;
+  const now = Date.now();
+  const ids = entry.subscriptionId === undefined ? undefined : [entry.subscriptionId];
+  for (const message of broker.retained.match(entry.matchFilter)) {
+    if (isExpired(message, now)) continue;
+    if (session.link && !broker.canReceive(session.link, message.topic)) continue;
+    const qos = (entry.qos < message.qos ? entry.qos : message.qos) as QoS;
+    session.deliver(message, qos, true, ids);
+  }
+}

@@ -1,0 +1,271 @@
+import type { ProtocolVersion, QoS } from '../protocol/index.js';
+import { isExpired, type BrokerMessage } from './message.js';
+import { PacketIdAllocator } from './packet-ids.js';
+import type { SessionLink } from './ports/session-link.js';
+import type { Store, StoredDelivery, StoredSession, StoredWill } from './ports/store.js';
+import type { Subscriber, SubscriptionEntry } from './router/types.js';
+import { toStoredMessage } from './stored.js';
+
+/** A QoS 1/2 delivery waiting for a slot in the inflight window, or in flight. */
+export interface Delivery {
+  seq: number;
+  message: BrokerMessage;
+  qos: 1 | 2;
+  retain: boolean;
+  subscriptionIds: number[] | undefined;
+  packetId: number | undefined;
+  state: 'queued' | 'sent' | 'released';
+}
+
+/** Why a message was not delivered to a session; counted by the broker. */
+export type DropReason = 'queue-full' | 'expired' | 'offline-qos0' | 'congested-qos0' | 'too-large';
+
+/** What a session reports back to the broker. */
+export interface SessionEvents {
+  dropped(session: Session, reason: DropReason, message: BrokerMessage): void;
+}
+
+/** Session limits, fixed when the session (re)connects. */
+export interface SessionLimits {
+  /** Outgoing QoS 1/2 messages in flight: min(ours, the client's Receive Maximum). */
+  inflightWindow: number;
+  maxQueuedMessages: number;
+  maxQueuedBytes: number;
+}
+
+/**
+ * The state of one client's session [MQTT-4.1.0-1]: subscriptions, outgoing QoS 1/2
+ * messages queued and in flight, inbound QoS 2 packet ids not yet released, the
+ * will, and expiry. It outlives connections when persistent. All decisions of
+ * what to send and when live here; the {@link SessionLink} only encodes and writes.
+ */
+export class Session implements Subscriber {
+  readonly subscriptions = new Map<string, SubscriptionEntry<Session>>();
+  /** Deliveries not yet sent, oldest first [MQTT-4.6.0-6]. */
+  private queue: Delivery[] = [];
+  private queuedBytes = 0;
+  /** Deliveries sent and not yet completed, by packet id, in send order. */
+  readonly inflight = new Map<number, Delivery>();
+  /** Inbound QoS 2 packet ids awaiting PUBREL: a repeat PUBLISH is not routed again [MQTT-4.3.3-2]. */
+  readonly inboundQos2 = new Set<number>();
+  private readonly packetIds = new PacketIdAllocator();
+  private nextSeq = 1;
+  link: SessionLink | undefined;
+  will: StoredWill | undefined;
+  disconnectedAt: number | undefined;
+  /** Timer for session expiry or a delayed will, owned by the broker. */
+  timer: NodeJS.Timeout | undefined;
+  username: string | undefined;
+
+  constructor(
+    readonly clientId: string,
+    public protocolVersion: ProtocolVersion,
+    /** Seconds the session outlives its connection (0: ends with it). */
+    public expiryInterval: number,
+    public limits: SessionLimits,
+    private readonly store: Store | undefined,
+    private readonly events: SessionEvents,
+  ) {}
+
+  /** Sessions that outlive their connection are written to the store; others never touch it. */
+  get durable(): boolean {
+    return this.expiryInterval > 0 && this.store !== undefined;
+  }
+
+  get queuedCount(): number {
+    return this.queue.length;
+  }
+
+  /**
+   * Delivers a message at the given QoS. QoS 0 goes straight out or is dropped
+   * when the client is offline or congested; QoS 1/2 is sent when the inflight
+   * window allows and queued otherwise, so one slow client never stalls others.
+   */
+  deliver(message: BrokerMessage, qos: QoS, retain: boolean, subscriptionIds: number[] | undefined): void {
+    if (qos === 0) {
+      const link = this.link;
+      if (!link) return this.events.dropped(this, 'offline-qos0', message);
+      if (!link.writable()) return this.events.dropped(this, 'congested-qos0', message);
+      if (!link.sendPublish({ message, qos: 0, retain, packetId: undefined, dup: false, subscriptionIds })) {
+        this.events.dropped(this, 'too-large', message);
+      }
+      return;
+    }
+    const limits = this.limits;
+    if (this.queue.length >= limits.maxQueuedMessages
+      || (limits.maxQueuedBytes > 0 && this.queuedBytes + message.payload.length > limits.maxQueuedBytes)) {
+      return this.events.dropped(this, 'queue-full', message);
+    }
+    const delivery: Delivery = {
+      seq: this.nextSeq++, message, qos, retain, subscriptionIds, packetId: undefined, state: 'queued',
+    };
+    if (this.durable) {
+      this.store!.saveMessage(toStoredMessage(message));
+      this.store!.saveDelivery(this.storedDelivery(delivery));
+    }
+    if (this.link && this.queue.length === 0 && this.inflight.size < limits.inflightWindow && this.link.writable()) {
+      this.send(delivery);
+      return;
+    }
+    this.queue.push(delivery);
+    this.queuedBytes += message.payload.length;
+  }
+
+  /** Sends queued deliveries while the window and the link allow. */
+  pump(): void {
+    const link = this.link;
+    if (!link) return;
+    const now = Date.now();
+    while (this.queue.length > 0 && this.inflight.size < this.limits.inflightWindow && link.writable()) {
+      const delivery = this.queue.shift()!;
+      this.queuedBytes -= delivery.message.payload.length;
+      if (isExpired(delivery.message, now)) {
+        this.forget(delivery);
+        this.events.dropped(this, 'expired', delivery.message);
+        continue;
+      }
+      this.send(delivery);
+    }
+  }
+
+  private send(delivery: Delivery): void {
+    delivery.packetId = this.packetIds.allocate(this.inflight);
+    delivery.state = 'sent';
+    this.inflight.set(delivery.packetId, delivery);
+    if (this.durable) this.store!.saveDelivery(this.storedDelivery(delivery));
+    this.transmit(delivery, false);
+  }
+
+  private transmit(delivery: Delivery, dup: boolean): void {
+    const sent = this.link!.sendPublish({
+      message: delivery.message, qos: delivery.qos, retain: delivery.retain,
+      packetId: delivery.packetId, dup, subscriptionIds: delivery.subscriptionIds,
+    });
+    // Too large for the client: discard as if sent and acknowledged [MQTT-3.1.2-25].
+    if (!sent) {
+      this.complete(delivery.packetId!);
+      this.events.dropped(this, 'too-large', delivery.message);
+    }
+  }
+
+  /** PUBACK for QoS 1, or PUBCOMP for QoS 2: the delivery is done. Returns false for an unknown id. */
+  complete(packetId: number): boolean {
+    const delivery = this.inflight.get(packetId);
+    if (!delivery) return false;
+    this.inflight.delete(packetId);
+    this.forget(delivery);
+    return true;
+  }
+
+  /**
+   * PUBREC: the client has the message; answer PUBREL from now on [MQTT-4.3.3-4].
+   * A v5 PUBREC with a failure reason code ends the flow instead.
+   */
+  received(packetId: number, failed: boolean): boolean {
+    const delivery = this.inflight.get(packetId);
+    if (!delivery || delivery.qos !== 2) return false;
+    if (failed) return this.complete(packetId);
+    delivery.state = 'released';
+    if (this.durable) this.store!.saveDelivery(this.storedDelivery(delivery));
+    this.link?.sendPubrel(packetId);
+    return true;
+  }
+
+  /**
+   * A connection takes the session over: resend what is in flight, PUBLISH with
+   * DUP set and PUBREL as they were [MQTT-4.4.0-1] [MQTT-3.3.1-1], then the queue.
+   */
+  attach(link: SessionLink): void {
+    this.link = link;
+    this.disconnectedAt = undefined;
+    const now = Date.now();
+    for (const delivery of [...this.inflight.values()]) {
+      if (delivery.state === 'released') {
+        link.sendPubrel(delivery.packetId!);
+      } else if (isExpired(delivery.message, now)) {
+        this.complete(delivery.packetId!);
+        this.events.dropped(this, 'expired', delivery.message);
+      } else {
+        this.transmit(delivery, true);
+      }
+    }
+    this.pump();
+  }
+
+  /** The connection is gone; the session keeps its state if it is persistent. */
+  detach(now: number): void {
+    this.link = undefined;
+    this.disconnectedAt = now;
+  }
+
+  /** Records an inbound QoS 2 packet id; returns false when it was already there (a resend). */
+  addInbound(packetId: number): boolean {
+    if (this.inboundQos2.has(packetId)) return false;
+    this.inboundQos2.add(packetId);
+    if (this.durable) this.store!.saveInbound({ clientId: this.clientId, packetId });
+    return true;
+  }
+
+  /** PUBREL for an inbound QoS 2 message; returns false when the id was unknown. */
+  releaseInbound(packetId: number): boolean {
+    if (!this.inboundQos2.delete(packetId)) return false;
+    if (this.durable) this.store!.deleteInbound(this.clientId, packetId);
+    return true;
+  }
+
+  /** Restores a delivery read from the store at boot. */
+  restoreDelivery(delivery: Delivery): void {
+    this.nextSeq = Math.max(this.nextSeq, delivery.seq + 1);
+    if (delivery.state === 'queued' || delivery.packetId === undefined) {
+      delivery.state = 'queued';
+      this.queue.push(delivery);
+      this.queuedBytes += delivery.message.payload.length;
+    } else {
+      this.inflight.set(delivery.packetId, delivery);
+    }
+  }
+
+  /** Restores order after {@link restoreDelivery} calls in any order. */
+  sortRestored(): void {
+    this.queue.sort((a, b) => a.seq - b.seq);
+    const sorted = [...this.inflight.values()].sort((a, b) => a.seq - b.seq);
+    this.inflight.clear();
+    for (const d of sorted) this.inflight.set(d.packetId!, d);
+  }
+
+  /** Messages queued and in flight, for the admin API and $SYS. */
+  pendingMessages(): readonly Delivery[] {
+    return [...this.inflight.values(), ...this.queue];
+  }
+
+  /** Drops every queued delivery (session end). */
+  clearQueues(): void {
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.inflight.clear();
+    this.inboundQos2.clear();
+  }
+
+  /** The session's record for the store. */
+  record(): StoredSession {
+    return {
+      clientId: this.clientId,
+      protocolVersion: this.protocolVersion,
+      expiryInterval: this.expiryInterval,
+      disconnectedAt: this.disconnectedAt,
+      will: this.will,
+      username: this.username,
+    };
+  }
+
+  private forget(delivery: Delivery): void {
+    if (this.durable) this.store!.deleteDelivery(this.clientId, delivery.seq);
+  }
+
+  private storedDelivery(d: Delivery): StoredDelivery {
+    return {
+      clientId: this.clientId, seq: d.seq, messageId: d.message.id, qos: d.qos, retain: d.retain,
+      subscriptionIds: d.subscriptionIds, packetId: d.packetId, state: d.state,
+    };
+  }
+}

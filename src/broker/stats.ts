@@ -1,0 +1,32 @@
+/** Counters the broker keeps for $SYS, metrics and the admin API. Plain numbers: cheap on the hot path. */
+export class BrokerStats {
+  readonly startedAt = Date.now();
+  connectedClients = 0;
+  maximumClients = 0;
+  totalConnections = 0;
+  expiredSessions = 0;
+  messagesReceived = 0;
+  messagesSent = 0;
+  publishReceived = 0;
+  publishSent = 0;
+  publishDropped = 0;
+  bytesReceived = 0;
+  bytesSent = 0;
+  /** Received PUBLISH by QoS. */
+  readonly publishReceivedByQos = [0, 0, 0];
+  /** Sent PUBLISH by QoS. */
+  readonly publishSentByQos = [0, 0, 0];
+  /** Dropped deliveries by reason. */
+  readonly droppedByReason = new Map<string, number>();
+
+  countDrop(reason: string): void {
+    this.publishDropped++;
+    this.droppedByReason.set(reason, (this.droppedByReason.get(reason) ?? 0) + 1);
+  }
+
+  clientConnected(): void {
+    this.connectedClients++;
+    this.totalConnections++;
+    if (this.connectedClients > this.maximumClients) this.maximumClients = this.connectedClients;
+  }
+}

@@ -1,0 +1,67 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Broker, ConnectionInfo } from '../broker/index.js';
+
+/** Settings of a plain TCP MQTT listener. */
+export interface TcpListenerOptions {
+  port: number;
+  /** Address to bind; undefined binds every address. */
+  host: string | undefined;
+  /** The listener's name in logs and ACLs. */
+  name: string;
+  /** Refuse connections beyond this many (0: no limit). */
+  maxConnections: number;
+  confidential: boolean;
+}
+
+/** A listener that is bound and accepting. */
+export interface BoundListener {
+  readonly name: string;
+  readonly protocol: string;
+  /** The port actually bound (useful with port 0). */
+  readonly port: number;
+  readonly host: string;
+  close(): Promise<void>;
+}
+
+/** Binds a plain TCP listener that hands each connection to the broker. */
+export function listenTcp(broker: Broker, options: TcpListenerOptions): Promise<BoundListener> {
+  const server = createServer({ noDelay: true }, (socket) => {
+    broker.accept(socket, socketInfo(socket, options.name, 'tcp', false, options.confidential));
+  });
+  if (options.maxConnections > 0) server.maxConnections = options.maxConnections;
+  return bind(server, options.port, options.host, options.name, 'mqtt');
+}
+
+/** Facts about a plain or TLS socket for the broker. */
+export function socketInfo(socket: Socket, listener: string, transport: ConnectionInfo['transport'], encrypted: boolean, confidential: boolean): ConnectionInfo {
+  return {
+    listener,
+    transport,
+    remoteAddress: socket.remoteAddress ?? 'unknown',
+    remotePort: socket.remotePort,
+    encrypted,
+    confidential,
+    certificate: undefined,
+    security: undefined,
+  };
+}
+
+/** Listens and resolves with the bound address; rejects with a clear message (e.g. port in use). */
+export function bind(server: Server, port: number, host: string | undefined, name: string, protocol: string): Promise<BoundListener> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      reject(new Error(`listener ${name}: cannot listen on ${host ?? '*'}:${port}: ${err.code ?? err.message}`));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const addr = server.address();
+      const boundPort = typeof addr === 'object' && addr ? addr.port : port;
+      const boundHost = typeof addr === 'object' && addr ? addr.address : (host ?? '');
+      resolve({
+        name, protocol, port: boundPort, host: boundHost,
+        close: () => new Promise<void>((done) => server.close(() => done())),
+      });
+    });
+  });
+}
