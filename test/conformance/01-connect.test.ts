@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { PacketType } from '../../src/protocol/index.js';
+import { startMidge, type InProcessMidge } from '../helpers/midge.js';
+import { RawClient, connectPacket } from '../helpers/raw-client.js';
+
+describe('01 CONNECT', () => {
+  let midge: InProcessMidge;
+  before(async () => {
+    midge = await startMidge({ broker: { limits: { maxKeepalive: 120, connectTimeout: 1 } } });
+  });
+  after(() => midge.stop());
+
+  it('accepts a 3.1.1 CONNECT with CONNACK 0 and session present 0 for a clean session [MQTT-3.2.2-1]', async () => {
+    const { client, connack } = await RawClient.connect(midge.port, { clientId: 'c-311' });
+    assert.equal(connack.reasonCode, 0);
+    assert.equal(connack.sessionPresent, false);
+    await client.close();
+  });
+
+  it('accepts MQTT 3.1 (MQIsdp, level 3)', async () => {
+    const { client, connack } = await RawClient.connect(midge.port, { version: 3, clientId: 'c-31' });
+    assert.equal(connack.reasonCode, 0);
+    await client.close();
+  });
+
+  it('accepts MQTT 5 and advertises its limits in CONNACK properties', async () => {
+    const { client, connack } = await RawClient.connect(midge.port, { version: 5, clientId: 'c-5' });
+    assert.equal(connack.reasonCode, 0);
+    assert.equal(connack.properties?.receiveMaximum, 20);
+    assert.equal(connack.properties?.maximumPacketSize, 1024 * 1024);
+    assert.equal(connack.properties?.topicAliasMaximum, 10);
+    await client.close();
+  });
+
+  it('answers an unsupported protocol level with CONNACK return code 1 and closes [MQTT-3.1.2-2]', async () => {
+    const client = await RawClient.open(midge.port);
+    // CONNECT for protocol level 6: name MQTT, level 6, flags clean, keep alive 60, client id "x".
+    client.sendBytes([0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x06, 0x02, 0x00, 0x3c, 0x00, 0x01, 0x78]);
+    const connack = await client.expect(PacketType.CONNACK);
+    assert.equal(connack.reasonCode, 1);
+    await client.waitClosed();
+  });
+
+  it('closes the connection when the first packet is not CONNECT [MQTT-3.1.0-1]', async () => {
+    const client = await RawClient.open(midge.port);
+    client.send({ type: PacketType.PINGREQ });
+    await client.waitClosed();
+    assert.equal(client.received.length, 0);
+  });
+
+  it('treats a second CONNECT as a protocol error and disconnects [MQTT-3.1.0-2]', async () => {
+    const { client } = await RawClient.connect(midge.port, { version: 5, clientId: 'twice' });
+    client.send(connectPacket({ version: 5, clientId: 'twice' }));
+    const disconnect = await client.expect(PacketType.DISCONNECT);
+    assert.equal(disconnect.reasonCode, 0x82);
+    await client.waitClosed();
+  });
+
+  it('closes a connection that sends no CONNECT within the connect timeout', async () => {
+    const client = await RawClient.open(midge.port);
+    await client.waitClosed(4000);
+  });
+
+  it('assigns a client identifier to a zero-length id with clean session in 3.1.1 [MQTT-3.1.3-6]', async () => {
+    const { client, connack } = await RawClient.connect(midge.port, { clientId: '' });
+    assert.equal(connack.reasonCode, 0);
+    await client.close();
+  });
+
+  it('refuses a zero-length id without clean session in 3.1.1 with return code 2 [MQTT-3.1.3-8]', async () => {
+    const { client, connack } = await RawClient.connect(midge.port, { clientId: '', clean: false });
+    assert.equal(connack.reasonCode, 2);
+    await client.waitClosed();
+  });
+
+  it('returns the Assigned Client Identifier to a v5 client that sent an empty id [MQTT-3.2.2-16]', async () => {
+    const { client, connack } = await RawClient.connect(midge.port, { version: 5, clientId: '' });
+    assert.equal(connack.reasonCode, 0);
+    assert.match(connack.properties?.assignedClientIdentifier ?? '', /^midge-/);
+    await client.close();
+  });
+
+  it('refuses a 3.1.1 keep alive above max_keepalive with identifier rejected, as Mosquitto does', async () => {
+    const { client, connack } = await RawClient.connect(midge.port, { keepAlive: 600 });
+    assert.equal(connack.reasonCode, 2);
+    await client.waitClosed();
+  });
+
+  it('tells a v5 client the Server Keep Alive when it asks for more than max_keepalive [MQTT-3.2.2-21]', async () => {
+    const { client, connack } = await RawClient.connect(midge.port, { version: 5, keepAlive: 600 });
+    assert.equal(connack.properties?.serverKeepAlive, 120);
+    await client.close();
+  });
+
+  it('takes over a connected client id: the old connection gets DISCONNECT 0x8E and is closed [MQTT-3.1.4-3]', async () => {
+    const { client: first } = await RawClient.connect(midge.port, { version: 5, clientId: 'same' });
+    const { client: second, connack } = await RawClient.connect(midge.port, { version: 5, clientId: 'same' });
+    assert.equal(connack.reasonCode, 0);
+    const disconnect = await first.expect(PacketType.DISCONNECT);
+    assert.equal(disconnect.reasonCode, 0x8e);
+    await first.waitClosed();
+    second.send({ type: PacketType.PINGREQ });
+    await second.expect(PacketType.PINGRESP);
+    await second.close();
+  });
+
+  it('closes a client that stays silent for 1.5 times its keep alive [MQTT-3.1.2-24]', async () => {
+    const { client } = await RawClient.connect(midge.port, { version: 5, keepAlive: 1 });
+    const started = Date.now();
+    const disconnect = await client.expect(PacketType.DISCONNECT, 4000);
+    assert.equal(disconnect.reasonCode, 0x8d);
+    assert.ok(Date.now() - started >= 1400, 'not before 1.5 times the keep alive');
+    await client.waitClosed();
+  });
+
+  it('keeps a client that pings within its keep alive', async () => {
+    const { client } = await RawClient.connect(midge.port, { keepAlive: 1 });
+    for (let i = 0; i < 4; i++) {
+      await new Promise((r) => setTimeout(r, 600));
+      client.send({ type: PacketType.PINGREQ });
+      await client.expect(PacketType.PINGRESP);
+    }
+    assert.equal(client.closed, false);
+    await client.close();
+  });
+
+  it('refuses a CONNECT with the reserved flag set by closing the connection [MQTT-3.1.2-3]', async () => {
+    const client = await RawClient.open(midge.port);
+    client.sendBytes([0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x03, 0x00, 0x3c, 0x00, 0x01, 0x78]);
+    await client.waitClosed();
+    assert.equal(client.received.length, 0);
+  });
+});
