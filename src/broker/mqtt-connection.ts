@@ -1,12 +1,12 @@
 import type { Duplex } from 'node:stream';
 import {
   PacketFramer, PacketType, decodePacket, encodePacket, encodePublish, isMqttProtocolError, publishPacketIdOffset,
-  peekConnectLevel, reasonCodeName, toV3ConnackCode, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
+  peekConnectLevel, reasonCodeName, toV3ConnackCode, type AuthPacket, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
 } from '../protocol/index.js';
 import type { Broker } from './broker.js';
 import { dispatchPacket } from './handlers/index.js';
 import { remainingExpirySeconds, shapeIndex } from './message.js';
-import type { ClientPrincipal } from './ports/auth.js';
+import type { ClientPrincipal, EnhancedAuthExchange } from './ports/auth.js';
 import type { OutgoingPublish, SessionLink } from './ports/session-link.js';
 import type { ConnectionInfo } from './ports/transport.js';
 import type { Session } from './session.js';
@@ -41,6 +41,10 @@ export class MqttConnection implements SessionLink {
   graceful = false;
   /** The client asked for problem information (v5); reason strings only when true [MQTT-3.1.2-29]. */
   requestProblemInformation = true;
+  /** v5: the client asked for Response Information [MQTT-3.1.2-28]. */
+  requestResponseInformation = false;
+  /** v5: Authentication Data for the CONNACK, from the enhanced authentication exchange. */
+  authData: Buffer | undefined;
   /** v5: the client's Maximum Packet Size; 0 = none stated. */
   clientMaxPacketSize = 0;
   /** v5: the client's Receive Maximum, bounding what we keep in flight to it [MQTT-3.3.4-9]. */
@@ -49,6 +53,14 @@ export class MqttConnection implements SessionLink {
   clientTopicAliasMaximum = 0;
   /** v5: topic aliases the client set, alias -> topic [MQTT-3.3.2-12]. */
   readonly inboundAliases = new Map<number, string>();
+  /** v5 Authentication Method of the CONNECT, for re-authentication [MQTT-4.12.1-1]. */
+  authMethod: string | undefined;
+  /** A re-authentication exchange in progress. */
+  reauthentication: EnhancedAuthExchange | undefined;
+  /** The CONNECT-time exchange waiting for the client's next AUTH. */
+  private authWaiter: ((packet: AuthPacket) => void) | undefined;
+  /** Server-to-client topic aliases of this connection (they never outlive it [MQTT-3.3.2-7]). */
+  private outboundAliases: { byTopic: Map<string, number>; byAlias: Map<number, string>; next: number } | undefined;
   /** Inbound QoS 1/2 publishes not yet acknowledged, for Receive Maximum [MQTT-3.3.4-9]. */
   unackedInbound = 0;
   private readonly framer: PacketFramer;
@@ -89,6 +101,12 @@ export class MqttConnection implements SessionLink {
   private onFrame(firstByte: number, body: Buffer): void {
     if (this.state === 'closed') return;
     if (this.state === 'connecting') {
+      const waiter = this.authWaiter;
+      if (waiter && firstByte >> 4 === PacketType.AUTH) {
+        this.authWaiter = undefined;
+        waiter(decodePacket(firstByte, body, 5) as AuthPacket);
+        return;
+      }
       // Packets sent before CONNACK are handled once CONNECT is decided.
       this.early ??= [];
       if (this.early.length >= MAX_EARLY_PACKETS) throw new MqttProtocolError(0x97, 'too many packets before CONNACK');
@@ -129,6 +147,25 @@ export class MqttConnection implements SessionLink {
     }
   }
 
+  /** The client's next AUTH packet during the CONNECT exchange; rejects on timeout or close. */
+  waitForAuth(timeoutMs: number): Promise<AuthPacket> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.authWaiter = undefined;
+        reject(new MqttProtocolError(0x87, 'no AUTH answer in time'));
+      }, timeoutMs);
+      timer.unref();
+      this.authWaiter = (packet) => {
+        clearTimeout(timer);
+        resolve(packet);
+      };
+      this.stream.once('close', () => {
+        clearTimeout(timer);
+        reject(new MqttProtocolError(0x80, 'connection closed during authentication'));
+      });
+    });
+  }
+
   /** Called by the CONNECT handler once the connection is accepted. */
   opened(): void {
     this.state = 'open';
@@ -154,44 +191,100 @@ export class MqttConnection implements SessionLink {
     if (this.state !== 'open') return true;
     const v5 = this.protocolVersion === 5;
     const m = p.message;
-    let bytes: Buffer;
-    if (v5 && (p.subscriptionIds !== undefined || m.expiresAt !== undefined)) {
-      const props: Properties = { ...m.properties };
-      const expiry = remainingExpirySeconds(m, Date.now());
-      if (expiry !== undefined) props.messageExpiryInterval = expiry;
-      if (p.subscriptionIds) props.subscriptionIdentifiers = p.subscriptionIds;
-      bytes = encodePublish({
-        type: PacketType.PUBLISH, topic: m.topic, payload: m.payload, qos: p.qos, retain: p.retain, dup: p.dup,
-        packetId: p.packetId, properties: props,
-      }, 5);
-    } else {
-      const cache = (m.encoded ??= []);
-      const slot = shapeIndex(v5, p.qos, p.retain);
-      let template = cache[slot];
-      if (!template) {
-        template = encodePublish({
-          type: PacketType.PUBLISH, topic: m.topic, payload: m.payload, qos: p.qos, retain: p.retain, dup: false,
-          packetId: p.qos > 0 ? 1 : undefined, properties: v5 ? m.properties : undefined,
-        }, this.protocolVersion);
-        cache[slot] = template;
-      }
-      if (p.qos === 0) {
-        bytes = template;
-      } else {
-        bytes = Buffer.allocUnsafe(template.length);
-        template.copy(bytes);
-        bytes.writeUInt16BE(p.packetId!, publishPacketIdOffset(bytes));
-        if (p.dup) bytes[0]! |= 0x08;
-      }
-    }
-    // Never send a packet larger than the client's maximum [MQTT-3.1.2-24].
-    if (this.clientMaxPacketSize > 0 && bytes.length > this.clientMaxPacketSize) return false;
+    const bytes = v5 && (p.subscriptionIds !== undefined || m.expiresAt !== undefined || this.clientTopicAliasMaximum > 0)
+      ? this.encodeCustomPublish(p)
+      : this.encodeSharedPublish(p, v5);
+    // Never send a packet larger than the client's maximum: drop it as if sent [MQTT-3.1.2-25].
+    if (bytes === undefined || this.tooLarge(bytes)) return false;
     this.out.push(bytes);
     const stats = this.broker.stats;
     stats.messagesSent++;
     stats.publishSent++;
     stats.publishSentByQos[p.qos]!++;
     return true;
+  }
+
+  /** The common case: bytes shared by every subscriber of the same shape, packet id patched per copy. */
+  private encodeSharedPublish(p: OutgoingPublish, v5: boolean): Buffer {
+    const m = p.message;
+    const cache = (m.encoded ??= []);
+    const slot = shapeIndex(v5, p.qos, p.retain);
+    let template = cache[slot];
+    if (!template) {
+      template = encodePublish({
+        type: PacketType.PUBLISH, topic: m.topic, payload: m.payload, qos: p.qos, retain: p.retain, dup: false,
+        packetId: p.qos > 0 ? 1 : undefined, properties: v5 ? m.properties : undefined,
+      }, this.protocolVersion);
+      cache[slot] = template;
+    }
+    if (p.qos === 0) return template;
+    const bytes = Buffer.allocUnsafe(template.length);
+    template.copy(bytes);
+    bytes.writeUInt16BE(p.packetId!, publishPacketIdOffset(bytes));
+    if (p.dup) bytes[0]! |= 0x08;
+    return bytes;
+  }
+
+  /**
+   * v5 copies that differ per subscriber: subscription identifiers, the remaining
+   * message expiry [MQTT-3.3.2-6], and server-to-client topic aliases.
+   */
+  private encodeCustomPublish(p: OutgoingPublish): Buffer | undefined {
+    const m = p.message;
+    const props: Properties = { ...m.properties };
+    const expiry = remainingExpirySeconds(m, Date.now());
+    if (expiry !== undefined) props.messageExpiryInterval = expiry;
+    if (p.subscriptionIds) props.subscriptionIdentifiers = p.subscriptionIds;
+    let topic = m.topic;
+    let newAlias: number | undefined;
+    if (this.clientTopicAliasMaximum > 0) {
+      const alias = this.outboundAlias(m.topic);
+      props.topicAlias = alias.alias;
+      if (alias.known) topic = '';
+      else newAlias = alias.alias;
+    }
+    const bytes = encodePublish({
+      type: PacketType.PUBLISH, topic, payload: m.payload, qos: p.qos, retain: p.retain, dup: p.dup,
+      packetId: p.packetId, properties: props,
+    }, 5);
+    if (newAlias !== undefined && this.tooLarge(bytes)) {
+      // The client never sees this packet, so it must not learn of (or rely on) the alias.
+      this.outboundAliases!.byTopic.delete(m.topic);
+      this.outboundAliases!.byAlias.delete(newAlias);
+      return undefined;
+    }
+    return bytes;
+  }
+
+  private tooLarge(bytes: Buffer): boolean {
+    return this.clientMaxPacketSize > 0 && bytes.length > this.clientMaxPacketSize;
+  }
+
+  /**
+   * A server-to-client topic alias, within the client's Topic Alias Maximum
+   * [MQTT-3.3.2-11]: topics get aliases in turn; when all are taken the oldest
+   * binding is reused for the new topic (sent in full with the alias).
+   */
+  private outboundAlias(topic: string): { alias: number; known: boolean } {
+    const aliases = (this.outboundAliases ??= { byTopic: new Map(), byAlias: new Map(), next: 1 });
+    const existing = aliases.byTopic.get(topic);
+    if (existing !== undefined) return { alias: existing, known: true };
+    const alias = aliases.next;
+    aliases.next = alias >= this.clientTopicAliasMaximum ? 1 : alias + 1;
+    const previous = aliases.byAlias.get(alias);
+    if (previous !== undefined) aliases.byTopic.delete(previous);
+    aliases.byAlias.set(alias, topic);
+    aliases.byTopic.set(topic, alias);
+    return { alias, known: false };
+  }
+
+  /**
+   * Properties for an acknowledgement that reports a failure: a Reason String,
+   * only when the client did not turn Request Problem Information off [MQTT-3.1.2-29].
+   */
+  problem(reasonCode: number, reason: string): Properties | undefined {
+    if (this.protocolVersion !== 5 || reasonCode < 0x80 || !this.requestProblemInformation) return undefined;
+    return { reasonString: reason };
   }
 
   sendPubrel(packetId: number): void {
@@ -206,7 +299,8 @@ export class MqttConnection implements SessionLink {
     if (this.state === 'closed') return;
     this.noteClose(reasonCode, reason);
     if (this.state === 'open' && this.protocolVersion === 5) {
-      const properties = this.requestProblemInformation && reason ? { reasonString: reason } : undefined;
+      // A Reason String is allowed on DISCONNECT whatever Request Problem Information says [MQTT-3.1.2-29].
+      const properties = reason ? { reasonString: reason } : undefined;
       this.send({ type: PacketType.DISCONNECT, reasonCode, properties });
     }
     this.shutdown();
@@ -217,7 +311,7 @@ export class MqttConnection implements SessionLink {
     if (this.state === 'closed') return;
     this.noteClose(reasonCode, reason);
     const v5 = this.protocolVersion === 5;
-    const properties = v5 && this.requestProblemInformation && reason ? { reasonString: reason } : undefined;
+    const properties = v5 && reason ? { reasonString: reason } : undefined;
     this.send({ type: PacketType.CONNACK, sessionPresent: false, reasonCode: v5 ? reasonCode : toV3ConnackCode(reasonCode), properties });
     this.shutdown();
   }

@@ -1,4 +1,4 @@
-import type { Authenticator, Authorizer } from './ports/auth.js';
+import type { Authenticator, Authorizer, EnhancedAuthenticator } from './ports/auth.js';
 import type { Logger } from './ports/logger.js';
 import type { Store } from './ports/store.js';
 
@@ -35,12 +35,19 @@ export interface BrokerOptions {
   allowZeroLengthClientId: boolean;
   /** Retained messages supported (v5 Retain Available). */
   retainAvailable: boolean;
-  /** v5 Response Information prefix handed to clients that ask for it; empty: not offered. */
+  /**
+   * v5 Response Information for clients that ask for it: this prefix followed by
+   * the client id, a topic subtree the client may use for responses.
+   */
   responseInformationPrefix: string;
   /** Authenticators in chain order (first deny wins); none: everyone admitted. */
   authenticators: Authenticator[];
   /** Authorizers in chain order (first deny wins); none: everything allowed. */
   authorizers: Authorizer[];
+  /** MQTT 5 enhanced authentication methods, by Authentication Method. */
+  enhancedAuthenticators: EnhancedAuthenticator[];
+  /** Seconds a client has to answer each step of an AUTH exchange. */
+  authStepTimeout: number;
   store: Store | undefined;
   logger: Logger | undefined;
   /** Name of this broker in logs and $SYS. */
@@ -67,9 +74,11 @@ export function resolveBrokerOptions(partial: Partial<Omit<BrokerOptions, 'limit
   return {
     allowZeroLengthClientId: partial.allowZeroLengthClientId ?? true,
     retainAvailable: partial.retainAvailable ?? true,
-    responseInformationPrefix: partial.responseInformationPrefix ?? '',
+    responseInformationPrefix: partial.responseInformationPrefix ?? 'response/',
     authenticators: partial.authenticators ?? [],
     authorizers: partial.authorizers ?? [],
+    enhancedAuthenticators: partial.enhancedAuthenticators ?? [],
+    authStepTimeout: partial.authStepTimeout ?? 10,
     store: partial.store,
     logger: partial.logger,
     brokerName: partial.brokerName ?? 'midge',

@@ -28,7 +28,9 @@ export function deliverToMatches(broker: Broker, message: BrokerMessage, _source
 }
 
 /** One matching subscription: the common case. */
-function deliverOne(broker: Broker, session: Session, entry: SubscriptionEntry<Session>, message: BrokerMessage): boolean {
+function deliverOne(
+  broker: Broker, session: Session, entry: SubscriptionEntry<Session>, message: BrokerMessage, group?: SharedGroup<Session>,
+): boolean {
   // No Local: never back to the publisher [MQTT-3.8.3-3].
   if (entry.noLocal && message.origin === session.clientId) return false;
   if (session.link && !broker.canReceive(session.link, message.topic)) return false;
@@ -36,7 +38,7 @@ function deliverOne(broker: Broker, session: Session, entry: SubscriptionEntry<S
   // RETAIN is cleared on normal delivery unless Retain As Published [MQTT-3.3.1-12] [MQTT-3.3.1-13].
   const retain = message.retain && entry.retainAsPublished;
   const ids = entry.subscriptionId === undefined ? undefined : [entry.subscriptionId];
-  session.deliver(message, qos, retain, ids);
+  session.deliver(message, qos, retain, ids, group);
   return true;
 }
 
@@ -63,25 +65,43 @@ function deliverMerged(broker: Broker, session: Session, entries: readonly Subsc
  * that cannot take it while another can.
  */
 function deliverToGroup(broker: Broker, group: SharedGroup<Session>, message: BrokerMessage): boolean {
+  const chosen = chooseMember(group, undefined);
+  if (!chosen) return false;
+  return deliverOne(broker, chosen.subscriber, chosen, message, group);
+}
+
+/** The next member in turn that is online and writable, else the next in turn; never `exclude`. */
+function chooseMember(group: SharedGroup<Session>, exclude: Session | undefined): SubscriptionEntry<Session> | undefined {
   const members = group.members;
   const n = members.length;
-  if (n === 0) return false;
-  let chosen: SubscriptionEntry<Session> | undefined;
   for (let step = 1; step <= n; step++) {
     const at = (group.cursor + step) % n;
-    const link = members[at]!.subscriber.link;
-    if (link && link.writable()) {
-      chosen = members[at];
+    const member = members[at]!;
+    const link = member.subscriber.link;
+    if (member.subscriber !== exclude && link && link.writable()) {
       group.cursor = at;
-      break;
+      return member;
     }
   }
-  if (!chosen) {
-    // Nobody can take it now: queue it with the next member in turn (QoS 1/2 wait in its session).
-    group.cursor = (group.cursor + 1) % n;
-    chosen = members[group.cursor]!;
+  if (exclude !== undefined) return undefined;
+  // Nobody can take it now: queue it with the next member in turn (QoS 1/2 wait in its session).
+  if (n === 0) return undefined;
+  group.cursor = (group.cursor + 1) % n;
+  return members[group.cursor];
+}
+
+/**
+ * A member left: its unacknowledged shared deliveries go to other online members
+ * of their groups [MQTT-4.8.2-5]; those with no other member online stay.
+ */
+export function redistributeShared(broker: Broker, session: Session): void {
+  const hasOther = (group: SharedGroup<Session>) => group.members.some((m) => m.subscriber !== session && m.subscriber.link !== undefined);
+  for (const delivery of session.takeSharedDeliveries(hasOther)) {
+    const group = delivery.group!;
+    const chosen = chooseMember(group, session) ?? group.members.find((m) => m.subscriber !== session && m.subscriber.link);
+    if (!chosen || !broker.canReceive(chosen.subscriber.link!, delivery.message.topic)) continue;
+    chosen.subscriber.deliver(delivery.message, Math.min(chosen.qos, delivery.qos) as QoS, delivery.retain, delivery.subscriptionIds, group);
   }
-  return deliverOne(broker, chosen.subscriber, chosen, message);
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ProtocolVersion } from '../protocol/index.js';
 import type { Broker } from './broker.js';
 import { createMessage, type BrokerMessage } from './message.js';
 import type { MqttConnection } from './mqtt-connection.js';
+import { redistributeShared } from './routing.js';
 import type { SessionLink } from './ports/session-link.js';
 import type { RestoredState, StoredWill } from './ports/store.js';
 import { Session, type Delivery } from './session.js';
@@ -85,6 +86,7 @@ export class SessionManager {
    */
   connectionLost(session: Session, graceful: boolean): void {
     session.detach(Date.now());
+    redistributeShared(this.broker, session);
     if (graceful) session.will = undefined;
     const will = session.will;
     const timers = this.timersOf(session);
@@ -106,6 +108,7 @@ export class SessionManager {
   /** Ends a session: will (if still pending), subscriptions, queues and its record go. */
   end(session: Session, expired: boolean): void {
     this.cancelTimers(session);
+    if (!session.link) redistributeShared(this.broker, session);
     if (session.will && !session.link) this.publishWill(session);
     for (const filter of [...session.subscriptions.keys()]) this.broker.unsubscribe(session, filter);
     session.clearQueues();

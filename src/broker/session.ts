@@ -3,7 +3,7 @@ import { isExpired, type BrokerMessage } from './message.js';
 import { PacketIdAllocator } from './packet-ids.js';
 import type { SessionLink } from './ports/session-link.js';
 import type { Store, StoredDelivery, StoredSession, StoredWill } from './ports/store.js';
-import type { Subscriber, SubscriptionEntry } from './router/types.js';
+import type { SharedGroup, Subscriber, SubscriptionEntry } from './router/types.js';
 import { toStoredMessage } from './stored.js';
 
 /** A QoS 1/2 delivery waiting for a slot in the inflight window, or in flight. */
@@ -15,6 +15,8 @@ export interface Delivery {
   subscriptionIds: number[] | undefined;
   packetId: number | undefined;
   state: 'queued' | 'sent' | 'released';
+  /** The shared subscription it came through, so it can move to another member [MQTT-4.8.2-5]. */
+  group?: SharedGroup<Session>;
 }
 
 /** Why a message was not delivered to a session; counted by the broker. */
@@ -81,7 +83,7 @@ export class Session implements Subscriber {
    * when the client is offline or congested; QoS 1/2 is sent when the inflight
    * window allows and queued otherwise, so one slow client never stalls others.
    */
-  deliver(message: BrokerMessage, qos: QoS, retain: boolean, subscriptionIds: number[] | undefined): void {
+  deliver(message: BrokerMessage, qos: QoS, retain: boolean, subscriptionIds: number[] | undefined, group?: SharedGroup<Session>): void {
     if (qos === 0) {
       const link = this.link;
       if (!link) return this.events.dropped(this, 'offline-qos0', message);
@@ -97,7 +99,7 @@ export class Session implements Subscriber {
       return this.events.dropped(this, 'queue-full', message);
     }
     const delivery: Delivery = {
-      seq: this.nextSeq++, message, qos, retain, subscriptionIds, packetId: undefined, state: 'queued',
+      seq: this.nextSeq++, message, qos, retain, subscriptionIds, packetId: undefined, state: 'queued', group,
     };
     if (this.durable) {
       this.store!.saveMessage(toStoredMessage(message));
@@ -231,6 +233,29 @@ export class Session implements Subscriber {
     const sorted = [...this.inflight.values()].sort((a, b) => a.seq - b.seq);
     this.inflight.clear();
     for (const d of sorted) this.inflight.set(d.packetId!, d);
+  }
+
+  /**
+   * Removes the QoS 1/2 deliveries that came through shared subscriptions and
+   * were not yet received by the client (queued, or PUBLISH sent without PUBREC),
+   * so the broker can give them to another member of the group.
+   */
+  takeSharedDeliveries(canMove: (group: SharedGroup<Session>) => boolean): Delivery[] {
+    const taken: Delivery[] = [];
+    this.queue = this.queue.filter((d) => {
+      if (!d.group || !canMove(d.group)) return true;
+      taken.push(d);
+      this.queuedBytes -= d.message.payload.length;
+      return false;
+    });
+    for (const [packetId, d] of this.inflight) {
+      if (d.group && d.state === 'sent' && canMove(d.group)) {
+        this.inflight.delete(packetId);
+        taken.push(d);
+      }
+    }
+    for (const d of taken) this.forget(d);
+    return taken.sort((a, b) => a.seq - b.seq);
   }
 
   /** Messages queued and in flight, for the admin API and $SYS. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { MqttProtocolError, PacketType, type ConnectPacket, type Properties } from '../../protocol/index.js';
+import { authenticateConnect } from '../enhanced-auth.js';
 import { forwardedProperties } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 import type { StoredWill } from '../ports/store.js';
@@ -64,6 +65,7 @@ function readClientSettings(conn: MqttConnection, props: Properties | undefined)
   conn.clientTopicAliasMaximum = props.topicAliasMaximum ?? 0;
   conn.clientReceiveMaximum = props.receiveMaximum ?? 65535;
   conn.requestProblemInformation = props.requestProblemInformation !== 0;
+  conn.requestResponseInformation = props.requestResponseInformation === 1;
 }
 
 /** Client id, keep alive and session expiry rules. */
@@ -95,7 +97,10 @@ function planConnect(conn: MqttConnection, packet: ConnectPacket): ConnectPlan {
 /** Runs the authenticator chain; returns the user name to use from now on. */
 async function authenticate(conn: MqttConnection, packet: ConnectPacket, clientId: string): Promise<string | undefined> {
   if (packet.properties?.authenticationMethod !== undefined) {
-    throw new Refusal(0x8c, `authentication method '${packet.properties.authenticationMethod}' is not supported`);
+    const outcome = await authenticateConnect(conn, packet);
+    if (!outcome.ok) throw new Refusal(outcome.reasonCode, outcome.reason);
+    conn.authData = outcome.data;
+    return outcome.username;
   }
   const result = await conn.broker.authenticate({
     clientId,
@@ -158,6 +163,11 @@ function connackProperties(conn: MqttConnection, plan: ConnectPlan): Properties 
   if (!retainAvailable) props.retainAvailable = 0;
   if (plan.assignedClientId) props.assignedClientIdentifier = plan.clientId;
   if (plan.serverKeepAlive !== undefined) props.serverKeepAlive = plan.serverKeepAlive;
+  if (conn.authMethod !== undefined) {
+    props.authenticationMethod = conn.authMethod;
+    if (conn.authData !== undefined) props.authenticationData = conn.authData;
+  }
+  if (conn.requestResponseInformation) props.responseInformation = `${conn.broker.options.responseInformationPrefix}${plan.clientId}`;
   // A capped expiry is announced so the client knows what it got (section 3.2.2.3.2).
   if (plan.sessionExpiry !== plan.requestedExpiry) props.sessionExpiryInterval = plan.sessionExpiry;
   return props;

@@ -1,7 +1,7 @@
 import { MqttProtocolError, PacketType, packetTypeNames, type Packet, type PacketOf } from '../../protocol/index.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 import { handlePubcomp, handlePuback, handlePubrec, handlePubrel } from './acks.js';
-import { handleAuth } from './auth.js';
+import { handleAuth } from '../enhanced-auth.js';
 import { handleConnect } from './connect.js';
 import { handleDisconnect } from './disconnect.js';
 import { handlePingreq } from './ping.js';

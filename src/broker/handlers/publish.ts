@@ -87,17 +87,23 @@ function countInbound(conn: MqttConnection): void {
 }
 
 /** PUBACK for QoS 1, PUBREC for QoS 2 (nothing for QoS 0). */
+const reasons: Record<number, string> = {
+  [NOT_AUTHORIZED]: 'not authorized to publish to this topic',
+  [PAYLOAD_FORMAT_INVALID]: 'payload is not UTF-8 as its format indicator says',
+};
+
 function acknowledge(conn: MqttConnection, packet: PublishPacket, reasonCode: number): void {
   if (conn.state !== 'open') return;
+  const properties = conn.problem(reasonCode, reasons[reasonCode] ?? '');
   if (packet.qos === 1) {
     if (conn.unackedInbound > 0) conn.unackedInbound--;
-    conn.send({ type: PacketType.PUBACK, packetId: packet.packetId!, reasonCode });
+    conn.send({ type: PacketType.PUBACK, packetId: packet.packetId!, reasonCode, properties });
   } else if (packet.qos === 2) {
     // A PUBREC with a failure reason code ends the QoS 2 flow: the id is free again.
     if (reasonCode >= 0x80) {
       conn.session!.releaseInbound(packet.packetId!);
       if (conn.unackedInbound > 0) conn.unackedInbound--;
     }
-    conn.send({ type: PacketType.PUBREC, packetId: packet.packetId!, reasonCode });
+    conn.send({ type: PacketType.PUBREC, packetId: packet.packetId!, reasonCode, properties });
   }
 }

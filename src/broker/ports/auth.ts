@@ -62,3 +62,38 @@ export interface Authorizer {
   /** May a message on this topic be delivered to the client (retained messages too)? */
   canReceive(client: ClientPrincipal, topic: string): boolean;
 }
+
+/** One step of an enhanced authentication exchange (MQTT 5 section 4.12). */
+export type AuthStep =
+  /** Send this data to the client in AUTH 0x18 and wait for its answer. */
+  | { outcome: 'continue'; data: Buffer | undefined }
+  /** Authenticated; `data` goes in the CONNACK or final AUTH. */
+  | { outcome: 'success'; data: Buffer | undefined; username?: string }
+  /** Refused with a v5 reason code (0x87 not authorized, 0x8C bad method, ...). */
+  | { outcome: 'failure'; reasonCode: number; reason: string };
+
+/** The facts an enhanced authentication exchange starts from. */
+export interface EnhancedAuthContext {
+  clientId: string;
+  /** The user name of the CONNECT, if any. */
+  username: string | undefined;
+  listener: string;
+  remoteAddress: string;
+  /** True for re-authentication on a live connection [MQTT-4.12.1-1]. */
+  reauthentication: boolean;
+}
+
+/** One exchange: called with the client's Authentication Data, first from CONNECT (or AUTH 0x19), then from each AUTH 0x18. */
+export interface EnhancedAuthExchange {
+  step(data: Buffer | undefined): AuthStep | Promise<AuthStep>;
+}
+
+/**
+ * An MQTT 5 enhanced authentication method (e.g. SCRAM-SHA-256), chosen by the
+ * client's Authentication Method property [MQTT-4.12.0-1].
+ */
+export interface EnhancedAuthenticator {
+  /** The Authentication Method name, compared exactly. */
+  readonly method: string;
+  begin(context: EnhancedAuthContext): EnhancedAuthExchange;
+}

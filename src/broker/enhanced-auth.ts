@@ -1,0 +1,87 @@
+import { MqttProtocolError, PacketType, type AuthPacket, type ConnectPacket } from '../protocol/index.js';
+import type { MqttConnection } from './mqtt-connection.js';
+import type { AuthStep, EnhancedAuthExchange } from './ports/auth.js';
+
+const CONTINUE_AUTHENTICATION = 0x18;
+const RE_AUTHENTICATE = 0x19;
+const BAD_AUTHENTICATION_METHOD = 0x8c;
+
+/** The outcome of the CONNECT-time exchange. */
+export type ConnectAuthOutcome =
+  | { ok: true; data: Buffer | undefined; username: string | undefined }
+  | { ok: false; reasonCode: number; reason: string };
+
+/**
+ * Runs the enhanced authentication exchange a CONNECT with an Authentication
+ * Method starts: AUTH 0x18 packets both ways until the method succeeds or fails
+ * [MQTT-4.12.0-2] [MQTT-4.12.0-3]. An unknown method is refused with 0x8C.
+ */
+export async function authenticateConnect(conn: MqttConnection, packet: ConnectPacket): Promise<ConnectAuthOutcome> {
+  const method = packet.properties!.authenticationMethod!;
+  const authenticator = conn.broker.options.enhancedAuthenticators.find((a) => a.method === method);
+  if (!authenticator) return { ok: false, reasonCode: BAD_AUTHENTICATION_METHOD, reason: `authentication method '${method}' is not supported` };
+  conn.authMethod = method;
+  const exchange = authenticator.begin({
+    clientId: conn.clientId, username: packet.username, listener: conn.info.listener,
+    remoteAddress: conn.info.remoteAddress, reauthentication: false,
+  });
+  let step = await exchange.step(packet.properties?.authenticationData);
+  while (step.outcome === 'continue') {
+    sendAuth(conn, CONTINUE_AUTHENTICATION, method, step.data);
+    const reply = await conn.waitForAuth(conn.broker.options.authStepTimeout * 1000);
+    checkContinuation(reply, method);
+    step = await exchange.step(reply.properties?.authenticationData);
+  }
+  if (step.outcome === 'failure') return { ok: false, reasonCode: step.reasonCode, reason: step.reason };
+  return { ok: true, data: step.data, username: step.username ?? packet.username };
+}
+
+/**
+ * AUTH on a live connection: re-authentication with the CONNECT's method, started
+ * by 0x19 and continued with 0x18 [MQTT-4.12.1-1]. Success ends with AUTH 0x00;
+ * failure closes the connection with the method's reason code [MQTT-4.12.1-2].
+ */
+export async function handleAuth(conn: MqttConnection, packet: AuthPacket): Promise<void> {
+  const method = conn.authMethod;
+  if (method === undefined) throw new MqttProtocolError(0x82, 'AUTH without an authentication method in CONNECT [MQTT-4.12.0-7]');
+  if (packet.properties?.authenticationMethod !== method) {
+    throw new MqttProtocolError(0x82, 'AUTH with a different authentication method [MQTT-4.12.1-1]');
+  }
+  const code = packet.reasonCode ?? 0;
+  if (code === RE_AUTHENTICATE && !conn.reauthentication) {
+    const authenticator = conn.broker.options.enhancedAuthenticators.find((a) => a.method === method)!;
+    conn.reauthentication = authenticator.begin({
+      clientId: conn.clientId, username: conn.principal.username, listener: conn.info.listener,
+      remoteAddress: conn.info.remoteAddress, reauthentication: true,
+    });
+  } else if (code !== CONTINUE_AUTHENTICATION || !conn.reauthentication) {
+    throw new MqttProtocolError(0x82, `unexpected AUTH reason code 0x${code.toString(16)}`);
+  }
+  const exchange: EnhancedAuthExchange = conn.reauthentication;
+  const step: AuthStep = await exchange.step(packet.properties?.authenticationData);
+  if (step.outcome === 'continue') {
+    sendAuth(conn, CONTINUE_AUTHENTICATION, method, step.data);
+    return;
+  }
+  conn.reauthentication = undefined;
+  if (step.outcome === 'failure') {
+    conn.close(step.reasonCode, step.reason);
+    return;
+  }
+  if (step.username !== undefined) conn.principal = { ...conn.principal, username: step.username };
+  sendAuth(conn, 0, method, step.data);
+}
+
+function checkContinuation(reply: AuthPacket, method: string): void {
+  if ((reply.reasonCode ?? 0) !== CONTINUE_AUTHENTICATION) {
+    throw new MqttProtocolError(0x82, 'expected AUTH 0x18 Continue authentication');
+  }
+  if (reply.properties?.authenticationMethod !== method) {
+    throw new MqttProtocolError(0x82, 'AUTH with a different authentication method [MQTT-4.12.0-5]');
+  }
+}
+
+function sendAuth(conn: MqttConnection, reasonCode: number, method: string, data: Buffer | undefined): void {
+  const properties = data === undefined ? { authenticationMethod: method } : { authenticationMethod: method, authenticationData: data };
+  conn.send({ type: PacketType.AUTH, reasonCode, properties });
+}
