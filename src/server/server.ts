@@ -1,14 +1,19 @@
-import { Broker, type BrokerOptions, type BrokerLimits } from '../broker/index.js';
-import { listenTcp, type BoundListener } from '../transport/tcp.js';
+import { Broker, type BrokerOptions, type BrokerLimits, type ListenerSecurity } from '../broker/index.js';
+import { listenTcp, listenTls, listenWebSocket, type BoundListener, type TlsFiles } from '../transport/index.js';
 
 /** One listener to open. */
 export interface ListenerSpec {
   port: number;
   host: string | undefined;
-  protocol: 'mqtt';
+  /** `mqtt` over TCP (TLS when `tls` is set) or `websockets` (wss when `tls` is set). */
+  protocol: 'mqtt' | 'websockets';
   name?: string;
   maxConnections?: number;
   confidential?: boolean;
+  tls?: TlsFiles;
+  /** WebSocket listeners: accept upgrades on this path only. */
+  websocketsPath?: string;
+  security?: ListenerSecurity;
 }
 
 /** What a midge server is made of. */
@@ -17,12 +22,37 @@ export interface ServerOptions {
   broker?: Partial<Omit<BrokerOptions, 'limits'>> & { limits?: Partial<BrokerLimits> };
 }
 
+/** A bound listener as the server keeps it. */
+export interface ServerListener extends BoundListener {
+  /** Re-reads certificate files (TLS and WSS listeners); no-op otherwise. */
+  reloadTls(): void;
+}
+
 /** A running midge: the broker core and its bound listeners. */
 export interface MidgeServer {
   readonly broker: Broker;
-  readonly listeners: readonly BoundListener[];
+  readonly listeners: readonly ServerListener[];
   /** Stops accepting, closes clients (v5: DISCONNECT 0x8B) and the store. */
   close(): Promise<void>;
+}
+
+/** The default name of a listener, e.g. `mqtt:1883`, `mqtts:8883`, `ws:8080`. */
+export function listenerName(spec: ListenerSpec): string {
+  const kind = spec.protocol === 'mqtt' ? (spec.tls ? 'mqtts' : 'mqtt') : (spec.tls ? 'wss' : 'ws');
+  return spec.name ?? `${kind}:${spec.port}`;
+}
+
+async function openListener(broker: Broker, spec: ListenerSpec): Promise<ServerListener> {
+  const common = {
+    port: spec.port, host: spec.host, name: listenerName(spec), maxConnections: spec.maxConnections ?? 0,
+    confidential: spec.confidential ?? false, security: spec.security,
+  };
+  if (spec.protocol === 'websockets') {
+    return listenWebSocket(broker, { ...common, path: spec.websocketsPath, maxPayload: broker.options.limits.maxPacketSize, tls: spec.tls });
+  }
+  if (spec.tls) return listenTls(broker, { ...common, tls: spec.tls });
+  const bound = await listenTcp(broker, common);
+  return { ...bound, reloadTls() {} };
 }
 
 /**
@@ -33,14 +63,9 @@ export interface MidgeServer {
 export async function startServer(options: ServerOptions): Promise<MidgeServer> {
   const broker = new Broker(options.broker);
   await broker.start();
-  const listeners: BoundListener[] = [];
+  const listeners: ServerListener[] = [];
   try {
-    for (const spec of options.listeners) {
-      const name = spec.name ?? `${spec.protocol}:${spec.port}`;
-      listeners.push(await listenTcp(broker, {
-        port: spec.port, host: spec.host, name, maxConnections: spec.maxConnections ?? 0, confidential: spec.confidential ?? false,
-      }));
-    }
+    for (const spec of options.listeners) listeners.push(await openListener(broker, spec));
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
     await broker.close();

@@ -1,17 +1,9 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Broker, ConnectionInfo } from '../broker/index.js';
+import type { ListenerCommon } from './listener.js';
 
 /** Settings of a plain TCP MQTT listener. */
-export interface TcpListenerOptions {
-  port: number;
-  /** Address to bind; undefined binds every address. */
-  host: string | undefined;
-  /** The listener's name in logs and ACLs. */
-  name: string;
-  /** Refuse connections beyond this many (0: no limit). */
-  maxConnections: number;
-  confidential: boolean;
-}
+export type TcpListenerOptions = ListenerCommon;
 
 /** A listener that is bound and accepting. */
 export interface BoundListener {
@@ -26,7 +18,9 @@ export interface BoundListener {
 /** Binds a plain TCP listener that hands each connection to the broker. */
 export function listenTcp(broker: Broker, options: TcpListenerOptions): Promise<BoundListener> {
   const server = createServer({ noDelay: true }, (socket) => {
-    broker.accept(socket, socketInfo(socket, options.name, 'tcp', false, options.confidential));
+    const info = socketInfo(socket, options.name, 'tcp', false, options.confidential);
+    info.security = options.security;
+    broker.accept(socket, info);
   });
   if (options.maxConnections > 0) server.maxConnections = options.maxConnections;
   return bind(server, options.port, options.host, options.name, 'mqtt');

@@ -1,0 +1,31 @@
+import { createServer, type TLSSocket } from 'node:tls';
+import type { Broker } from '../broker/index.js';
+import { bind, socketInfo, type BoundListener } from './tcp.js';
+import { peerCertificate, readTlsContext, type TlsFiles } from './tls-context.js';
+import type { ListenerCommon } from './listener.js';
+
+/** A listener whose secure context can be replaced (certificate reload). */
+export interface ReloadableListener extends BoundListener {
+  /** Re-reads the certificate files; throws (keeping the old ones) if they are unusable. */
+  reloadTls(): void;
+}
+
+/** Binds an MQTT-over-TLS listener (mqtts, usually 8883; 8884 with required client certificates). */
+export function listenTls(broker: Broker, options: ListenerCommon & { tls: TlsFiles }): Promise<ReloadableListener> {
+  const server = createServer({ ...readTlsContext(options.tls) }, (socket: TLSSocket) => {
+    socket.setNoDelay(true);
+    const info = socketInfo(socket, options.name, 'tls', true, options.confidential);
+    info.certificate = peerCertificate(socket);
+    info.security = options.security;
+    broker.accept(socket, info);
+  });
+  // A failed handshake is the client's problem: it must never reach the broker or crash us.
+  server.on('tlsClientError', () => {});
+  if (options.maxConnections > 0) server.maxConnections = options.maxConnections;
+  return bind(server, options.port, options.host, options.name, 'mqtts').then((bound) => ({
+    ...bound,
+    reloadTls() {
+      server.setSecureContext(readTlsContext(options.tls));
+    },
+  }));
+}
