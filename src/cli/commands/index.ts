@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { brokerCommand } from './broker.js';
+import { passwdCommand } from './passwd.js';
 
 /**
  * Every subcommand of `midge`, each a factory in its own file. Add a line here
@@ -7,4 +8,5 @@ import { brokerCommand } from './broker.js';
  */
 export const commands: ReadonlyArray<() => Command> = [
   brokerCommand,
+  passwdCommand,
 ];
