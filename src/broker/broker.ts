@@ -1,11 +1,13 @@
 import type { Duplex } from 'node:stream';
 import type { QoS } from '../protocol/index.js';
+import { ConfidentialityPolicy } from './confidentiality.js';
 import { Hooks } from './hooks.js';
 import { KeepAliveSweeper } from './keepalive.js';
 import type { BrokerMessage } from './message.js';
 import { MqttConnection } from './mqtt-connection.js';
 import { resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
 import type { AuthenticationResult, ClientPrincipal, ConnectCredentials } from './ports/auth.js';
+import type { ClientEndpoint } from './ports/client-endpoint.js';
 import { silentLogger, type Logger } from './ports/logger.js';
 import type { SessionLink } from './ports/session-link.js';
 import type { Store, StoredSubscription } from './ports/store.js';
@@ -33,7 +35,12 @@ export class Broker implements SessionEvents {
   readonly retained = new RetainedMessages();
   readonly sessions: SessionManager;
   readonly logger: Logger;
+  readonly confidentiality: ConfidentialityPolicy;
   private readonly connections = new Set<MqttConnection>();
+  /** Clients already told about in the log for withheld confidential messages (bounded). */
+  private readonly withheldLogged = new Set<string>();
+  /** Clients that do not come through {@link accept}, e.g. MQTT-SN clients of the gateway. */
+  private readonly endpoints = new Set<ClientEndpoint>();
   private readonly sweeper: KeepAliveSweeper;
   private started = false;
   private closed = false;
@@ -42,6 +49,7 @@ export class Broker implements SessionEvents {
     this.options = resolveBrokerOptions(options);
     this.logger = this.options.logger ?? silentLogger;
     this.sessions = new SessionManager(this);
+    this.confidentiality = new ConfidentialityPolicy(this.options.confidentialTopics);
     this.sweeper = new KeepAliveSweeper(this.connections, this.options.limits.connectTimeout * 1000);
   }
 
@@ -85,11 +93,23 @@ export class Broker implements SessionEvents {
   }
 
   /**
+   * Takes a client that does not come through {@link accept} (e.g. an MQTT-SN client):
+   * from now on {@link connectionClosed} accounts for it and {@link close} ends it.
+   * Returns false when the broker is closed.
+   */
+  openEndpoint(endpoint: ClientEndpoint): boolean {
+    if (this.closed) return false;
+    this.endpoints.add(endpoint);
+    return true;
+  }
+
+  /**
    * Routes a message to every matching subscription and stores it as retained
    * when its RETAIN flag is set [MQTT-3.3.1-5]. Returns the number of sessions it
    * was delivered or queued to.
    */
   publish(message: BrokerMessage, source?: ConnectionInfo): number {
+    this.confidentiality.classify(message, source);
     if (message.retain) this.setRetained(message);
     const deliveries = deliverToMatches(this, message, source);
     if (this.hooks.has('messagePublished')) this.hooks.emit('messagePublished', { message, deliveries });
@@ -188,7 +208,7 @@ export class Broker implements SessionEvents {
   /** The limits of a session on a link: the inflight window respects the client's Receive Maximum. */
   sessionLimits(link: SessionLink | MqttConnection | undefined): SessionLimits {
     const l = this.options.limits;
-    const clientMax = link instanceof MqttConnection ? link.clientReceiveMaximum : 65535;
+    const clientMax = link instanceof MqttConnection ? link.clientReceiveMaximum : (link?.receiveMaximum ?? 65535);
     return {
       inflightWindow: Math.max(1, Math.min(l.maxInflightMessages, clientMax)),
       maxQueuedMessages: l.maxQueuedMessages,
@@ -202,8 +222,21 @@ export class Broker implements SessionEvents {
     if (this.hooks.has('messageDropped')) this.hooks.emit('messageDropped', { session, message, reason });
   }
 
+  /**
+   * SessionEvents: a confidential message was kept from a plain link. Counted
+   * every time, logged once per client so a busy topic cannot flood the log.
+   */
+  withheld(session: Session, message: BrokerMessage): void {
+    this.stats.withheldConfidential++;
+    if (this.withheldLogged.has(session.clientId)) return;
+    if (this.withheldLogged.size >= 10_000) this.withheldLogged.clear();
+    this.withheldLogged.add(session.clientId);
+    this.logger.warn({ clientId: session.clientId, topic: message.topic, reason: 'confidential message, link not encrypted' },
+      'confidential messages withheld from this client until it connects over an encrypted listener');
+  }
+
   /** Called by the CONNECT handler once the CONNACK is sent. */
-  connectionOpened(conn: MqttConnection, sessionPresent: boolean): void {
+  connectionOpened(conn: MqttConnection | ClientEndpoint, sessionPresent: boolean): void {
     this.stats.clientConnected();
     const { clientId, info } = conn;
     this.logger.info({
@@ -217,7 +250,7 @@ export class Broker implements SessionEvents {
   }
 
   /** Called when a CONNECT is refused. */
-  connectRefused(conn: MqttConnection, reasonCode: number, reason: string): void {
+  connectRefused(conn: MqttConnection | ClientEndpoint, reasonCode: number, reason: string): void {
     const fields = {
       clientId: conn.clientId, username: conn.principal.username, listener: conn.info.listener,
       remoteAddress: conn.info.remoteAddress, reasonCode, reason,
@@ -227,8 +260,8 @@ export class Broker implements SessionEvents {
   }
 
   /** Called by a connection when its socket has closed, whoever closed it. */
-  connectionClosed(conn: MqttConnection, reasonCode: number, reason: string): void {
-    if (!this.connections.delete(conn)) return;
+  connectionClosed(conn: MqttConnection | ClientEndpoint, reasonCode: number, reason: string): void {
+    if (!(conn instanceof MqttConnection ? this.connections.delete(conn) : this.endpoints.delete(conn))) return;
     const session = conn.session;
     if (!session) return;
     this.stats.connectedClients--;
@@ -243,7 +276,7 @@ export class Broker implements SessionEvents {
   }
 
   /** Logs a refused publish or subscribe. */
-  logDenied(conn: MqttConnection, action: 'publish' | 'subscribe', topic: string): void {
+  logDenied(conn: MqttConnection | ClientEndpoint, action: 'publish' | 'subscribe', topic: string): void {
     this.logger.info({ clientId: conn.clientId, username: conn.principal.username, action, topic }, 'not authorized');
   }
 
@@ -266,6 +299,7 @@ export class Broker implements SessionEvents {
     this.closed = true;
     this.sweeper.stop();
     for (const conn of this.connections) conn.close(reasonCode, 'server shutting down');
+    for (const endpoint of this.endpoints) endpoint.close(reasonCode, 'server shutting down');
     this.sessions.stopTimers();
     const store = this.store;
     if (store) {

@@ -6,6 +6,7 @@ export type * from './ports/auth.js';
 export type * from './ports/store.js';
 export type * from './ports/transport.js';
 export type * from './ports/session-link.js';
+export type * from './ports/client-endpoint.js';
 export { silentLogger, type Logger } from './ports/logger.js';
 export { Hooks, type BrokerEvents, type Disposer } from './hooks.js';
 export type { BrokerMessage, ForwardedProperties } from './message.js';

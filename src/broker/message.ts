@@ -31,6 +31,11 @@ export interface BrokerMessage {
   /** Client id of the publisher (for No Local), undefined for broker-made messages. */
   readonly origin: string | undefined;
   /**
+   * Arrived encrypted on a confidential listener or on a confidential topic: it may
+   * only leave over encrypted links. Set by the broker when the message enters.
+   */
+  confidential: boolean;
+  /**
    * Encoded PUBLISH bytes by shape, filled lazily so that fan-out encodes once
    * per shape (see {@link shapeIndex}).
    */
@@ -40,10 +45,12 @@ export interface BrokerMessage {
 let nextId = 1;
 
 /** Creates a broker message; `id` comes from a process-wide counter unless given (restore). */
-export function createMessage(fields: Omit<BrokerMessage, 'id' | 'encoded'> & { id?: number }): BrokerMessage {
+export function createMessage(
+  fields: Omit<BrokerMessage, 'id' | 'encoded' | 'confidential'> & { id?: number; confidential?: boolean },
+): BrokerMessage {
   const id = fields.id ?? nextId++;
   if (fields.id !== undefined && fields.id >= nextId) nextId = fields.id + 1;
-  return { ...fields, id, encoded: undefined };
+  return { ...fields, id, confidential: fields.confidential ?? false, encoded: undefined };
 }
 
 /** Builds the broker message for an incoming PUBLISH (topic already resolved from any alias). */

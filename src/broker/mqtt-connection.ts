@@ -91,6 +91,13 @@ export class MqttConnection implements SessionLink {
   private onData(chunk: Buffer): void {
     this.lastActivity = Date.now();
     this.broker.stats.bytesReceived += chunk.length;
+    if (this.state === 'closed') {
+      // Nothing after a refusal or an error is processed [MQTT-3.1.4-5]. A peer that
+      // keeps sending is not read at all any more, so it costs no memory; shutdown()'s
+      // timer destroys the socket. A peer that just closes never gets here.
+      this.stream.pause();
+      return;
+    }
     try {
       this.framer.push(chunk, (first, body) => this.onFrame(first, body));
     } catch (err) {

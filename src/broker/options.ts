@@ -52,6 +52,8 @@ export interface BrokerOptions {
   logger: Logger | undefined;
   /** Name of this broker in logs and $SYS. */
   brokerName: string;
+  /** Topic filters whose messages may only be delivered over encrypted links. */
+  confidentialTopics: string[];
 }
 
 /** Defaults: safe, local, and close to what Mosquitto 2 users expect. */
@@ -82,6 +84,7 @@ export function resolveBrokerOptions(partial: Partial<Omit<BrokerOptions, 'limit
     store: partial.store,
     logger: partial.logger,
     brokerName: partial.brokerName ?? 'midge',
+    confidentialTopics: partial.confidentialTopics ?? [],
     limits: { ...defaultLimits, ...partial.limits },
   };
 }

@@ -1,5 +1,6 @@
 import type { QoS } from '../protocol/index.js';
 import type { Broker } from './broker.js';
+import { mayTravel } from './confidentiality.js';
 import { isExpired, type BrokerMessage } from './message.js';
 import type { ConnectionInfo } from './ports/transport.js';
 import type { SharedGroup, SubscriptionEntry } from './router/types.js';
@@ -65,9 +66,23 @@ function deliverMerged(broker: Broker, session: Session, entries: readonly Subsc
  * that cannot take it while another can.
  */
 function deliverToGroup(broker: Broker, group: SharedGroup<Session>, message: BrokerMessage): boolean {
-  const chosen = chooseMember(group, undefined);
+  const chosen = (message.confidential ? chooseEncryptedMember(group) : undefined) ?? chooseMember(group, undefined);
   if (!chosen) return false;
   return deliverOne(broker, chosen.subscriber, chosen, message, group);
+}
+
+/** For a confidential message: the next online member on an encrypted link, if any. */
+function chooseEncryptedMember(group: SharedGroup<Session>): SubscriptionEntry<Session> | undefined {
+  const members = group.members;
+  for (let step = 1; step <= members.length; step++) {
+    const at = (group.cursor + step) % members.length;
+    const link = members[at]!.subscriber.link;
+    if (link && link.encrypted && link.writable()) {
+      group.cursor = at;
+      return members[at];
+    }
+  }
+  return undefined;
 }
 
 /** The next member in turn that is online and writable, else the next in turn; never `exclude`. */
@@ -117,6 +132,11 @@ export function deliverRetained(broker: Broker, session: Session, entry: Subscri
   const ids = entry.subscriptionId === undefined ? undefined : [entry.subscriptionId];
   for (const message of broker.retained.match(entry.matchFilter)) {
     if (isExpired(message, now)) continue;
+    // Retained confidential messages follow the same rule on subscribe.
+    if (session.link && !mayTravel(message, session.link.encrypted)) {
+      broker.withheld(session, message);
+      continue;
+    }
     if (session.link && !broker.canReceive(session.link, message.topic)) continue;
     const qos = (entry.qos < message.qos ? entry.qos : message.qos) as QoS;
     session.deliver(message, qos, true, ids);

@@ -79,6 +79,12 @@ export class SessionManager {
     else if (wasStored) this.broker.store!.deleteSession(session.clientId);
   }
 
+  /** Replaces the will of a connected session (MQTT-SN WILLTOPICUPD / WILLMSGUPD). */
+  setWill(session: Session, will: StoredWill | undefined): void {
+    session.will = will;
+    if (session.durable) this.broker.store!.saveSession(session.record());
+  }
+
   /**
    * The session's connection ended. Unless it ended gracefully the will goes out
    * now, or after its delay, or when the session ends, whichever is first

@@ -1,5 +1,7 @@
 import type { ProtocolVersion, QoS } from '../protocol/index.js';
+import { mayTravel } from './confidentiality.js';
 import { isExpired, type BrokerMessage } from './message.js';
+import { whenDurable } from './commit-gate.js';
 import { PacketIdAllocator } from './packet-ids.js';
 import type { SessionLink } from './ports/session-link.js';
 import type { Store, StoredDelivery, StoredSession, StoredWill } from './ports/store.js';
@@ -25,6 +27,8 @@ export type DropReason = 'queue-full' | 'expired' | 'offline-qos0' | 'congested-
 /** What a session reports back to the broker. */
 export interface SessionEvents {
   dropped(session: Session, reason: DropReason, message: BrokerMessage): void;
+  /** A confidential message was kept from a link that is not encrypted. */
+  withheld(session: Session, message: BrokerMessage): void;
 }
 
 /** Session limits, fixed when the session (re)connects. */
@@ -84,9 +88,11 @@ export class Session implements Subscriber {
    * window allows and queued otherwise, so one slow client never stalls others.
    */
   deliver(message: BrokerMessage, qos: QoS, retain: boolean, subscriptionIds: number[] | undefined, group?: SharedGroup<Session>): void {
+    const link = this.link;
+    if (link && !mayTravel(message, link.encrypted)) this.events.withheld(this, message);
     if (qos === 0) {
-      const link = this.link;
       if (!link) return this.events.dropped(this, 'offline-qos0', message);
+      if (!mayTravel(message, link.encrypted)) return;
       if (!link.writable()) return this.events.dropped(this, 'congested-qos0', message);
       if (!link.sendPublish({ message, qos: 0, retain, packetId: undefined, dup: false, subscriptionIds })) {
         this.events.dropped(this, 'too-large', message);
@@ -105,12 +111,16 @@ export class Session implements Subscriber {
       this.store!.saveMessage(toStoredMessage(message));
       this.store!.saveDelivery(this.storedDelivery(delivery));
     }
-    if (this.link && this.queue.length === 0 && this.inflight.size < limits.inflightWindow && this.link.writable()) {
+    if (link && this.queue.length === 0 && this.inflight.size < limits.inflightWindow && link.writable()
+      && mayTravel(message, link.encrypted)) {
       this.send(delivery);
       return;
     }
     this.queue.push(delivery);
     this.queuedBytes += message.payload.length;
+    // The queue may hold only deliveries this link cannot carry (confidential ones on a
+    // plain link), in which case this one can still go now.
+    if (link && this.inflight.size < limits.inflightWindow && !link.encrypted) this.pump();
   }
 
   /** Sends queued deliveries while the window and the link allow. */
@@ -118,8 +128,14 @@ export class Session implements Subscriber {
     const link = this.link;
     if (!link) return;
     const now = Date.now();
+    // Confidential deliveries stay queued, in order, while the link is not encrypted.
+    const held: Delivery[] = [];
     while (this.queue.length > 0 && this.inflight.size < this.limits.inflightWindow && link.writable()) {
       const delivery = this.queue.shift()!;
+      if (!mayTravel(delivery.message, link.encrypted)) {
+        held.push(delivery);
+        continue;
+      }
       this.queuedBytes -= delivery.message.payload.length;
       if (isExpired(delivery.message, now)) {
         this.forget(delivery);
@@ -128,6 +144,7 @@ export class Session implements Subscriber {
       }
       this.send(delivery);
     }
+    if (held.length > 0) this.queue.unshift(...held);
   }
 
   private send(delivery: Delivery): void {
@@ -169,7 +186,14 @@ export class Session implements Subscriber {
     if (failed) return this.complete(packetId);
     delivery.state = 'released';
     if (this.durable) this.store!.saveDelivery(this.storedDelivery(delivery));
-    this.link?.sendPubrel(packetId);
+    // PUBREL only once 'released' is on disk: after a crash that lost it the PUBLISH
+    // would be sent again, and a client that had completed the flow would take it as new.
+    const link = this.link;
+    if (link) {
+      void whenDurable(this.durable ? this.store : undefined, () => {
+        if (this.link === link) link.sendPubrel(packetId);
+      }, () => link.close(0x80, 'the delivery state could not be stored'));
+    }
     return true;
   }
 
@@ -184,6 +208,9 @@ export class Session implements Subscriber {
     for (const delivery of [...this.inflight.values()]) {
       if (delivery.state === 'released') {
         link.sendPubrel(delivery.packetId!);
+      } else if (!mayTravel(delivery.message, link.encrypted)) {
+        // Sent earlier over an encrypted link: it waits in flight for the next one.
+        this.events.withheld(this, delivery.message);
       } else if (isExpired(delivery.message, now)) {
         this.complete(delivery.packetId!);
         this.events.dropped(this, 'expired', delivery.message);

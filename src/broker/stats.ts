@@ -16,6 +16,8 @@ export class BrokerStats {
   readonly publishReceivedByQos = [0, 0, 0];
   /** Sent PUBLISH by QoS. */
   readonly publishSentByQos = [0, 0, 0];
+  /** Deliveries of confidential messages kept from links that are not encrypted. */
+  withheldConfidential = 0;
   /** Dropped deliveries by reason. */
   readonly droppedByReason = new Map<string, number>();
 

@@ -5,7 +5,7 @@ import type { StoredMessage } from './ports/store.js';
 export function toStoredMessage(m: BrokerMessage): StoredMessage {
   return {
     id: m.id, topic: m.topic, payload: m.payload, qos: m.qos, retain: m.retain, properties: m.properties,
-    createdAt: m.createdAt, expiresAt: m.expiresAt, origin: m.origin,
+    createdAt: m.createdAt, expiresAt: m.expiresAt, origin: m.origin, confidential: m.confidential,
   };
 }
 

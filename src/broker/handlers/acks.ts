@@ -1,4 +1,5 @@
 import { PacketType, type PubackPacket, type PubcompPacket, type PubrecPacket, type PubrelPacket } from '../../protocol/index.js';
+import { whenDurable } from '../commit-gate.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 
 const PACKET_ID_NOT_FOUND = 0x92;
@@ -28,14 +29,17 @@ export function handlePubrec(conn: MqttConnection, packet: PubrecPacket): void {
 /**
  * PUBREL for an inbound QoS 2 message: forget the id, answer PUBCOMP
  * [MQTT-4.3.3-9]; from now on the same id is a new message [MQTT-4.3.3-10].
+ * The PUBCOMP waits until the release is on disk: a crash that brought the id
+ * back would make the client's next message with that id look like a repeat.
  */
-export function handlePubrel(conn: MqttConnection, packet: PubrelPacket): void {
-  const known = conn.session!.releaseInbound(packet.packetId);
+export function handlePubrel(conn: MqttConnection, packet: PubrelPacket): void | Promise<void> {
+  const session = conn.session!;
+  const known = session.releaseInbound(packet.packetId);
   if (known && conn.unackedInbound > 0) conn.unackedInbound--;
-  conn.send({
-    type: PacketType.PUBCOMP,
-    packetId: packet.packetId,
-    reasonCode: known ? 0 : PACKET_ID_NOT_FOUND,
+  const pubcomp = { type: PacketType.PUBCOMP, packetId: packet.packetId, reasonCode: known ? 0 : PACKET_ID_NOT_FOUND } as const;
+  return whenDurable(session.durable ? conn.broker.store : undefined, () => conn.send(pubcomp), (err: unknown) => {
+    conn.broker.reportError(err, 'store commit');
+    conn.close(0x80, 'the release could not be stored');
   });
 }
 

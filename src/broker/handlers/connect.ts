@@ -43,7 +43,7 @@ export async function handleConnect(conn: MqttConnection, packet: ConnectPacket)
     checkWill(conn, packet);
     const { session, present } = broker.sessions.open(conn, {
       clientId: plan.clientId, clean: packet.clean, expiryInterval: plan.sessionExpiry, protocolVersion: packet.protocolVersion,
-      username, will: willOf(packet),
+      username, will: willOf(packet, conn.info.confidential),
     });
     conn.session = session;
     conn.keepAliveMs = plan.keepAlive * 1000;
@@ -129,7 +129,7 @@ function checkWill(conn: MqttConnection, packet: ConnectPacket): void {
   }
 }
 
-function willOf(packet: ConnectPacket): StoredWill | undefined {
+function willOf(packet: ConnectPacket, confidential: boolean): StoredWill | undefined {
   const will = packet.will;
   if (!will) return undefined;
   return {
@@ -146,6 +146,8 @@ function willOf(packet: ConnectPacket): StoredWill | undefined {
       createdAt: Date.now(),
       expiresAt: undefined,
       origin: packet.clientId,
+      // A will set over a confidential listener is as confidential as what the client publishes there.
+      confidential,
     },
   };
 }

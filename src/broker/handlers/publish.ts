@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { MqttProtocolError, PacketType, type PublishPacket } from '../../protocol/index.js';
 import { messageFromPublish } from '../message.js';
+import { whenDurable } from '../commit-gate.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 
 const NO_MATCHING_SUBSCRIBERS = 0x10;
@@ -44,15 +45,7 @@ export function handlePublish(conn: MqttConnection, packet: PublishPacket): void
   const message = messageFromPublish(packet, topic, session.clientId, Date.now());
   const deliveries = broker.publish(message, conn.info);
   const reason = deliveries === 0 && v5 ? NO_MATCHING_SUBSCRIBERS : 0;
-  if (packet.qos === 0) return;
-  const store = broker.store;
-  if (store?.pending) {
-    return store.commit().then(() => acknowledge(conn, packet, reason), (err: unknown) => {
-      broker.reportError(err, 'store commit');
-      conn.close(0x80, 'the message could not be stored');
-    });
-  }
-  acknowledge(conn, packet, reason);
+  return acknowledge(conn, packet, reason);
 }
 
 /** v5 topic aliases: set on a PUBLISH with a topic, used on one without [MQTT-3.3.2-12]. */
@@ -92,7 +85,20 @@ const reasons: Record<number, string> = {
   [PAYLOAD_FORMAT_INVALID]: 'payload is not UTF-8 as its format indicator says',
 };
 
-function acknowledge(conn: MqttConnection, packet: PublishPacket, reasonCode: number): void {
+/**
+ * Every PUBACK/PUBREC, refusals and repeats included, waits for the commit of what
+ * the store holds so far: none claims more than the disk holds, and they keep the
+ * order of the PUBLISH packets they answer (see {@link whenDurable}).
+ */
+function acknowledge(conn: MqttConnection, packet: PublishPacket, reasonCode: number): void | Promise<void> {
+  if (packet.qos === 0) return;
+  return whenDurable(conn.broker.store, () => sendAck(conn, packet, reasonCode), (err: unknown) => {
+    conn.broker.reportError(err, 'store commit');
+    conn.close(0x80, 'the message could not be stored');
+  });
+}
+
+function sendAck(conn: MqttConnection, packet: PublishPacket, reasonCode: number): void {
   if (conn.state !== 'open') return;
   const properties = conn.problem(reasonCode, reasons[reasonCode] ?? '');
   if (packet.qos === 1) {

@@ -1,6 +1,7 @@
 import {
   PacketType, parseSharedFilter, topicFilterProblem, type QoS, type SubscribePacket, type Subscription,
 } from '../../protocol/index.js';
+import { whenDurable } from '../commit-gate.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 import type { SubscriptionEntry } from '../router/types.js';
 import type { Session } from '../session.js';
@@ -14,7 +15,7 @@ const V3_FAILURE = 0x80;
  * subscription to the same filter [MQTT-3.8.4-3]); the SUBACK has one code per
  * filter in order [MQTT-3.8.4-6]; retained messages follow it, as Retain Handling asks.
  */
-export function handleSubscribe(conn: MqttConnection, packet: SubscribePacket): void {
+export function handleSubscribe(conn: MqttConnection, packet: SubscribePacket): void | Promise<void> {
   const session = conn.session!;
   const subscriptionId = packet.properties?.subscriptionIdentifiers?.[0];
   const added: Array<{ entry: SubscriptionEntry<Session>; isNew: boolean }> = [];
@@ -38,8 +39,15 @@ export function handleSubscribe(conn: MqttConnection, packet: SubscribePacket): 
     added.push({ entry, isNew: !replaced });
     return granted;
   });
-  conn.send({ type: PacketType.SUBACK, packetId: packet.packetId, reasonCodes });
-  for (const { entry, isNew } of added) conn.broker.sendRetained(session, entry, isNew);
+  // A persistent session's SUBACK waits for the subscription to be on disk: the
+  // client will not subscribe again, and a crash must not forget what it was granted.
+  return whenDurable(session.durable ? conn.broker.store : undefined, () => {
+    conn.send({ type: PacketType.SUBACK, packetId: packet.packetId, reasonCodes });
+    for (const { entry, isNew } of added) conn.broker.sendRetained(session, entry, isNew);
+  }, (err: unknown) => {
+    conn.broker.reportError(err, 'store commit');
+    conn.close(0x80, 'the subscription could not be stored');
+  });
 }
 
 /** A v5 reason code when the subscription cannot be granted, undefined when it can. */

@@ -24,6 +24,11 @@ export interface SessionLink {
   readonly principal: ClientPrincipal;
   /** What arrives on or leaves through this link is encrypted on the wire. */
   readonly encrypted: boolean;
+  /**
+   * QoS 1/2 messages the client takes in flight at once (MQTT-SN: 1), when the link
+   * has a limit of its own; an MqttConnection states its v5 Receive Maximum instead.
+   */
+  readonly receiveMaximum?: number;
   /** False while the link's outgoing buffer is above its high-water mark. */
   writable(): boolean;
   /**

@@ -12,6 +12,8 @@ export interface StoredMessage {
   createdAt: number;
   expiresAt: number | undefined;
   origin: string | undefined;
+  /** Must only be delivered over encrypted links (see BrokerMessage.confidential). */
+  confidential?: boolean;
 }
 
 /** A Will Message waiting for its session to end or its delay to pass. */
