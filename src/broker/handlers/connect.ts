@@ -169,7 +169,8 @@ function connackProperties(conn: MqttConnection, plan: ConnectPlan): Properties 
     props.authenticationMethod = conn.authMethod;
     if (conn.authData !== undefined) props.authenticationData = conn.authData;
   }
-  if (conn.requestResponseInformation) props.responseInformation = `${conn.broker.options.responseInformationPrefix}${plan.clientId}`;
+  const prefix = conn.broker.options.responseInformationPrefix;
+  if (conn.requestResponseInformation && prefix !== '') props.responseInformation = `${prefix}${plan.clientId}`;
   // A capped expiry is announced so the client knows what it got (section 3.2.2.3.2).
   if (plan.sessionExpiry !== plan.requestedExpiry) props.sessionExpiryInterval = plan.sessionExpiry;
   return props;

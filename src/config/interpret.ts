@@ -1,0 +1,185 @@
+import { listIncludeFiles, parseConfText, readConfigText } from './conf-file.js';
+import type { Directive } from './directive.js';
+import { storeSetting, type Draft, type DraftListener } from './draft.js';
+import { ConfigError, formatOrigin } from './errors.js';
+import { ACCEPTED_WITHOUT_EFFECT, closestName, unsupportedMosquittoOption } from './mosquitto-compat.js';
+import { OPTIONS, STRUCTURAL_OPTIONS, type OptionDefinition } from './options.js';
+import { integerWord, parseBoolean, parseInteger, parseName, type ParseContext } from './values.js';
+
+/** Every name a user could have meant, for "did you mean" hints. */
+const KNOWN_NAMES = [...OPTIONS.keys(), ...STRUCTURAL_OPTIONS, ...ACCEPTED_WITHOUT_EFFECT.keys()];
+
+/** The error for a name that is no option of midge. */
+export function unknownOptionError(directive: Directive): ConfigError {
+  const unsupported = unsupportedMosquittoOption(directive.key);
+  if (unsupported) return new ConfigError(unsupported, directive.origin);
+  const suggestion = closestName(directive.key, KNOWN_NAMES);
+  return new ConfigError(`unknown option '${directive.key}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`, directive.origin);
+}
+
+/**
+ * Applies the directives of the config files to a draft, with mosquitto's rules of context:
+ * each file starts before any listener, `listener` opens a block for the listener options
+ * that follow, and `include_dir` (main file only) reads `DIR/*.conf` in mosquitto's order.
+ */
+export class ConfigInterpreter {
+  constructor(private readonly draft: Draft, private readonly context: ParseContext) {}
+
+  /** Applies one file's directives; `level` is 0 for the main file, 1 for included ones. */
+  run(directives: readonly Directive[], level: number): void {
+    let current = this.draft.defaultListener;
+    for (const directive of directives) current = this.apply(directive, current, level);
+  }
+
+  private apply(directive: Directive, current: DraftListener, level: number): DraftListener {
+    const definition = OPTIONS.get(directive.key);
+    if (definition) {
+      this.applyOption(directive, definition, current);
+      return current;
+    }
+    if (directive.insideListenerObject && STRUCTURAL_OPTIONS.includes(directive.key)) {
+      throw new ConfigError(`${directive.key} cannot be used inside a listener`, directive.origin);
+    }
+    switch (directive.key) {
+      case 'listener':
+        return this.declareListener(directive);
+      case 'port':
+        this.setDefaultPort(directive);
+        return current;
+      case 'bind_address':
+        this.setBindAddress(directive);
+        return current;
+      case 'include_dir':
+        this.include(directive, level);
+        return current;
+      case 'per_listener_settings':
+        this.setPerListenerSettings(directive);
+        return current;
+    }
+    const accepted = ACCEPTED_WITHOUT_EFFECT.get(directive.key);
+    if (!accepted) throw unknownOptionError(directive);
+    accepted.check(directive);
+    if (!this.draft.acceptedWithoutEffect.has(directive.key)) this.draft.acceptedWithoutEffect.set(directive.key, directive.origin);
+    return current;
+  }
+
+  private applyOption(directive: Directive, definition: OptionDefinition, current: DraftListener): void {
+    const { draft } = this;
+    const perListener = draft.perListenerSettings;
+    if (directive.insideListenerObject && (definition.scope === 'global' || (definition.scope === 'security' && !perListener))) {
+      const why = definition.scope === 'global' ? 'is a global option: write it outside the listener' : 'belongs to a listener only when per_listener_settings is true';
+      throw new ConfigError(`${directive.key} ${why}`, directive.origin);
+    }
+    const value = definition.parse(directive, this.context);
+    if (definition.scope === 'security') draft.firstSecurityOption ??= directive.origin;
+    const onListener =
+      definition.scope === 'listener' ||
+      (definition.scope === 'listener-or-global' && !current.isDefault) ||
+      (definition.scope === 'security' && perListener);
+    if (!onListener) {
+      storeSetting(draft.global, definition, value, directive.origin, false);
+    } else {
+      storeSetting(current.bag, definition, value, directive.origin, false);
+      if (current.isDefault && definition.scope === 'security') draft.defaultListenerSecurity ??= { key: directive.key, origin: directive.origin };
+      else if (current.isDefault) this.configureDefaultListener(directive);
+    }
+    if (definition.slot === 'mqttsn_predefined_topic') this.checkPredefinedIds(directive);
+  }
+
+  private checkPredefinedIds(directive: Directive): void {
+    const topics = this.draft.global.values.mqttsn_predefined_topic ?? [];
+    const added = topics[topics.length - 1]!;
+    if (topics.findIndex((topic) => topic.id === added.id) !== topics.length - 1) {
+      throw new ConfigError(`duplicate mqttsn_predefined_topic id ${added.id}`, directive.origin);
+    }
+  }
+
+  /** `listener PORT [ADDRESS] [# comment]`. */
+  private declareListener(directive: Directive): DraftListener {
+    const [portWord, address, extra] = directive.words;
+    if (portWord === undefined) throw new ConfigError('listener needs a port', directive.origin);
+    const port = integerWord(directive, portWord, 0, 65535);
+    const hasAddress = address !== undefined && !address.startsWith('#');
+    if (hasAddress && extra !== undefined && !extra.startsWith('#')) {
+      throw new ConfigError(`listener takes a port and an address, got '${directive.text}'`, directive.origin);
+    }
+    if (hasAddress && address.startsWith('/')) {
+      throw new ConfigError(`listener ${portWord} ${address}: Unix socket listeners are not supported`, directive.origin);
+    }
+    const listener: DraftListener = {
+      port, address: hasAddress ? address : undefined, origin: directive.origin, isDefault: false, bag: { values: {}, origins: {} },
+    };
+    this.draft.listeners.push(listener);
+    this.draft.declaresListeners = true;
+    return listener;
+  }
+
+  /** Marks mosquitto's default listener as configured, so it is opened. */
+  private configureDefaultListener(directive: Directive): DraftListener {
+    const listener = this.draft.defaultListener;
+    listener.origin ??= directive.origin;
+    this.draft.defaultListenerUsed = true;
+    if (directive.key === 'port' || directive.key === 'bind_address') this.draft.declaresListeners = true;
+    return listener;
+  }
+
+  /** mosquitto lets a repeated `port` win with a warning; so does midge. */
+  private setDefaultPort(directive: Directive): void {
+    const port = parseInteger(directive, 0, 65535);
+    const listener = this.configureDefaultListener(directive);
+    if (listener.port !== undefined) this.draft.notices.push(`${formatOrigin(directive.origin)}: port is given more than once; ${port} is used`);
+    listener.port = port;
+  }
+
+  private setBindAddress(directive: Directive): void {
+    const address = parseName(directive);
+    const listener = this.draft.defaultListener;
+    if (listener.address !== undefined) throw new ConfigError('duplicate bind_address', directive.origin);
+    this.configureDefaultListener(directive).address = address;
+  }
+
+  private include(directive: Directive, level: number): void {
+    if (level > 0) throw new ConfigError('include_dir may only be used in the main config file', directive.origin);
+    const dir = directive.text;
+    if (dir === '') throw new ConfigError('missing value for include_dir', directive.origin);
+    for (const file of listIncludeFiles(dir, this.context.cwd, directive.origin)) {
+      this.draft.files.push(file);
+      this.run(parseConfText(readConfigText(file, this.context.cwd, directive.origin), file), level + 1);
+    }
+  }
+
+  /** mosquitto requires per_listener_settings before any security option; so does midge. */
+  private setPerListenerSettings(directive: Directive): void {
+    const value = parseBoolean(directive);
+    const first = this.draft.firstSecurityOption;
+    if (value !== this.draft.perListenerSettings && first) {
+      throw new ConfigError(`per_listener_settings must come before any security option (one is set at ${formatOrigin(first)})`, directive.origin);
+    }
+    this.draft.perListenerSettings = value;
+  }
+}
+
+/** Where an override layer comes from, for messages. */
+export type OverrideLayer = 'environment' | 'command line';
+
+/**
+ * Applies an environment or command-line setting: global options are replaced outright
+ * (lists included); security options also land on every listener when they are per listener.
+ */
+export function applyOverride(draft: Draft, directive: Directive, context: ParseContext, layer: OverrideLayer): void {
+  const definition = OPTIONS.get(directive.key);
+  if (!definition) {
+    if (STRUCTURAL_OPTIONS.includes(directive.key)) {
+      throw new ConfigError(`${directive.key} shapes the config file and cannot be set from the ${layer}`, directive.origin);
+    }
+    throw unknownOptionError(directive);
+  }
+  if (definition.scope === 'listener') {
+    throw new ConfigError(`${directive.key} is a listener option and cannot be set from the ${layer}`, directive.origin);
+  }
+  const value = definition.parse(directive, context);
+  storeSetting(draft.global, definition, value, directive.origin, true);
+  if (definition.scope === 'security' && draft.perListenerSettings) {
+    for (const listener of [...draft.listeners, draft.defaultListener]) storeSetting(listener.bag, definition, value, directive.origin, true);
+  }
+}

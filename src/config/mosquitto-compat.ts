@@ -1,0 +1,100 @@
+import type { Directive } from './directive.js';
+import { ConfigError } from './errors.js';
+import { parseBoolean, parseInteger, parseText } from './values.js';
+
+/** A mosquitto option midge accepts (so existing files load) though it changes nothing. */
+interface AcceptedOption {
+  /** Why it has no effect, shown in the warnings. */
+  why: string;
+  /** Rejects values mosquitto itself would reject, so a typo is still caught. */
+  check(directive: Directive): void;
+}
+
+const logTypes = ['none', 'information', 'notice', 'warning', 'error', 'debug', 'subscribe', 'unsubscribe', 'websockets', 'internal', 'all'];
+const logDestinations = ['none', 'syslog', 'stdout', 'stderr', 'topic', 'dlt', 'file'];
+
+function checkWords(directive: Directive, allowed: readonly string[]): void {
+  if (directive.words.length === 0) throw new ConfigError(`missing value for ${directive.key}`, directive.origin);
+  const bad = directive.words.find((word) => !allowed.includes(word));
+  if (bad !== undefined) throw new ConfigError(`invalid ${directive.key} '${bad}': expected ${allowed.join(', ')}`, directive.origin);
+}
+
+function checkLogDestination(directive: Directive): void {
+  const [destination, path] = directive.words;
+  checkWords({ ...directive, words: destination === undefined ? [] : [destination] }, logDestinations);
+  if (destination === 'file' && path === undefined) throw new ConfigError('log_dest file needs a path', directive.origin);
+}
+
+/**
+ * mosquitto options accepted without effect. They are reported by `configWarnings`, never
+ * dropped silently: a user who sets them should learn they do nothing here.
+ */
+export const ACCEPTED_WITHOUT_EFFECT: ReadonlyMap<string, AcceptedOption> = new Map<string, AcceptedOption>([
+  ['log_type', { why: 'midge logs by log_level', check: (d) => checkWords(d, logTypes) }],
+  ['log_dest', { why: 'midge logs to standard error', check: checkLogDestination }],
+  ['log_timestamp', { why: 'midge always timestamps its logs', check: (d) => void parseBoolean(d) }],
+  ['log_timestamp_format', { why: 'midge always timestamps its logs', check: (d) => void parseText(d) }],
+  ['pid_file', { why: 'midge writes no pid file', check: (d) => void parseText(d) }],
+  ['user', { why: 'midge does not switch users; start it as the user it should run as', check: (d) => void parseText(d) }],
+  ['autosave_interval', { why: 'midge commits to its store every event-loop turn', check: (d) => void parseInteger(d, -2147483648, 2147483647) }],
+]);
+
+const bridgeHint = 'bridges are not supported (midge nodes share state through cluster_redis_url)';
+const pluginHint = 'plugins are not supported';
+const pskHint = 'TLS-PSK is not supported; use certificates';
+
+/** mosquitto options midge does not offer, with a hint where one helps. */
+const UNSUPPORTED: ReadonlyMap<string, string> = new Map<string, string>([
+  ...['connection', 'address', 'addresses', 'topic', 'remote_clientid', 'remote_username', 'remote_password',
+    'local_clientid', 'local_username', 'local_password', 'notifications', 'notification_topic', 'cleansession',
+    'keepalive_interval', 'restart_timeout', 'start_type', 'try_private', 'round_robin', 'idle_timeout', 'threshold',
+    'bridge_cafile', 'bridge_capath', 'bridge_certfile', 'bridge_keyfile', 'bridge_insecure', 'bridge_protocol_version',
+    'bridge_attempt_unsubscribe', 'bridge_identity', 'bridge_psk', 'bridge_tls_version', 'bridge_alpn',
+    'bridge_bind_address', 'bridge_max_packet_size', 'bridge_outgoing_retain', 'bridge_require_ocsp'].map((k): [string, string] => [k, bridgeHint]),
+  ...['plugin', 'auth_plugin', 'global_plugin', 'auth_plugin_deny_special_chars', 'plugin_opt_', 'auth_opt_'].map((k): [string, string] => [k, pluginHint]),
+  ['psk_file', pskHint], ['psk_hint', pskHint],
+  ['mount_point', ''], ['http_dir', ''], ['use_username_as_clientid', ''], ['auto_id_prefix', ''],
+  ['clientid_prefixes', ''], ['allow_duplicate_messages', ''], ['check_retain_source', ''],
+  ['queue_qos0_messages', ''], ['upgrade_outgoing_qos', ''], ['set_tcp_nodelay', ''], ['max_inflight_bytes', ''],
+  ['memory_limit', ''], ['persistence_file', 'midge keeps its store in persistence_location'],
+  ['retained_persistence', 'use persistence'], ['store_clean_interval', ''], ['retry_interval', ''],
+  ['websockets_log_level', ''], ['websockets_headers_size', ''], ['websockets_origin', ''], ['bind_interface', ''],
+  ['ciphers_tls1.3', ''], ['dhparamfile', ''], ['tls_engine', ''], ['tls_keyform', ''], ['tls_engine_kpass_sha1', ''],
+  ['autosave_on_changes', ''], ['connection_messages', ''], ['log_facility', ''], ['max_topic_alias_broker', ''],
+  ['maximum_qos', 'use max_qos'], ['accept_protocol_versions', ''], ['require_ocsp', ''],
+]);
+
+/** The problem to report for a mosquitto option midge lacks, or undefined for a name mosquitto lacks too. */
+export function unsupportedMosquittoOption(key: string): string | undefined {
+  const prefix = key.startsWith('plugin_opt_') ? 'plugin_opt_' : key.startsWith('auth_opt_') ? 'auth_opt_' : key;
+  const hint = UNSUPPORTED.get(prefix);
+  if (hint === undefined) return undefined;
+  return `'${key}' is a mosquitto option midge does not support${hint ? ` (${hint})` : ''}`;
+}
+
+/** Levenshtein distance, enough to catch `lisener` for `listener`. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The known name closest to a misspelt one, when it is close enough to be a typo. */
+export function closestName(key: string, known: Iterable<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(2, Math.floor(key.length / 4)) + 1;
+  for (const name of known) {
+    const distance = editDistance(key, name);
+    if (distance < bestDistance) {
+      best = name;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
