@@ -39,17 +39,24 @@ export class ByteReader {
     return v;
   }
 
-  /** Variable Byte Integer, at most four bytes [MQTT-1.5.5-1]. */
+  /**
+   * Variable Byte Integer: at most four bytes, in the shortest form [MQTT-1.5.5-1]
+   * (a last byte of 0 after a continuation byte would be a longer spelling of the
+   * same value, which would also break decode-then-encode byte equality).
+   */
   varint(what = 'a variable byte integer'): number {
     let value = 0;
     let multiplier = 1;
     for (let i = 0; i < 4; i++) {
       const b = this.u8(what);
       value += (b & 0x7f) * multiplier;
-      if ((b & 0x80) === 0) return value;
+      if ((b & 0x80) === 0) {
+        if (b === 0 && i > 0) throw new MalformedPacketError(`${what} is not in its shortest form [MQTT-1.5.5-1]`);
+        return value;
+      }
       multiplier *= 128;
     }
-    throw new MalformedPacketError(`${what} is longer than four bytes`);
+    throw new MalformedPacketError(`${what} is longer than four bytes [MQTT-1.5.5-1]`);
   }
 
   /** Binary Data: two byte length then bytes; a copy, so it outlives the socket chunk. */

@@ -1,6 +1,6 @@
 import { ByteReader } from './byte-reader.js';
 import { PacketType, type ProtocolVersion, type QoS } from './constants.js';
-import { MalformedPacketError, MqttProtocolError } from './errors.js';
+import { MalformedPacketError, MqttProtocolError, ProtocolViolationError } from './errors.js';
 import type { ConnectPacket, Will } from './packets.js';
 import { decodeProperties } from './properties.js';
 import { topicNameProblem } from './topic.js';
@@ -20,7 +20,9 @@ export function peekConnectLevel(body: Buffer): number | undefined {
 
 /**
  * Decodes a CONNECT body (section 3.1). The protocol level comes from the packet
- * itself; an unknown level fails with 0x84 [MQTT-3.1.2-2].
+ * itself; an unknown level fails with 0x84 [MQTT-3.1.2-2], which a receiver answers
+ * with CONNACK return code 1 to a 3.1.1 client. Each rule below is a row of
+ * test/protocol/validation.test.ts named after its statement.
  */
 export function decodeConnect(body: Buffer): ConnectPacket {
   const r = new ByteReader(body);
@@ -30,8 +32,11 @@ export function decodeConnect(body: Buffer): ConnectPacket {
     throw new MqttProtocolError(0x84, `unsupported protocol level ${level}`);
   }
   if (protocolName !== expectedName[level]) {
-    // [MQTT-3.1.2-1]: a wrong protocol name may be answered by closing the connection.
-    throw new MqttProtocolError(level === 5 ? 0x84 : 0x81, `protocol name '${protocolName}' does not match level ${level}`);
+    // [MQTT-3.1.2-1]: a server that wants to say it speaks MQTT MAY answer 0x84. It
+    // does so for the name of another MQTT version ('MQTT' at level 3, 'MQIsdp' at 4
+    // or 5); any other name is not MQTT at all, and the connection is just closed.
+    const mqttName = protocolName === 'MQTT' || protocolName === 'MQIsdp';
+    throw new MqttProtocolError(mqttName ? 0x84 : 0x81, `protocol name '${protocolName}' does not match level ${level}`);
   }
   const version = level as ProtocolVersion;
   const flags = r.u8('the connect flags');
@@ -41,12 +46,15 @@ export function decodeConnect(body: Buffer): ConnectPacket {
   const willRetain = (flags & 0x20) !== 0;
   const passwordFlag = (flags & 0x40) !== 0;
   const usernameFlag = (flags & 0x80) !== 0;
+  // Will QoS 3 is called malformed by v5 [MQTT-3.1.2-12] (3.1.1: [MQTT-3.1.2-14]). The
+  // flag rules below parse fine and break a rule, so they are protocol errors.
   if (willQos === 3) throw new MalformedPacketError('will QoS 3 [MQTT-3.1.2-14]');
   if (!willFlag && (willQos !== 0 || willRetain)) {
-    throw new MalformedPacketError('will QoS or will retain set without the will flag [MQTT-3.1.2-11] [MQTT-3.1.2-13] [MQTT-3.1.2-15]');
+    // 3.1.1: [MQTT-3.1.2-11] [MQTT-3.1.2-13] [MQTT-3.1.2-15]; v5: [MQTT-3.1.2-11] [MQTT-3.1.2-13].
+    throw new ProtocolViolationError('will QoS or will retain set without the will flag [MQTT-3.1.2-11] [MQTT-3.1.2-13] [MQTT-3.1.2-15]');
   }
   if (version < 5 && passwordFlag && !usernameFlag) {
-    throw new MalformedPacketError('password flag set without the user name flag [MQTT-3.1.2-22]');
+    throw new ProtocolViolationError('password flag set without the user name flag [MQTT-3.1.2-22]');
   }
   const keepAlive = r.u16('the keep alive');
   const properties = version === 5 ? decodeProperties(r, 'CONNECT') : undefined;

@@ -1,16 +1,23 @@
-import { ByteReader, decodeMqttString } from './byte-reader.js';
+import { ByteReader } from './byte-reader.js';
 import { PacketType, type ProtocolVersion, type QoS } from './constants.js';
 import { decodeConnect } from './decode-connect.js';
-import { MalformedPacketError, MqttProtocolError, ProtocolViolationError } from './errors.js';
+import { decodePublish } from './decode-publish.js';
+import { MalformedPacketError, ProtocolViolationError } from './errors.js';
 import type {
-  AckPacket, AuthPacket, ConnackPacket, DisconnectPacket, Packet, Properties, PublishPacket,
+  AckPacket, AuthPacket, ConnackPacket, DisconnectPacket, Packet, Properties,
   SubackPacket, SubscribePacket, Subscription, UnsubackPacket, UnsubscribePacket,
 } from './packets.js';
 import { decodeProperties } from './properties.js';
 import type { PropertyPlace } from './property-definitions.js';
-import { SHARE_PREFIX, topicFilterProblem } from './topic.js';
+import { SHARE_PREFIX, topicFilterSyntaxProblem } from './topic.js';
 
-/** The fixed-header flags each packet type must carry (all but PUBLISH) [MQTT-2.2.2-1] [MQTT-2.2.2-2]. */
+/** Re-exported so that the PUBLISH decoder stays reachable where it always was. */
+export { decodePublish };
+
+/**
+ * The fixed-header flags each packet type must carry (all but PUBLISH); anything else
+ * is malformed [MQTT-2.2.2-1] [MQTT-2.2.2-2] (test/protocol/validation.test.ts).
+ */
 const requiredFlags: readonly number[] = [-1, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0, 0];
 
 /**
@@ -51,64 +58,30 @@ function expectEnd(r: ByteReader, name: string): void {
   if (r.remaining !== 0) throw new MalformedPacketError(`bytes after the end of ${name}`);
 }
 
+/**
+ * A non-zero packet identifier [MQTT-2.2.1-3]. Zero is a Protocol Error, not a
+ * Malformed Packet: the packet parses, its value is what the protocol forbids
+ * (section 1.2 definitions; mosquitto answers it the same way).
+ */
 function packetId(r: ByteReader, name: string): number {
   const id = r.u16(`the ${name} packet identifier`);
-  if (id === 0) throw new MalformedPacketError(`${name} packet identifier 0 [MQTT-2.2.1-3]`);
+  if (id === 0) throw new ProtocolViolationError(`${name} packet identifier 0 [MQTT-2.2.1-3]`);
   return id;
 }
 
+/**
+ * CONNACK (section 3.2). MQTT 3.1 has no Session Present flag: its first byte is
+ * reserved and unused, so it is ignored and read as false.
+ */
 function decodeConnack(body: Buffer, version: ProtocolVersion): ConnackPacket {
   const r = new ByteReader(body);
   const ackFlags = r.u8('the connack flags');
-  if (ackFlags & 0xfe) throw new MalformedPacketError('reserved CONNACK flags set [MQTT-3.2.2-1]');
+  if (version > 3 && ackFlags & 0xfe) throw new MalformedPacketError('reserved CONNACK flags set [MQTT-3.2.2-1]');
   const reasonCode = r.u8('the connack reason code');
-  const packet: ConnackPacket = { type: PacketType.CONNACK, sessionPresent: ackFlags === 1, reasonCode };
+  const packet: ConnackPacket = { type: PacketType.CONNACK, sessionPresent: version > 3 && ackFlags === 1, reasonCode };
   if (version === 5) setProps(packet, decodeProperties(r, 'CONNACK'));
   expectEnd(r, 'CONNACK');
   return packet;
-}
-
-/**
- * PUBLISH (section 3.3): QoS 3 is malformed [MQTT-3.3.1-4]; DUP must be 0 at QoS 0
- * [MQTT-3.3.1-2]; the topic name has no wildcards [MQTT-3.3.2-2]; the payload is
- * copied so it never pins the socket chunk it arrived in.
- */
-export function decodePublish(flags: number, body: Buffer, version: ProtocolVersion): PublishPacket {
-  const qos = (flags >> 1) & 0x03;
-  if (qos === 3) throw new MalformedPacketError('PUBLISH with QoS 3 [MQTT-3.3.1-4]');
-  const dup = (flags & 0x08) !== 0;
-  if (dup && qos === 0) throw new MalformedPacketError('DUP set on a QoS 0 PUBLISH [MQTT-3.3.1-2]');
-  const r = new ByteReader(body);
-  const topicLen = r.u16('the topic length');
-  if (topicLen > r.remaining) throw new MalformedPacketError('packet ends inside the topic name');
-  const topic = decodeTopicName(body, r.pos, r.pos + topicLen);
-  r.pos += topicLen;
-  const packet: PublishPacket = {
-    type: PacketType.PUBLISH, topic, payload: EMPTY, qos: qos as QoS, retain: (flags & 0x01) !== 0, dup,
-  };
-  if (qos > 0) packet.packetId = packetId(r, 'PUBLISH');
-  if (version === 5) {
-    const props = decodeProperties(r, 'PUBLISH');
-    if (props) packet.properties = props;
-    if (topic.length === 0 && props?.topicAlias === undefined) {
-      throw new ProtocolViolationError('empty topic name without a topic alias [MQTT-3.3.2-8]');
-    }
-  } else if (topic.length === 0) {
-    throw new MalformedPacketError('empty topic name [MQTT-4.7.3-1]');
-  }
-  packet.payload = r.remaining > 0 ? r.rest() : EMPTY;
-  return packet;
-}
-
-const EMPTY = Buffer.alloc(0);
-
-/** Topic names: well-formed UTF-8 without U+0000 or wildcards [MQTT-3.3.2-2]. */
-function decodeTopicName(buf: Buffer, start: number, end: number): string {
-  for (let i = start; i < end; i++) {
-    const b = buf[i];
-    if (b === 0x2b || b === 0x23) throw new MqttProtocolError(0x90, 'topic name contains a wildcard [MQTT-3.3.2-2]');
-  }
-  return decodeMqttString(buf, start, end, 'the topic name');
 }
 
 function decodeAck<T extends 4 | 5 | 6 | 7>(type: T, body: Buffer, version: ProtocolVersion): AckPacket<T> {
@@ -129,23 +102,30 @@ function decodeSubscribe(body: Buffer, version: ProtocolVersion): SubscribePacke
   const packet: SubscribePacket = { type: PacketType.SUBSCRIBE, packetId: packetId(r, 'SUBSCRIBE'), subscriptions: [] };
   if (version === 5) setProps(packet, decodeProperties(r, 'SUBSCRIBE'));
   while (r.remaining > 0) packet.subscriptions.push(decodeSubscription(r, version));
-  if (packet.subscriptions.length === 0) throw new ProtocolViolationError('SUBSCRIBE without a topic filter [MQTT-3.8.3-3]');
+  if (packet.subscriptions.length === 0) throw new ProtocolViolationError('SUBSCRIBE without a topic filter [MQTT-3.8.3-3] (v5: [MQTT-3.8.3-2])');
   return packet;
 }
 
+/**
+ * One topic filter and its options. 3.1.1 calls reserved bits and QoS 3 malformed
+ * [MQTT-3.8.3-4]; v5 calls reserved bits malformed [MQTT-3.8.3-5] but QoS 3, retain
+ * handling 3 and No Local on a shared subscription protocol errors [MQTT-3.8.3-4]
+ * (section 3.8.3.1). Each is a row of test/protocol/validation.test.ts.
+ */
 function decodeSubscription(r: ByteReader, version: ProtocolVersion): Subscription {
   const topicFilter = r.utf8('a topic filter');
   const options = r.u8('the subscription options');
   const qos = options & 0x03;
-  if (qos === 3) throw new MalformedPacketError('subscription with QoS 3 [MQTT-3.8.3-4]');
   if (version < 5) {
     if (options & 0xfc) throw new MalformedPacketError('reserved subscription option bits set [MQTT-3.8.3-4]');
+    if (qos === 3) throw new MalformedPacketError('subscription with QoS 3 [MQTT-3.8.3-4]');
     checkFilter(topicFilter, version);
     return { topicFilter, qos: qos as QoS };
   }
   if (options & 0xc0) throw new MalformedPacketError('reserved subscription option bits set [MQTT-3.8.3-5]');
+  if (qos === 3) throw new ProtocolViolationError('subscription with maximum QoS 3 (section 3.8.3.1)');
   const retainHandling = (options >> 4) & 0x03;
-  if (retainHandling === 3) throw new ProtocolViolationError('retain handling 3 is not valid');
+  if (retainHandling === 3) throw new ProtocolViolationError('retain handling 3 is not valid (section 3.8.3.1)');
   const noLocal = (options & 0x04) !== 0;
   if (noLocal && topicFilter.startsWith(SHARE_PREFIX)) {
     throw new ProtocolViolationError('no local on a shared subscription [MQTT-3.8.3-4]');
@@ -161,15 +141,17 @@ function decodeSubscription(r: ByteReader, version: ProtocolVersion): Subscripti
 }
 
 /**
- * A filter that breaks the wildcard rules is malformed in 3.1.1 [MQTT-4.7.1-1];
- * v5 answers it per filter with 0x8F in the SUBACK, so the codec lets it through.
+ * A filter that is empty or breaks the wildcard rules is malformed in 3.1 and 3.1.1
+ * [MQTT-4.7.3-1] [MQTT-4.7.1-2] [MQTT-4.7.1-3], which have no per-filter error code
+ * that could say so. The whole string is checked as a plain filter: `$share/...` is
+ * not part of 3.1.1, and a broker that offers it to 3.1.1 clients validates the
+ * shared form itself. v5 answers a bad filter per filter with 0x8F in the SUBACK or
+ * UNSUBACK, so the codec lets it through.
  */
 function checkFilter(filter: string, version: ProtocolVersion): void {
   if (version === 5) return;
-  const problem = topicFilterProblem(filter);
-  if (problem && !problem.startsWith('shared') && !problem.startsWith('share name')) {
-    throw new MalformedPacketError(`${problem} [MQTT-4.7.1-1]`);
-  }
+  const problem = topicFilterSyntaxProblem(filter);
+  if (problem) throw new MalformedPacketError(`${problem} [MQTT-4.7.1-2] [MQTT-4.7.1-3]`);
 }
 
 function decodeSuback(body: Buffer, version: ProtocolVersion): SubackPacket {
@@ -214,11 +196,23 @@ function decodeDisconnect(body: Buffer, version: ProtocolVersion): DisconnectPac
   return decodeReasonAndProps(packet, body, 'DISCONNECT');
 }
 
+/** AUTH reason codes: 0x00 success, 0x18 continue, 0x19 re-authenticate [MQTT-3.15.2-1]. */
+const authReasonCodes: ReadonlySet<number> = new Set([0x00, 0x18, 0x19]);
+
 function decodeAuth(body: Buffer): AuthPacket {
-  return decodeReasonAndProps<AuthPacket>({ type: PacketType.AUTH }, body, 'AUTH');
+  const packet = decodeReasonAndProps<AuthPacket>({ type: PacketType.AUTH }, body, 'AUTH');
+  if (packet.reasonCode !== undefined && !authReasonCodes.has(packet.reasonCode)) {
+    throw new ProtocolViolationError(`AUTH reason code 0x${packet.reasonCode.toString(16)} [MQTT-3.15.2-1]`);
+  }
+  return packet;
 }
 
-/** DISCONNECT and AUTH: an empty body means reason 0x00 without properties. */
+/**
+ * DISCONNECT and AUTH: an empty body means reason 0x00 without properties, and a
+ * reason code alone means no properties (section 3.14.2.2.1). AUTH is only promised
+ * the empty form (section 3.15.2.1); its reason-code-only form is accepted too,
+ * since it is unambiguous, though the encoder never writes it.
+ */
 function decodeReasonAndProps<P extends DisconnectPacket | AuthPacket>(packet: P, body: Buffer, place: PropertyPlace): P {
   const r = new ByteReader(body);
   if (r.remaining > 0) {

@@ -23,8 +23,9 @@ export function encodePacket(packet: Packet, version: ProtocolVersion): Buffer {
     case PacketType.SUBACK: return encodeSuback(packet, version);
     case PacketType.UNSUBSCRIBE: return encodeUnsubscribe(packet, version);
     case PacketType.UNSUBACK: return encodeUnsuback(packet, version);
-    case PacketType.PINGREQ: return PINGREQ_BYTES;
-    case PacketType.PINGRESP: return PINGRESP_BYTES;
+    // Fresh copies: a caller that patches or reuses a buffer must not change every later PING.
+    case PacketType.PINGREQ: return Buffer.from(PINGREQ_BYTES);
+    case PacketType.PINGRESP: return Buffer.from(PINGRESP_BYTES);
     case PacketType.DISCONNECT: return encodeReasonPacket(packet, version);
     case PacketType.AUTH: return encodeReasonPacket(packet, version);
   }
@@ -75,10 +76,11 @@ function encodeConnect(p: ConnectPacket): Buffer {
   return buf;
 }
 
+/** CONNACK; MQTT 3.1 has no Session Present flag, so level 3 always sends 0 there. */
 function encodeConnack(p: ConnackPacket, version: ProtocolVersion): Buffer {
   const v5 = version === 5;
   const { buf, offset } = allocate(0x20, 2 + (v5 ? propertiesSize(p.properties) : 0));
-  buf[offset] = p.sessionPresent ? 1 : 0;
+  buf[offset] = p.sessionPresent && version > 3 ? 1 : 0;
   buf[offset + 1] = p.reasonCode;
   if (v5) writeProperties(buf, offset + 2, p.properties);
   return buf;
@@ -95,13 +97,23 @@ export function publishFirstByte(qos: number, retain: boolean, dup: boolean): nu
  */
 export function encodePublish(p: PublishPacket, version: ProtocolVersion): Buffer {
   const topicBytes = Buffer.byteLength(p.topic);
+  if (topicBytes > 0xffff) throw new RangeError(`a topic of ${topicBytes} bytes exceeds 65,535 [MQTT-4.7.3-3]`);
   const propsSize = version === 5 ? propertiesSize(p.properties) : 0;
   const size = 2 + topicBytes + (p.qos > 0 ? 2 : 0) + propsSize + p.payload.length;
-  const { buf, offset } = allocate(publishFirstByte(p.qos, p.retain, p.dup), size);
-  buf.writeUInt16BE(topicBytes, offset);
-  let o = offset + 2;
+  // One allocation for the whole packet (pooled below 4 KiB); the header is written
+  // inline rather than through allocate() to keep the hot path free of temporaries.
+  const buf = Buffer.allocUnsafe(1 + varintSize(size) + size);
+  buf[0] = publishFirstByte(p.qos, p.retain, p.dup);
+  let o = writeVarint(buf, 1, size);
+  buf[o++] = topicBytes >> 8;
+  buf[o++] = topicBytes & 0xff;
   o += buf.write(p.topic, o, topicBytes === p.topic.length ? 'latin1' : 'utf8');
-  if (p.qos > 0) o = buf.writeUInt16BE(p.packetId ?? 0, o);
+  if (p.qos > 0) {
+    const id = p.packetId ?? 0;
+    if (id > 0xffff) throw new RangeError(`packet id ${id} exceeds 65,535`);
+    buf[o++] = id >> 8;
+    buf[o++] = id & 0xff;
+  }
   if (version === 5) o = writeProperties(buf, o, p.properties);
   p.payload.copy(buf, o);
   return buf;
@@ -187,12 +199,17 @@ function encodeUnsuback(p: UnsubackPacket, version: ProtocolVersion): Buffer {
   return buf;
 }
 
-/** DISCONNECT and AUTH: the shortest form that says the same thing. */
+/**
+ * DISCONNECT and AUTH: the shortest form that says the same thing. DISCONNECT may
+ * drop the property length after a reason code (section 3.14.2.2.1); AUTH may only
+ * drop both (section 3.15.2.1), so an AUTH with a reason code always has a property
+ * length.
+ */
 function encodeReasonPacket(p: DisconnectPacket | AuthPacket, version: ProtocolVersion): Buffer {
   const first = p.type << 4;
   const reason = p.reasonCode ?? 0;
-  const withProps = hasProps(p.properties);
-  if (version < 5 || (reason === 0 && !withProps)) return Buffer.from([first, 0]);
+  const withProps = hasProps(p.properties) || p.type === PacketType.AUTH;
+  if (version < 5 || (reason === 0 && !hasProps(p.properties))) return Buffer.from([first, 0]);
   const { buf, offset } = allocate(first, 1 + (withProps ? propertiesSize(p.properties) : 0));
   buf[offset] = reason;
   if (withProps) writeProperties(buf, offset + 1, p.properties);

@@ -4,6 +4,14 @@ import { reasonCodeName } from './reason-codes.js';
  * A protocol violation found while framing, decoding or validating a packet.
  * It carries the v5 reason code the receiver should answer with (in a CONNACK
  * before the connection is accepted, in a DISCONNECT after) [MQTT-4.13.1-1].
+ *
+ * The codec picks codes by the definitions of section 1.2: 0x81 Malformed Packet
+ * when the bytes cannot be parsed or the spec names the case malformed (reserved
+ * bits, QoS 3, ill-formed UTF-8, a property not valid for the packet type); 0x82
+ * Protocol Error when the packet parses but holds what the protocol forbids
+ * (packet id 0, DUP at QoS 0, flag combinations, repeated properties); and the
+ * specific code where the spec names one (0x84, 0x90, 0x94, 0x95). Levels 3 and 4
+ * carry no reason codes; their receivers just close the connection.
  */
 export class MqttProtocolError extends Error {
   override readonly name = 'MqttProtocolError';

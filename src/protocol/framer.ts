@@ -1,20 +1,34 @@
 import { MAX_REMAINING_LENGTH } from './constants.js';
 import { MalformedPacketError, PacketTooLargeError } from './errors.js';
+import { varintSize } from './varint.js';
 
 /** Receives each complete frame: the fixed header's first byte and the body. */
 export type FrameHandler = (firstByte: number, body: Buffer) => void;
 
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Incremental framer: cuts a byte stream into MQTT packets. It accepts partial
  * frames and many frames per chunk, rejects a remaining length of more than four
- * bytes [MQTT-1.5.5-1] and enforces the maximum packet size from the fixed header,
- * before any of the body is buffered [MQTT-3.2.2-15]. Bodies that arrive whole in
- * one chunk are handed out as views of it without copying.
+ * bytes or not in its shortest form [MQTT-1.5.5-1] and enforces the maximum packet
+ * size from the fixed header, before any of the body is buffered [MQTT-3.2.2-15]
+ * (checked by "the maximum packet size is enforced from the fixed header before
+ * any of the body is buffered" in test/protocol/validation.test.ts).
+ *
+ * Bodies that arrive whole in one chunk are handed out as views of it without
+ * copying; a body split across chunks is joined with one copy when complete. A
+ * fixed header split across chunks is carried in a 5-byte scratch buffer, so the
+ * next chunk is never copied to complete it.
+ *
+ * Errors are fatal: after a throw (from the framer or from `onFrame`) the rest of
+ * that chunk is dropped and the stream cannot be resynchronised, so the connection
+ * must be closed. The framer does clear what it held, so `buffered` reads 0.
  */
 export class PacketFramer {
-  /** Header bytes of a frame cut in the middle of its fixed header. */
-  private header: Buffer | undefined;
-  /** The frame being collected across chunks. */
+  /** First byte and remaining-length bytes of a header cut by a chunk boundary. */
+  private readonly header = Buffer.alloc(5);
+  private headerLength = 0;
+  /** The frame being collected across chunks; bodyLength is -1 when there is none. */
   private firstByte = 0;
   private bodyLength = -1;
   private chunks: Buffer[] = [];
@@ -25,80 +39,128 @@ export class PacketFramer {
 
   /** Bytes held for a frame not yet complete. */
   get buffered(): number {
-    return this.collected + (this.header?.length ?? 0);
+    return this.collected + this.headerLength;
   }
 
   /** Feeds a chunk; calls `onFrame` for each complete frame, in order. */
   push(chunk: Buffer, onFrame: FrameHandler): void {
-    let data = chunk;
-    if (this.bodyLength >= 0) {
-      const used = this.continueBody(data, onFrame);
-      if (used === data.length) return;
-      data = data.subarray(used);
-    } else if (this.header) {
-      data = Buffer.concat([this.header, data]);
-      this.header = undefined;
+    let off = 0;
+    if (this.headerLength > 0) {
+      off = this.continueHeader(chunk);
+      if (this.headerLength > 0) return;
     }
-    this.cut(data, onFrame);
+    if (this.bodyLength >= 0) {
+      off = this.continueBody(chunk, off, onFrame);
+      if (this.bodyLength >= 0) return;
+    }
+    this.cut(chunk, off, onFrame);
   }
 
-  private cut(data: Buffer, onFrame: FrameHandler): void {
-    let off = 0;
+  /** Cuts whole frames out of `data` from `start`; keeps the state of a trailing partial one. */
+  private cut(data: Buffer, start: number, onFrame: FrameHandler): void {
     const end = data.length;
+    let off = start;
     while (off < end) {
-      // Remaining length: Variable Byte Integer of at most four bytes.
-      let len = 0;
-      let mult = 1;
-      let p = off + 1;
-      let complete = false;
-      for (let i = 0; i < 4 && p < end; i++) {
-        const b = data[p++]!;
-        len += (b & 0x7f) * mult;
-        mult *= 128;
-        if ((b & 0x80) === 0) {
-          complete = true;
-          break;
-        }
-        if (i === 3) throw new MalformedPacketError('remaining length is longer than four bytes [MQTT-1.5.5-1]');
-      }
-      if (!complete) {
-        this.header = Buffer.from(data.subarray(off));
+      const len = readRemainingLength(data, off + 1, end);
+      if (len < 0) {
+        this.headerLength = data.copy(this.header, 0, off, end);
         return;
       }
-      const total = p - off + len;
-      if (total > this.maxPacketSize) throw new PacketTooLargeError(total, this.maxPacketSize);
-      if (p + len <= end) {
-        onFrame(data[off]!, data.subarray(p, p + len));
-        off = p + len;
-        continue;
+      const bodyStart = off + 1 + varintSize(len);
+      this.checkSize(bodyStart - off + len);
+      const bodyEnd = bodyStart + len;
+      if (bodyEnd > end) {
+        this.firstByte = data[off]!;
+        this.bodyLength = len;
+        this.chunks = bodyStart < end ? [data.subarray(bodyStart)] : [];
+        this.collected = end - bodyStart;
+        return;
       }
-      this.firstByte = data[off]!;
-      this.bodyLength = len;
-      this.chunks = [data.subarray(p)];
-      this.collected = end - p;
-      return;
+      onFrame(data[off]!, len === 0 ? EMPTY : data.subarray(bodyStart, bodyEnd));
+      off = bodyEnd;
     }
   }
 
-  /** Adds to a frame being collected; returns how much of `data` it took. */
-  private continueBody(data: Buffer, onFrame: FrameHandler): number {
-    const need = this.bodyLength - this.collected;
-    if (data.length < need) {
-      this.chunks.push(data);
-      this.collected += data.length;
-      return data.length;
+  /** Takes the remaining-length bytes of a held header from `chunk`; returns how many it took. */
+  private continueHeader(chunk: Buffer): number {
+    let used = 0;
+    while (used < chunk.length && this.headerLength < this.header.length) {
+      const b = chunk[used++]!;
+      this.header[this.headerLength++] = b;
+      if ((b & 0x80) === 0) break;
     }
-    this.chunks.push(data.subarray(0, need));
-    const body = Buffer.concat(this.chunks, this.bodyLength);
+    const held = this.headerLength;
+    this.headerLength = 0;
+    const len = readRemainingLength(this.header, 1, held);
+    if (len < 0) {
+      this.headerLength = held;
+      return used;
+    }
+    this.checkSize(1 + varintSize(len) + len);
+    this.firstByte = this.header[0]!;
+    this.bodyLength = len;
+    this.chunks = [];
+    this.collected = 0;
+    return used;
+  }
+
+  /** Adds to the frame being collected from `chunk[off..]`; returns the offset after what it took. */
+  private continueBody(chunk: Buffer, off: number, onFrame: FrameHandler): number {
+    const need = this.bodyLength - this.collected;
+    const available = chunk.length - off;
+    if (available < need) {
+      if (available > 0) this.chunks.push(off === 0 ? chunk : chunk.subarray(off));
+      this.collected += available;
+      return chunk.length;
+    }
+    let body: Buffer;
+    if (need === 0 && this.chunks.length === 0) {
+      body = EMPTY;
+    } else if (this.chunks.length === 0) {
+      // The header ended in the previous chunk but the body is whole in this one.
+      body = chunk.subarray(off, off + need);
+    } else {
+      this.chunks.push(chunk.subarray(off, off + need));
+      body = Buffer.concat(this.chunks, this.bodyLength);
+    }
     const first = this.firstByte;
     this.reset();
     onFrame(first, body);
-    return need;
+    return off + need;
+  }
+
+  private checkSize(total: number): void {
+    if (total > this.maxPacketSize) {
+      this.reset();
+      throw new PacketTooLargeError(total, this.maxPacketSize);
+    }
   }
 
   private reset(): void {
+    this.headerLength = 0;
     this.bodyLength = -1;
     this.chunks = [];
     this.collected = 0;
   }
+}
+
+/**
+ * The remaining length encoded at `buf[start..end)`, or -1 when the bytes end inside
+ * it. At most four bytes, in the shortest form [MQTT-1.5.5-1]; with the shortest
+ * form enforced its size is `varintSize(value)`.
+ */
+function readRemainingLength(buf: Buffer, start: number, end: number): number {
+  let value = 0;
+  let multiplier = 1;
+  for (let i = 0; i < 4; i++) {
+    if (start + i >= end) return -1;
+    const b = buf[start + i]!;
+    value += (b & 0x7f) * multiplier;
+    if ((b & 0x80) === 0) {
+      if (b === 0 && i > 0) throw new MalformedPacketError('remaining length is not in its shortest form [MQTT-1.5.5-1]');
+      return value;
+    }
+    multiplier *= 128;
+  }
+  throw new MalformedPacketError('remaining length is longer than four bytes [MQTT-1.5.5-1]');
 }

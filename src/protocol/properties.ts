@@ -1,5 +1,5 @@
-import { ByteReader } from './byte-reader.js';
-import { MalformedPacketError, ProtocolViolationError } from './errors.js';
+import type { ByteReader } from './byte-reader.js';
+import { MalformedPacketError, MqttProtocolError, ProtocolViolationError } from './errors.js';
 import type { Properties, UserProperty } from './packets.js';
 import { propertyById, propertyDefinitions, type PropertyDefinition, type PropertyPlace } from './property-definitions.js';
 import { varintSize, writeVarint } from './varint.js';
@@ -7,9 +7,11 @@ import { varintSize, writeVarint } from './varint.js';
 type Mutable = Record<string, unknown>;
 
 /**
- * Reads a property block (length then properties) for the given place. Unknown
- * identifiers are malformed; a property the place may not carry or a repeated
- * single-instance property is a protocol error (section 2.2.2.2).
+ * Reads a property block (length then properties) for the given place. An unknown
+ * identifier, or one the place may not carry, is a Malformed Packet (section
+ * 2.2.2.2: "an Identifier which is not valid for its packet type"); a repeated
+ * single-instance property is a Protocol Error (stated per property in 3.x.2.x).
+ * Both are rows of test/protocol/validation.test.ts.
  * Returns undefined for an empty block so packets without properties stay small.
  */
 export function decodeProperties(reader: ByteReader, place: PropertyPlace): Properties | undefined {
@@ -23,7 +25,7 @@ export function decodeProperties(reader: ByteReader, place: PropertyPlace): Prop
     const def = id < propertyById.length ? propertyById[id] : undefined;
     if (!def) throw new MalformedPacketError(`unknown property identifier 0x${id.toString(16)}`);
     if (!def.places.includes(place)) {
-      throw new ProtocolViolationError(`property ${def.key} is not allowed in ${place}`);
+      throw new MalformedPacketError(`property ${def.key} is not allowed in ${place} (section 2.2.2.2)`);
     }
     const value = readValue(reader, def);
     if (def.repeatable) {
@@ -58,7 +60,10 @@ const flagKeys = [
   'retainAvailable', 'wildcardSubscriptionAvailable', 'subscriptionIdentifiersAvailable', 'sharedSubscriptionAvailable',
 ] as const;
 
-/** Value rules the spec states as protocol errors. */
+/**
+ * Value rules the spec states per property: protocol errors, and 0x94 for a topic
+ * alias of 0 (section 3.3.2.3.4). Rows of test/protocol/validation.test.ts.
+ */
 function checkValues(props: Properties, place: PropertyPlace): void {
   for (const key of flagKeys) {
     const v = props[key];
@@ -66,6 +71,10 @@ function checkValues(props: Properties, place: PropertyPlace): void {
   }
   if (props.receiveMaximum === 0) throw new ProtocolViolationError('receive maximum must not be 0');
   if (props.maximumPacketSize === 0) throw new ProtocolViolationError('maximum packet size must not be 0');
+  if (props.topicAlias === 0) throw new MqttProtocolError(0x94, 'topic alias 0 is not permitted [MQTT-3.3.2-8]');
+  if (props.authenticationData !== undefined && props.authenticationMethod === undefined) {
+    throw new ProtocolViolationError('authentication data without an authentication method (section 3.1.2.11.10)');
+  }
   const ids = props.subscriptionIdentifiers;
   if (ids) {
     if (ids.includes(0)) throw new ProtocolViolationError('subscription identifier must not be 0');

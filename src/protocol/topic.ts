@@ -18,32 +18,38 @@ export function topicNameProblem(topic: string): string | undefined {
   if (topic.length === 0) return 'topic name is empty';
   if (topic.includes('+') || topic.includes('#')) return 'topic name contains a wildcard';
   if (topic.includes('\u0000')) return 'topic name contains U+0000';
+  if (tooLong(topic)) return 'topic name is longer than 65,535 bytes';
   return undefined;
 }
 
 /**
  * Why a topic filter is not valid, or undefined when it is: non-empty [MQTT-4.7.3-1];
- * `#` alone in the last level [MQTT-4.7.1-2]; `+` alone in its level [MQTT-4.7.1-3];
- * a shared filter has a non-empty share name without wildcards or `/` and a valid
- * filter [MQTT-4.8.2-1] [MQTT-4.8.2-2].
+ * `#` alone in the last level [MQTT-4.7.1-2]; `+` alone in its level [MQTT-4.7.1-3]
+ * (v5 numbers these two [MQTT-4.7.1-1] and [MQTT-4.7.1-2]); a shared filter has a
+ * non-empty share name without wildcards and a valid filter after the next `/`
+ * [MQTT-4.8.2-1] [MQTT-4.8.2-2]. Checked by test/protocol/topic.test.ts.
  */
 export function topicFilterProblem(filter: string): string | undefined {
-  if (filter.length === 0) return 'topic filter is empty';
-  if (filter.includes('\u0000')) return 'topic filter contains U+0000';
-  if (filter.startsWith(SHARE_PREFIX)) {
-    const rest = filter.slice(SHARE_PREFIX.length);
-    const slash = rest.indexOf('/');
-    if (slash <= 0) return 'shared subscription needs $share/{ShareName}/{filter}';
-    const group = rest.slice(0, slash);
-    if (group.includes('+') || group.includes('#')) return 'share name contains a wildcard';
-    const inner = rest.slice(slash + 1);
-    if (inner.length === 0) return 'shared subscription has an empty topic filter';
-    return plainFilterProblem(inner);
-  }
-  return plainFilterProblem(filter);
+  if (!filter.startsWith(SHARE_PREFIX)) return topicFilterSyntaxProblem(filter);
+  const rest = filter.slice(SHARE_PREFIX.length);
+  const slash = rest.indexOf('/');
+  if (slash <= 0) return 'shared subscription needs $share/{ShareName}/{filter}';
+  const group = rest.slice(0, slash);
+  if (group.includes('+') || group.includes('#')) return 'share name contains a wildcard';
+  const inner = rest.slice(slash + 1);
+  if (inner.length === 0) return 'shared subscription has an empty topic filter';
+  return topicFilterSyntaxProblem(inner);
 }
 
-function plainFilterProblem(filter: string): string | undefined {
+/**
+ * Why a string is not a valid plain topic filter, ignoring what `$share/` means:
+ * empty [MQTT-4.7.3-1], U+0000 [MQTT-1.5.4-2] or a misplaced wildcard
+ * [MQTT-4.7.1-2] [MQTT-4.7.1-3]. The MQTT 3.1.1 decoder applies this to whole filters.
+ */
+export function topicFilterSyntaxProblem(filter: string): string | undefined {
+  if (filter.length === 0) return 'topic filter is empty';
+  if (filter.includes('\u0000')) return 'topic filter contains U+0000';
+  if (tooLong(filter)) return 'topic filter is longer than 65,535 bytes';
   const levels = filter.split('/');
   for (let i = 0; i < levels.length; i++) {
     const level = levels[i]!;
@@ -53,6 +59,11 @@ function plainFilterProblem(filter: string): string | undefined {
     if (level.includes('+') && level !== '+') return "'+' must be the whole of its level";
   }
   return undefined;
+}
+
+/** More than 65,535 bytes in UTF-8 [MQTT-4.7.3-3]; a UTF-16 unit takes at most 3 bytes. */
+function tooLong(s: string): boolean {
+  return s.length > 21_845 && Buffer.byteLength(s) > 0xffff;
 }
 
 /** Throws a 0x8F Topic Filter invalid error when the filter is not valid. */
@@ -67,7 +78,11 @@ export function assertTopicName(topic: string): void {
   if (problem) throw new MqttProtocolError(0x90, problem);
 }
 
-/** Splits `$share/group/filter`; undefined for a filter that is not shared. */
+/**
+ * Splits `$share/group/filter`; undefined when the filter does not start with
+ * `$share/` followed by a non-empty share name and `/`. It does not validate the
+ * parts: check {@link topicFilterProblem} first (`$share/g/` splits into an empty filter).
+ */
 export function parseSharedFilter(filter: string): SharedFilter | undefined {
   if (!filter.startsWith(SHARE_PREFIX)) return undefined;
   const rest = filter.slice(SHARE_PREFIX.length);
