@@ -45,3 +45,4 @@ export {
 } from './password-authenticator.js';
 export { loadAclFile, parseAclFile, type AclAccess, type AclDefinition, type AclRule } from './acl-file.js';
 export { AclFileAuthorizer, type AclFileAuthorizerOptions } from './acl-authorizer.js';
+export { AnonymousPolicyAuthenticator } from './anonymous-policy.js';

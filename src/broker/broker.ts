@@ -4,6 +4,7 @@ import { ConfidentialityPolicy } from './confidentiality.js';
 import { Hooks } from './hooks.js';
 import { KeepAliveSweeper } from './keepalive.js';
 import type { BrokerMessage } from './message.js';
+import { Readiness } from './readiness.js';
 import { MqttConnection } from './mqtt-connection.js';
 import { resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
 import type { AuthenticationResult, ClientPrincipal, ConnectCredentials } from './ports/auth.js';
@@ -31,6 +32,8 @@ export class Broker implements SessionEvents {
   readonly options: BrokerOptions;
   readonly stats = new BrokerStats();
   readonly hooks = new Hooks();
+  /** Held unready by whoever needs to (startup, shutdown, a cluster link); read by `/readyz`. */
+  readonly readiness = new Readiness();
   readonly router = new TopicRouter<Session>();
   readonly retained = new RetainedMessages();
   readonly sessions: SessionManager;
@@ -84,6 +87,7 @@ export class Broker implements SessionEvents {
   /** Takes a new connection from a transport. */
   accept(stream: Duplex, info: ConnectionInfo): MqttConnection {
     const conn = new MqttConnection(this, stream, info);
+    this.stats.socketsOpened++;
     if (this.closed) {
       stream.destroy();
       return conn;
@@ -119,6 +123,9 @@ export class Broker implements SessionEvents {
   /** Stores (or clears, with an empty payload [MQTT-3.3.1-6]) the retained message of a topic. */
   setRetained(message: BrokerMessage): void {
     if (!this.retained.set(message)) return;
+    // $SYS values are the broker's own and republished at start: storing them would
+    // cost a write per figure per interval and only ever restore stale ones.
+    if (message.topic.startsWith('$SYS/')) return;
     this.store?.setRetained(message.topic, message.payload.length > 0 ? toStoredMessage(message) : undefined);
   }
 
@@ -200,7 +207,7 @@ export class Broker implements SessionEvents {
 
   /** Delivery check per message per subscriber (hot path: no allocation when no authorizers). */
   canReceive(link: SessionLink, topic: string): boolean {
-    const chain = this.options.authorizers;
+    const chain = link.security?.authorizers ?? this.options.authorizers;
     for (let i = 0; i < chain.length; i++) if (!chain[i]!.canReceive(link.principal, topic)) return false;
     return true;
   }
@@ -241,7 +248,8 @@ export class Broker implements SessionEvents {
     const { clientId, info } = conn;
     this.logger.info({
       clientId, username: conn.principal.username, listener: info.listener, remoteAddress: info.remoteAddress,
-      protocolVersion: conn.protocolVersion, sessionPresent, keepAlive: conn.keepAliveMs / 1000,
+      // reasonCode: the CONNACK's (always Success here), so one query finds connects and disconnects alike.
+      protocolVersion: conn.protocolVersion, sessionPresent, keepAlive: conn.keepAliveMs / 1000, reasonCode: 0,
     }, 'client connected');
     this.hooks.emit('clientConnected', {
       clientId, username: conn.principal.username, listener: info.listener, remoteAddress: info.remoteAddress,

@@ -13,3 +13,5 @@ export type { BrokerMessage, ForwardedProperties } from './message.js';
 export { createMessage } from './message.js';
 export type { Session } from './session.js';
 export { BrokerStats } from './stats.js';
+export { Readiness } from './readiness.js';
+export { SysTopics, dampedLoad, sysFigures, type SysTopicsOptions } from './sys-topics.js';

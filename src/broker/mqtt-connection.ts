@@ -83,6 +83,10 @@ export class MqttConnection implements SessionLink {
     return this.info.encrypted;
   }
 
+  get security(): ConnectionInfo['security'] {
+    return this.info.security;
+  }
+
   /** Writable while the outgoing backlog is under the high-water mark. */
   writable(): boolean {
     return this.state === 'open' && this.out.backlog < this.broker.options.limits.socketHighWaterMark;
@@ -208,6 +212,7 @@ export class MqttConnection implements SessionLink {
     stats.messagesSent++;
     stats.publishSent++;
     stats.publishSentByQos[p.qos]!++;
+    stats.publishBytesSentByQos[p.qos]! += m.payload.length;
     return true;
   }
 

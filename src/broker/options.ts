@@ -6,6 +6,8 @@ import type { Store } from './ports/store.js';
 export interface BrokerLimits {
   /** Largest packet accepted from clients, fixed header included (v5 Maximum Packet Size we advertise). */
   maxPacketSize: number;
+  /** Largest PUBLISH payload accepted (mosquitto's `message_size_limit`); 0: no limit beyond the packet size. */
+  maxPayloadSize: number;
   /** Outgoing QoS 1/2 messages in flight per client (also the v5 Receive Maximum we advertise). */
   maxInflightMessages: number;
   /** Messages queued per client beyond the inflight window; more are dropped and counted. */
@@ -59,6 +61,7 @@ export interface BrokerOptions {
 /** Defaults: safe, local, and close to what Mosquitto 2 users expect. */
 export const defaultLimits: BrokerLimits = {
   maxPacketSize: 1024 * 1024,
+  maxPayloadSize: 0,
   maxInflightMessages: 20,
   maxQueuedMessages: 1000,
   maxQueuedBytes: 0,

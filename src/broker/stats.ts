@@ -16,6 +16,12 @@ export class BrokerStats {
   readonly publishReceivedByQos = [0, 0, 0];
   /** Sent PUBLISH by QoS. */
   readonly publishSentByQos = [0, 0, 0];
+  /** Payload bytes of received PUBLISH by QoS (mosquitto's `publish/bytes/received`). */
+  readonly publishBytesReceivedByQos = [0, 0, 0];
+  /** Payload bytes of sent PUBLISH by QoS (mosquitto's `publish/bytes/sent`). */
+  readonly publishBytesSentByQos = [0, 0, 0];
+  /** Network connections accepted, whether or not they completed CONNECT (mosquitto's socket count). */
+  socketsOpened = 0;
   /** Deliveries of confidential messages kept from links that are not encrypted. */
   withheldConfidential = 0;
   /** Dropped deliveries by reason. */

@@ -1,2 +1,3 @@
-/** Embedding API: start a midge server in-process. */
-export { startServer, type MidgeServer, type ServerOptions, type ListenerSpec } from './server.js';
+/** Embedding API: start a midge server in-process, from options or from a configuration. */
+export { startServer, listenerName, type MidgeServer, type ServerOptions, type ListenerSpec, type ServerListener } from './server.js';
+export { startFromConfig, brokerLimits, type ConfiguredServer } from './from-config.js';

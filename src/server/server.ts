@@ -1,5 +1,6 @@
 import { Broker, type BrokerOptions, type BrokerLimits, type ListenerSecurity } from '../broker/index.js';
 import { listenTcp, listenTls, listenWebSocket, type BoundListener, type TlsFiles } from '../transport/index.js';
+import { startSnGateway, type SnGatewayOptions } from '../sn/gateway/index.js';
 
 /** One listener to open. */
 export interface ListenerSpec {
@@ -19,6 +20,8 @@ export interface ListenerSpec {
 /** What a midge server is made of. */
 export interface ServerOptions {
   listeners: ListenerSpec[];
+  /** MQTT-SN gateways (UDP) to open after the MQTT listeners; each appears in `listeners` as `mqttsn`. */
+  snListeners?: Array<Partial<SnGatewayOptions>>;
   broker?: Partial<Omit<BrokerOptions, 'limits'>> & { limits?: Partial<BrokerLimits> };
 }
 
@@ -66,6 +69,11 @@ export async function startServer(options: ServerOptions): Promise<MidgeServer> 
   const listeners: ServerListener[] = [];
   try {
     for (const spec of options.listeners) listeners.push(await openListener(broker, spec));
+    for (const sn of options.snListeners ?? []) {
+      const gateway = await startSnGateway(broker, sn);
+      const { name, protocol, port, host } = gateway;
+      listeners.push({ name, protocol, port, host, close: () => gateway.close(), reloadTls() {} });
+    }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
     await broker.close();

@@ -40,6 +40,12 @@ export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Port to use; a free one by default. */
   port?: number;
+  /** More `{name}` placeholders to replace in the config text (e.g. other listeners' ports). */
+  placeholders?: Record<string, string | number>;
+  /** Config file name (its extension picks the syntax); default midge.conf. */
+  configName?: string;
+  /** Working directory; a fresh temp dir by default (removed by stop()). */
+  cwd?: string;
 }
 
 /** A midge broker process started by a test. */
@@ -54,11 +60,14 @@ export interface SpawnedMidge extends RunningBroker {
 /** Runs `node dist/cli/main.js broker` as a separate process on a random port. */
 export async function spawnMidge(options: SpawnOptions = {}): Promise<SpawnedMidge> {
   const port = options.port ?? await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'midge-spawn-'));
+  const ownDir = options.cwd === undefined;
+  const dir = options.cwd ?? mkdtempSync(join(tmpdir(), 'midge-spawn-'));
   const args = [CLI, 'broker', '--log-level', 'warn'];
   if (options.config !== undefined) {
-    const file = join(dir, 'midge.conf');
-    writeFileSync(file, options.config.replaceAll('{port}', String(port)));
+    const file = join(dir, options.configName ?? 'midge.conf');
+    let text = options.config.replaceAll('{port}', String(port));
+    for (const [name, value] of Object.entries(options.placeholders ?? {})) text = text.replaceAll(`{${name}}`, String(value));
+    writeFileSync(file, text);
     args.push('-c', file);
   } else {
     args.push('--port', String(port));
@@ -87,7 +96,7 @@ export async function spawnMidge(options: SpawnOptions = {}): Promise<SpawnedMid
         child.kill('SIGTERM');
         await exited;
       }
-      rmSync(dir, { recursive: true, force: true });
+      if (ownDir) rmSync(dir, { recursive: true, force: true });
     },
     async kill9() {
       if (running()) {

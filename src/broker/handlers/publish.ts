@@ -7,6 +7,7 @@ import type { MqttConnection } from '../mqtt-connection.js';
 const NO_MATCHING_SUBSCRIBERS = 0x10;
 const NOT_AUTHORIZED = 0x87;
 const PAYLOAD_FORMAT_INVALID = 0x99;
+const QUOTA_EXCEEDED = 0x97;
 
 /**
  * PUBLISH from a client: resolve any topic alias, check limits and rights, route,
@@ -20,6 +21,7 @@ export function handlePublish(conn: MqttConnection, packet: PublishPacket): void
   const stats = broker.stats;
   stats.publishReceived++;
   stats.publishReceivedByQos[packet.qos]!++;
+  stats.publishBytesReceivedByQos[packet.qos]! += packet.payload.length;
   if (packet.qos > limits.maxQos) throw new MqttProtocolError(0x9b, `QoS ${packet.qos} is not supported [MQTT-3.2.2-11]`);
   if (packet.retain && !retainAvailable) throw new MqttProtocolError(0x9a, 'retained messages are not supported [MQTT-3.2.2-14]');
   const topic = resolveTopic(conn, packet);
@@ -31,6 +33,11 @@ export function handlePublish(conn: MqttConnection, packet: PublishPacket): void
     return acknowledge(conn, packet, 0);
   }
   if (packet.qos > 0) countInbound(conn);
+  if (limits.maxPayloadSize > 0 && packet.payload.length > limits.maxPayloadSize) {
+    // Dropped as Mosquitto drops messages over message_size_limit; v5 learns why.
+    stats.countDrop('payload-too-large');
+    return acknowledge(conn, packet, conn.protocolVersion === 5 ? QUOTA_EXCEEDED : 0);
+  }
   const v5 = conn.protocolVersion === 5;
   if (v5 && packet.properties?.payloadFormatIndicator === 1 && !isUtf8(packet.payload)) {
     // [MQTT-3.3.2-4]: the payload must be UTF-8 when the indicator says so.
@@ -83,6 +90,7 @@ function countInbound(conn: MqttConnection): void {
 const reasons: Record<number, string> = {
   [NOT_AUTHORIZED]: 'not authorized to publish to this topic',
   [PAYLOAD_FORMAT_INVALID]: 'payload is not UTF-8 as its format indicator says',
+  [QUOTA_EXCEEDED]: 'payload larger than the broker accepts',
 };
 
 /**

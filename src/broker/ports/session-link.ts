@@ -1,6 +1,7 @@
 import type { ProtocolVersion, QoS } from '../../protocol/index.js';
 import type { BrokerMessage } from '../message.js';
 import type { ClientPrincipal } from './auth.js';
+import type { ListenerSecurity } from './transport.js';
 
 /** One PUBLISH to send to a client. */
 export interface OutgoingPublish {
@@ -29,6 +30,8 @@ export interface SessionLink {
    * has a limit of its own; an MqttConnection states its v5 Receive Maximum instead.
    */
   readonly receiveMaximum?: number;
+  /** The listener's own authorizers (per_listener_settings); undefined: the broker's. */
+  readonly security?: ListenerSecurity | undefined;
   /** False while the link's outgoing buffer is above its high-water mark. */
   writable(): boolean;
   /**

@@ -1,50 +1,56 @@
 import { Command, Option } from 'commander';
-import pino from 'pino';
-import { startServer } from '../../server/index.js';
+import type { OverrideValue } from '../../config/index.js';
+import { runBroker } from '../broker-runner.js';
 
-interface BrokerFlags {
-  config?: string;
-  host?: string;
-  port?: string;
-  logLevel: string;
-  testConfig?: boolean;
-}
+/**
+ * Flags that override a configuration key, applied after the file and the
+ * environment. Add a row here for a new flag rather than special-casing it.
+ */
+const settingFlags: ReadonlyArray<{ flag: string; key: string; parse: (v: string | boolean) => OverrideValue }> = [
+  { flag: 'persistence', key: 'persistence', parse: (v) => v === true },
+  { flag: 'persistenceLocation', key: 'persistence_location', parse: String },
+  { flag: 'persistenceSync', key: 'persistence_sync', parse: String },
+  { flag: 'maxQueuedMessages', key: 'max_queued_messages', parse: (v) => parseCount(String(v)) },
+];
 
 /** `midge broker`: runs the broker in the foreground. */
 export function brokerCommand(): Command {
-  return new Command('broker')
-    .description('run the MQTT broker in the foreground (default: 127.0.0.1:1883)')
-    .option('-c, --config <file>', 'configuration file (mosquitto.conf syntax or YAML)')
-    .option('--host <address>', 'address of the default listener', undefined)
+  const command = new Command('broker')
+    .description('run the MQTT broker in the foreground (default: 127.0.0.1:1883, local clients only)')
+    .option('-c, --config <file>', 'configuration file (mosquitto.conf syntax, or YAML when it ends in .yaml/.yml)')
+    .option('--host <address>', 'address of the default listener')
     .option('-p, --port <port>', 'port of the default listener')
-    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
-    .option('--test-config', 'check the configuration, print it resolved and exit')
-    .action(async (flags: BrokerFlags) => {
-      await runBroker(flags);
+    .addOption(new Option('--log-level <level>', 'log level (default: the configuration\'s, else info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .option('--test-config', 'check the configuration, print it resolved (secrets redacted) and exit; non-zero on any error')
+    .option('--no-persistence', 'keep sessions, queues, retained messages and wills in memory only')
+    .option('--persistence-location <dir>', 'directory of the store (default ./data)')
+    .addOption(new Option('--persistence-sync <mode>', 'normal: survive a crash of the process; full: survive power loss too').choices(['normal', 'full']))
+    .option('--max-queued-messages <count>', 'QoS 1/2 messages queued per client beyond its inflight window (default 1000)')
+    .option('--mqttsn-port <port>', 'also run an MQTT-SN gateway on this UDP port (address: --host, default 127.0.0.1)');
+  return command.action(async (flags: Record<string, string | boolean | undefined>) => {
+    const settings: Record<string, OverrideValue> = {};
+    for (const { flag, key, parse } of settingFlags) {
+      // Only flags the user typed override the file: defaults must not.
+      if (command.getOptionValueSource(flag) === 'cli' && flags[flag] !== undefined) settings[key] = parse(flags[flag]!);
+    }
+    await runBroker({
+      configFile: typeof flags.config === 'string' ? flags.config : undefined,
+      overrides: {
+        port: flags.port === undefined ? undefined : parsePort(String(flags.port)),
+        host: typeof flags.host === 'string' ? flags.host : undefined,
+        settings,
+      },
+      logLevel: typeof flags.logLevel === 'string' ? flags.logLevel : undefined,
+      testConfig: flags.testConfig === true,
+      mqttsnPort: flags.mqttsnPort === undefined ? undefined : parsePort(String(flags.mqttsnPort)),
     });
+  });
 }
 
-async function runBroker(flags: BrokerFlags): Promise<void> {
-  const logger = pino({ level: flags.logLevel, base: { svc: 'midge' } });
-  const port = flags.port === undefined ? 1883 : parsePort(flags.port);
-  const server = await startServer({
-    listeners: [{ port, host: flags.host ?? '127.0.0.1', protocol: 'mqtt' }],
-    broker: { logger },
-  });
-  for (const l of server.listeners) logger.info({ listener: l.name, address: l.host, port: l.port }, 'listening');
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => process.exit(1), 10_000);
-    server.close().then(() => {
-      clearTimeout(timer);
-      process.exit(0);
-    }, () => process.exit(1));
-  };
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`invalid count '${value}'`);
+  return n;
 }
 
 function parsePort(value: string): number {

@@ -1,0 +1,233 @@
+import type {
+  RestoredState, Store, StoredDelivery, StoredInbound, StoredMessage, StoredSession, StoredSubscription,
+} from '../broker/index.js';
+import { batchSize, clearClient, clientDelta, newBatch, type Batch } from './batch.js';
+import { MessageRefs } from './message-refs.js';
+
+/** Commit figures of a store since it was opened. */
+export interface CommitMetrics {
+  /** Group commits written. */
+  commits: number;
+  /** Record writes in them, after coalescing. */
+  records: number;
+  /** Wall time spent in commits (ms), from the start of the write to durability. */
+  totalMs: number;
+  maxMs: number;
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  // A commit nobody awaits must not become an unhandled rejection: the store keeps the error.
+  promise.catch(() => {});
+  return { promise, resolve, reject };
+}
+
+/**
+ * The part of every {@link Store} backend that does not depend on the backend:
+ * deltas are staged in a {@link Batch} (coalesced by key), the batch of one
+ * event-loop turn is written as one group commit, one commit is in flight at a
+ * time (deltas staged meanwhile form the next batch, so batches grow with load),
+ * and messages are reference-counted by the deliveries that refer to them.
+ *
+ * A failed write is fatal: the store keeps the error and every later commit
+ * rejects with it, so the broker stops acknowledging what it cannot keep rather
+ * than acknowledging and losing it.
+ */
+export abstract class BufferedStore implements Store {
+  abstract readonly name: string;
+  private readonly refs = new MessageRefs();
+  private staged: Batch | undefined;
+  private stagedDone: Deferred | undefined;
+  /** The batch being written, if any. */
+  private inFlight: Deferred | undefined;
+  private failure: Error | undefined;
+  private opened = false;
+  readonly metrics: CommitMetrics = { commits: 0, records: 0, totalMs: 0, maxMs: 0 };
+
+  /** Opens the backend; rejects with a clear message when it is corrupt or unreadable. */
+  protected abstract openBackend(): Promise<void>;
+  /** Reads everything the backend holds, orphans included. */
+  protected abstract readBackend(): Promise<RestoredState>;
+  /** Writes one batch atomically; resolves (or returns) once it is durable. */
+  protected abstract writeBatch(batch: Batch): void | Promise<void>;
+  protected abstract closeBackend(): Promise<void>;
+
+  async open(): Promise<void> {
+    if (this.opened) return;
+    await this.openBackend();
+    this.opened = true;
+    this.failure = undefined;
+  }
+
+  /**
+   * Reads the store once at boot. Messages no delivery refers to (there should be
+   * none) and deliveries whose message is missing are dropped from the result and
+   * deleted at the next commit.
+   */
+  async restore(): Promise<RestoredState> {
+    const state = await this.readBackend();
+    this.refs.clear();
+    const known = new Set(state.messages.map((m) => m.id));
+    const deliveries: StoredDelivery[] = [];
+    for (const d of state.deliveries) {
+      if (known.has(d.messageId)) {
+        this.refs.add(d.clientId, d.seq, d.messageId);
+        deliveries.push(d);
+      } else {
+        clientDelta(this.stage(), d.clientId).deliveries.set(d.seq, null);
+      }
+    }
+    const messages = state.messages.filter((m) => {
+      if (this.refs.has(m.id)) return true;
+      this.stage().messages.set(m.id, null);
+      return false;
+    });
+    return { ...state, messages, deliveries };
+  }
+
+  saveSession(session: StoredSession): void {
+    clientDelta(this.stage(), session.clientId).session = session;
+  }
+
+  deleteSession(clientId: string): void {
+    const batch = this.stage();
+    clearClient(batch, clientId);
+    for (const id of this.refs.removeClient(clientId)) this.dropMessage(batch, id);
+  }
+
+  saveSubscription(sub: StoredSubscription): void {
+    clientDelta(this.stage(), sub.clientId).subscriptions.set(sub.filter, sub);
+  }
+
+  deleteSubscription(clientId: string, filter: string): void {
+    clientDelta(this.stage(), clientId).subscriptions.set(filter, null);
+  }
+
+  /** Stages a message; it is written only if a delivery refers to it when the batch commits. */
+  saveMessage(message: StoredMessage): void {
+    if (this.refs.has(message.id)) return;
+    this.stage().messages.set(message.id, message);
+  }
+
+  saveDelivery(delivery: StoredDelivery): void {
+    const batch = this.stage();
+    const freed = this.refs.add(delivery.clientId, delivery.seq, delivery.messageId);
+    if (freed !== undefined) this.dropMessage(batch, freed);
+    clientDelta(batch, delivery.clientId).deliveries.set(delivery.seq, delivery);
+  }
+
+  deleteDelivery(clientId: string, seq: number): void {
+    const batch = this.stage();
+    clientDelta(batch, clientId).deliveries.set(seq, null);
+    const freed = this.refs.remove(clientId, seq);
+    if (freed !== undefined) this.dropMessage(batch, freed);
+  }
+
+  saveInbound(inbound: StoredInbound): void {
+    clientDelta(this.stage(), inbound.clientId).inbound.set(inbound.packetId, true);
+  }
+
+  deleteInbound(clientId: string, packetId: number): void {
+    clientDelta(this.stage(), clientId).inbound.set(packetId, false);
+  }
+
+  setRetained(topic: string, message: StoredMessage | undefined): void {
+    this.stage().retained.set(topic, message ?? null);
+  }
+
+  /** Number of messages some stored delivery refers to (each kept once). */
+  get referencedMessages(): number {
+    return this.refs.size;
+  }
+
+  get pending(): boolean {
+    return this.staged !== undefined || this.inFlight !== undefined || this.failure !== undefined;
+  }
+
+  commit(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.staged) return this.stagedDone!.promise;
+    return this.inFlight?.promise ?? Promise.resolve();
+  }
+
+  async close(): Promise<void> {
+    if (!this.opened) return;
+    await this.commit().catch(() => {});
+    this.opened = false;
+    this.staged = undefined;
+    this.stagedDone = undefined;
+    this.refs.clear();
+    await this.closeBackend();
+  }
+
+  /** A message nothing refers to: never written if it was only staged, deleted otherwise. */
+  private dropMessage(batch: Batch, id: number): void {
+    batch.messages.set(id, null);
+  }
+
+  /** The batch of this turn; the first delta of a turn schedules its commit. */
+  private stage(): Batch {
+    if (this.staged) return this.staged;
+    this.staged = newBatch();
+    this.stagedDone = deferred();
+    if (!this.inFlight) setImmediate(() => this.flush());
+    return this.staged;
+  }
+
+  private flush(): void {
+    const batch = this.staged;
+    const done = this.stagedDone;
+    if (!batch || !done || this.inFlight) return;
+    this.staged = undefined;
+    this.stagedDone = undefined;
+    if (this.failure) return done.reject(this.failure);
+    this.dropUnreferenced(batch);
+    this.inFlight = done;
+    const started = performance.now();
+    let result: void | Promise<void>;
+    try {
+      result = this.writeBatch(batch);
+    } catch (err) {
+      return this.finish(batch, done, started, err);
+    }
+    if (result === undefined) return this.finish(batch, done, started, undefined);
+    result.then(() => this.finish(batch, done, started, undefined), (err: unknown) => this.finish(batch, done, started, err ?? new Error('write failed')));
+  }
+
+  private finish(batch: Batch, done: Deferred, started: number, err: unknown): void {
+    this.inFlight = undefined;
+    if (err !== undefined) {
+      const why = err instanceof Error ? err.message : String(err);
+      this.failure ??= new Error(`the ${this.name} store failed to commit: ${why}`, { cause: err });
+      done.reject(this.failure);
+    } else {
+      this.countCommit(batch, performance.now() - started);
+      done.resolve();
+    }
+    // Deltas staged during the write: the next group commit (or its rejection).
+    if (this.staged) this.flush();
+  }
+
+  /** A staged message that no delivery came to refer to is deleted rather than written. */
+  private dropUnreferenced(batch: Batch): void {
+    for (const [id, message] of batch.messages) {
+      if (message !== null && !this.refs.has(id)) batch.messages.set(id, null);
+    }
+  }
+
+  private countCommit(batch: Batch, ms: number): void {
+    const m = this.metrics;
+    m.commits++;
+    m.records += batchSize(batch);
+    m.totalMs += ms;
+    if (ms > m.maxMs) m.maxMs = ms;
+  }
+}
