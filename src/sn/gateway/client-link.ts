@@ -1,0 +1,214 @@
+import type {
+  ClientEndpoint, ClientPrincipal, ConnectionInfo, OutgoingPublish, Session,
+} from '../../broker/index.js';
+import type { ProtocolVersion } from '../../protocol/index.js';
+import { isSnShortTopicName, SnMsgType, type SnPlainMessage, type SnPublishTopic } from '../protocol/index.js';
+import type { SnAddress, SnGatewayContext } from './context.js';
+import { SnOutbound } from './outbound.js';
+import { SnTopicTable } from './topic-table.js';
+
+/**
+ * Where a client is in its life [MQTT-SN-1.2 6.14, Figure 4], with the steps of the
+ * connection setup [MQTT-SN-1.2 6.2] before `active`.
+ */
+export type SnClientState =
+  | 'will-topic' | 'will-message' | 'authenticating'
+  | 'active' | 'asleep' | 'awake' | 'closed';
+
+/** What the CONNECT asked for, kept while the will is prompted for. */
+export interface SnConnectRequest {
+  clientId: string;
+  cleanSession: boolean;
+  willFlag: boolean;
+  /** Keep alive, seconds [MQTT-SN-1.2 5.4.4]. */
+  duration: number;
+}
+
+/** A PUBLISH header takes 7 octets, 9 in the three-octet Length form [MQTT-SN-1.2 5.2.1]. */
+function publishSize(payload: number, forwarder: SnAddress['forwarder']): number {
+  const body = 5 + payload;
+  const message = body + 2 <= 255 ? body + 2 : body + 4;
+  return forwarder === undefined ? message : message + 3 + forwarder.wirelessNodeId.length;
+}
+
+/**
+ * One MQTT-SN client of the gateway, from its CONNECT to its end: the broker session's
+ * link while connected (a {@link ClientEndpoint}), its topic id table, the queue of what
+ * goes to it, and the keep alive and sleep supervision.
+ */
+export class SnClientLink implements ClientEndpoint {
+  /** MQTT-SN sessions follow MQTT 3.1.1 semantics in the broker. */
+  readonly protocolVersion: ProtocolVersion = 4;
+  readonly encrypted = false;
+  /** One QoS 1/2 message outstanding at a time [MQTT-SN-1.2 6.6]. */
+  readonly receiveMaximum = 1;
+  readonly info: ConnectionInfo;
+  readonly table: SnTopicTable;
+  readonly outbound: SnOutbound;
+  state: SnClientState = 'will-topic';
+  principal: ClientPrincipal;
+  session: Session | undefined;
+  graceful = false;
+  /** Pending will topic, between WILLTOPIC and WILLMSG. */
+  pendingWill: { topic: string; qos: 0 | 1 | 2; retain: boolean } | undefined;
+  /** A WILLMSGUPD that came while there was no will topic, for the next WILLTOPICUPD. */
+  willMessageWithoutTopic: Buffer | undefined;
+  /** Set once the broker knows this client (openEndpoint succeeded). */
+  registered = false;
+  /** Epoch ms after which the client counts as lost; undefined: not supervised. */
+  deadline: number | undefined;
+  private sleepSeconds = 0;
+
+  constructor(
+    readonly ctx: SnGatewayContext,
+    readonly address: SnAddress,
+    readonly request: SnConnectRequest,
+    /** Called once when the client is gone, so the gateway can forget it. */
+    private readonly onEnd: (link: SnClientLink) => void,
+  ) {
+    this.principal = { clientId: request.clientId, username: undefined, listener: ctx.listener };
+    this.info = {
+      listener: ctx.listener, transport: 'mqttsn', remoteAddress: address.address, remotePort: address.port,
+      encrypted: false, confidential: false, certificate: undefined, security: undefined,
+    };
+    this.table = new SnTopicTable(ctx.options.maxTopicIdsPerClient);
+    this.outbound = new SnOutbound({
+      table: this.table,
+      resolveTopic: (topic) => this.resolveTopic(topic),
+      send: (message) => this.send(message),
+      completed: (packetId) => {
+        if (this.session?.complete(packetId)) this.session.pump();
+      },
+      received: (packetId) => this.session?.received(packetId, false),
+      lost: (reason) => this.lose(reason),
+      idle: () => this.onIdle(),
+    }, { tRetryMs: ctx.options.tRetry * 1000, nRetry: ctx.options.nRetry });
+    this.deadline = Date.now() + ctx.broker.options.limits.connectTimeout * 1000;
+  }
+
+  get clientId(): string {
+    return this.request.clientId;
+  }
+
+  get keepAliveMs(): number {
+    return this.request.duration * 1000;
+  }
+
+  /** Connected as far as the broker is concerned: active, asleep or awake. */
+  get open(): boolean {
+    return this.state === 'active' || this.state === 'asleep' || this.state === 'awake';
+  }
+
+  send(message: SnPlainMessage): boolean {
+    return this.ctx.send(this.address, message);
+  }
+
+  /** A datagram arrived from the client: it is alive [MQTT-SN-1.2 6.14]. */
+  heard(now: number): void {
+    if (!this.open) return;
+    const seconds = this.state === 'asleep' || this.state === 'awake' ? this.sleepSeconds : this.request.duration;
+    this.deadline = seconds === 0 ? undefined : now + seconds * 1000 * this.ctx.options.keepAliveTolerance;
+  }
+
+  /** The CONNACK is sent: the client is active [MQTT-SN-1.2 6.2]. */
+  opened(): void {
+    this.state = 'active';
+    this.heard(Date.now());
+    this.outbound.resume();
+  }
+
+  writable(): boolean {
+    return this.open && this.outbound.length < this.ctx.options.maxBufferedPerSleepingClient;
+  }
+
+  /**
+   * Queues a PUBLISH for the client. One that would exceed the maximum message size is
+   * refused, and the session treats it as delivered (as for an MQTT client's maximum).
+   */
+  sendPublish(publish: OutgoingPublish): boolean {
+    if (!this.open) return true;
+    if (publishSize(publish.message.payload.length, this.address.forwarder) > this.ctx.options.maxMessageSize) return false;
+    const stats = this.ctx.broker.stats;
+    stats.publishSent++;
+    stats.publishSentByQos[publish.qos]!++;
+    this.outbound.push({ kind: 'publish', publish, rejections: 0 });
+    return true;
+  }
+
+  sendPubrel(packetId: number): void {
+    if (this.open) this.outbound.pushFront({ kind: 'pubrel', msgId: packetId });
+  }
+
+  /**
+   * The broker ends the client (session taken over, shutdown): it is told with a
+   * DISCONNECT, which a client takes as a request to connect again [MQTT-SN-1.2 6.12].
+   * The broker hears of it in a later microtask, as it would from a socket.
+   */
+  close(reasonCode: number, reason: string): void {
+    if (this.state === 'closed') return;
+    this.send({ type: SnMsgType.DISCONNECT });
+    this.finish();
+    queueMicrotask(() => this.report(reasonCode, reason));
+  }
+
+  /** Ends the client for a reason of the gateway's; `graceful` drops the will [MQTT-SN-1.2 6.12]. */
+  end(reasonCode: number, reason: string, graceful: boolean): void {
+    if (this.state === 'closed') return;
+    this.graceful = graceful;
+    this.finish();
+    this.report(reasonCode, reason);
+  }
+
+  /** Keep alive, sleep or retransmissions ran out: the will goes out [MQTT-SN-1.2 6.14]. */
+  lose(reason: string): void {
+    this.ctx.logger.debug({ clientId: this.clientId, reason }, 'MQTT-SN client lost');
+    this.end(0x8d, reason, false);
+  }
+
+  /** DISCONNECT with a duration: asleep, messages are buffered [MQTT-SN-1.2 6.14]. */
+  sleep(seconds: number): void {
+    this.sleepSeconds = seconds;
+    this.state = 'asleep';
+    this.outbound.pause();
+    this.heard(Date.now());
+  }
+
+  /** PINGREQ with the client id: send what was buffered, then PINGRESP [MQTT-SN-1.2 6.14]. */
+  wake(): void {
+    this.state = 'awake';
+    this.heard(Date.now());
+    this.outbound.resume();
+  }
+
+  /**
+   * How to name a topic to this client without a REGISTER [MQTT-SN-1.2 6.7]: an id it
+   * knows, a predefined id, or a two-octet short name; undefined means REGISTER first.
+   */
+  resolveTopic(topic: string): SnPublishTopic | undefined {
+    const id = this.table.sendableId(topic);
+    if (id !== undefined) return { topicIdType: 'normal', topicId: id };
+    const predefined = this.ctx.predefinedIds.get(topic);
+    if (predefined !== undefined) return { topicIdType: 'predefined', topicId: predefined };
+    if (isSnShortTopicName(topic)) return { topicIdType: 'short', topicName: topic };
+    return undefined;
+  }
+
+  /** The queue ran dry: take more from the session; an awake client goes back to sleep. */
+  private onIdle(): void {
+    this.session?.pump();
+    if (this.state !== 'awake' || !this.outbound.isIdle) return;
+    this.send({ type: SnMsgType.PINGRESP });
+    this.sleep(this.sleepSeconds);
+  }
+
+  private finish(): void {
+    this.state = 'closed';
+    this.deadline = undefined;
+    this.outbound.clear();
+    this.onEnd(this);
+  }
+
+  private report(reasonCode: number, reason: string): void {
+    if (this.registered) this.ctx.broker.connectionClosed(this, reasonCode, reason);
+  }
+}

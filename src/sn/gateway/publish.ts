@@ -1,0 +1,95 @@
+import { createMessage, type ClientPrincipal, type ConnectionInfo } from '../../broker/index.js';
+import { topicNameProblem, type QoS } from '../../protocol/index.js';
+import {
+  SnMsgType, SnReturnCode, type SnPublishMessage, type SnPublishTopic, type SnReturnCodeValue,
+} from '../protocol/index.js';
+import type { SnClientLink } from './client-link.js';
+import type { SnGatewayContext } from './context.js';
+import type { SnTopicTable } from './topic-table.js';
+
+/** The two octets of the TopicId field, for the PUBACK that answers a PUBLISH [MQTT-SN-1.2 5.4.13]. */
+export function wireTopicId(topic: SnPublishTopic): number {
+  if (topic.topicIdType !== 'short') return topic.topicId;
+  const bytes = Buffer.from(topic.topicName, 'utf8');
+  return (bytes[0]! << 8) | bytes[1]!;
+}
+
+/**
+ * The topic name a PUBLISH addresses, or undefined when the id is not known: a normal id
+ * from the client's table [MQTT-SN-1.2 6.5], a predefined id [MQTT-SN-1.2 6.7], or a short
+ * topic name, which must be a valid topic name (no wildcards).
+ */
+export function resolveInboundTopic(ctx: SnGatewayContext, table: SnTopicTable | undefined, topic: SnPublishTopic): string | undefined {
+  switch (topic.topicIdType) {
+    case 'normal': return table?.topicOf(topic.topicId);
+    case 'predefined': return ctx.options.predefinedTopics.get(topic.topicId);
+    case 'short': return topicNameProblem(topic.topicName) === undefined ? topic.topicName : undefined;
+  }
+}
+
+/** What the broker thinks of a PUBLISH before it routes it: accepted, or the ReturnCode of the PUBACK. */
+export function publishRefusal(
+  ctx: SnGatewayContext, principal: ClientPrincipal, info: ConnectionInfo, topic: string, qos: QoS, retain: boolean,
+): SnReturnCodeValue | undefined {
+  const { limits, retainAvailable } = ctx.broker.options;
+  if (qos > limits.maxQos || (retain && !retainAvailable)) return SnReturnCode.REJECTED_NOT_SUPPORTED;
+  if (topic.split('/').length > limits.maxTopicLevels) return SnReturnCode.REJECTED_INVALID_TOPIC_ID;
+  // Clients never publish to $SYS and ACLs apply as to MQTT clients; MQTT-SN has no
+  // "not authorized" code, so "not supported" says no.
+  if (!ctx.broker.canPublish(principal, topic, qos, retain, info)) {
+    ctx.logger.info({ clientId: principal.clientId, username: principal.username, action: 'publish', topic }, 'not authorized');
+    return SnReturnCode.REJECTED_NOT_SUPPORTED;
+  }
+  return undefined;
+}
+
+/** Hands a message to the broker; QoS -1 travels on as QoS 0 [MQTT-SN-1.2 6.8]. */
+export function route(ctx: SnGatewayContext, info: ConnectionInfo, origin: string | undefined, topic: string, m: SnPublishMessage): void {
+  const qos: QoS = m.qos === -1 ? 0 : m.qos;
+  const stats = ctx.broker.stats;
+  stats.publishReceived++;
+  stats.publishReceivedByQos[qos]!++;
+  const now = Date.now();
+  ctx.broker.publish(createMessage({
+    topic, payload: m.data, qos, retain: m.retain, properties: undefined, createdAt: now, expiresAt: undefined, origin,
+  }), info);
+}
+
+/** PUBACK with a ReturnCode, for a rejected PUBLISH at any QoS or an accepted QoS 1 one [MQTT-SN-1.2 5.4.13]. */
+function puback(link: SnClientLink, m: SnPublishMessage, returnCode: SnReturnCodeValue): void {
+  link.send({ type: SnMsgType.PUBACK, topicId: wireTopicId(m.topic), msgId: m.msgId, returnCode });
+}
+
+/**
+ * PUBLISH from a connected client [MQTT-SN-1.2 6.6]: an unknown topic id is answered
+ * with PUBACK "rejected: invalid topic ID" whatever the QoS [MQTT-SN-1.2 6.6, 6.7]. QoS 1
+ * is answered PUBACK, QoS 2 PUBREC, once the message reached the store's commit; a
+ * QoS 2 message sent again before PUBREL is not routed twice.
+ */
+export async function handlePublish(link: SnClientLink, m: SnPublishMessage): Promise<void> {
+  const { ctx } = link;
+  const session = link.session!;
+  const topic = resolveInboundTopic(ctx, link.table, m.topic);
+  if (topic === undefined) return puback(link, m, SnReturnCode.REJECTED_INVALID_TOPIC_ID);
+  const qos: QoS = m.qos === -1 ? 0 : m.qos;
+  if (m.qos === 2 && session.inboundQos2.has(m.msgId)) {
+    link.send({ type: SnMsgType.PUBREC, msgId: m.msgId });
+    return;
+  }
+  const refusal = publishRefusal(ctx, link.principal, link.info, topic, qos, m.retain);
+  if (refusal !== undefined) return puback(link, m, refusal);
+  if (m.qos === 2) session.addInbound(m.msgId);
+  route(ctx, link.info, session.clientId, topic, m);
+  if (qos === 0) return;
+  const store = ctx.broker.store;
+  if (store?.pending) await store.commit();
+  if (!link.open) return;
+  if (m.qos === 1) puback(link, m, SnReturnCode.ACCEPTED);
+  else link.send({ type: SnMsgType.PUBREC, msgId: m.msgId });
+}
+
+/** PUBREL for an inbound QoS 2 message: forget its id and answer PUBCOMP [MQTT-SN-1.2 6.6]. */
+export function handlePubrel(link: SnClientLink, msgId: number): void {
+  link.session!.releaseInbound(msgId);
+  link.send({ type: SnMsgType.PUBCOMP, msgId });
+}
