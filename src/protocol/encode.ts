@@ -1,4 +1,4 @@
-import { PacketType, type ProtocolVersion } from './constants.js';
+import { MAX_REMAINING_LENGTH, PacketType, type ProtocolVersion } from './constants.js';
 import type {
   AckPacket, AuthPacket, ConnackPacket, ConnectPacket, DisconnectPacket, Packet, Properties,
   PublishPacket, SubackPacket, SubscribePacket, UnsubackPacket, UnsubscribePacket,
@@ -36,6 +36,8 @@ const PINGRESP_BYTES = Buffer.from([0xd0, 0x00]);
 
 /** Allocates a packet of the given body size and writes its fixed header. */
 function allocate(firstByte: number, bodySize: number): { buf: Buffer; offset: number } {
+  // A remaining length needs at most four bytes [MQTT-1.5.5-1]: refuse rather than write a corrupt packet.
+  if (bodySize > MAX_REMAINING_LENGTH) throw new RangeError(`a packet body of ${bodySize} bytes exceeds the MQTT maximum of ${MAX_REMAINING_LENGTH}`);
   const buf = Buffer.allocUnsafe(1 + varintSize(bodySize) + bodySize);
   buf[0] = firstByte;
   return { buf, offset: writeVarint(buf, 1, bodySize) };
@@ -100,6 +102,7 @@ export function encodePublish(p: PublishPacket, version: ProtocolVersion): Buffe
   if (topicBytes > 0xffff) throw new RangeError(`a topic of ${topicBytes} bytes exceeds 65,535 [MQTT-4.7.3-3]`);
   const propsSize = version === 5 ? propertiesSize(p.properties) : 0;
   const size = 2 + topicBytes + (p.qos > 0 ? 2 : 0) + propsSize + p.payload.length;
+  if (size > MAX_REMAINING_LENGTH) throw new RangeError(`a PUBLISH of ${size} bytes exceeds the MQTT maximum of ${MAX_REMAINING_LENGTH}`);
   // One allocation for the whole packet (pooled below 4 KiB); the header is written
   // inline rather than through allocate() to keep the hot path free of temporaries.
   const buf = Buffer.allocUnsafe(1 + varintSize(size) + size);
