@@ -7,7 +7,9 @@ const SWEEP_INTERVAL_MS = 500;
  * periodic sweep instead of a timer per connection: resetting a timer on every
  * packet would cost more than the check. A connection silent for 1.5 times its
  * keep alive is closed as if the network had failed [MQTT-3.1.2-24]; one that sends
- * no CONNECT within the timeout is closed (section 3.1.4: "a reasonable amount of time").
+ * no CONNECT within the timeout is closed (section 3.1.4: "a reasonable amount of time"),
+ * and so is one whose CONNECT is still undecided then (an authenticator that never
+ * answers must not hold a socket for ever).
  */
 export class KeepAliveSweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -32,8 +34,9 @@ export class KeepAliveSweeper {
         if (conn.keepAliveMs > 0 && now - conn.lastActivity > conn.keepAliveMs * 1.5) {
           conn.close(0x8d, 'keep alive timeout');
         }
-      } else if (conn.state === 'new' && now - conn.openedAt > this.connectTimeoutMs) {
-        conn.close(0x80, 'no CONNECT within the connect timeout');
+      } else if (conn.state !== 'closed' && now - conn.openedAt > this.connectTimeoutMs) {
+        const what = conn.state === 'new' ? 'no CONNECT' : 'CONNECT not decided';
+        conn.close(0x80, `${what} within the connect timeout`);
       }
     }
   }

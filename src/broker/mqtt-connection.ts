@@ -20,6 +20,8 @@ export type ConnectionState = 'new' | 'connecting' | 'open' | 'closed';
 
 /** Packets held while CONNECT is being decided; clients may send before CONNACK. */
 const MAX_EARLY_PACKETS = 1000;
+/** Bytes held while CONNECT is being decided, in maximum packet sizes: room for one large packet and more. */
+const MAX_EARLY_PACKET_SIZES = 2;
 
 /**
  * One MQTT network connection: frames and decodes what arrives, dispatches each
@@ -66,6 +68,7 @@ export class MqttConnection implements SessionLink {
   private readonly framer: PacketFramer;
   private readonly out: OutgoingBuffer;
   private early: Array<[number, Buffer]> | undefined;
+  private earlyBytes = 0;
   private closeReason: { code: number; reason: string } | undefined;
 
   constructor(readonly broker: Broker, readonly stream: Duplex, readonly info: ConnectionInfo) {
@@ -121,6 +124,11 @@ export class MqttConnection implements SessionLink {
       // Packets sent before CONNACK are handled once CONNECT is decided.
       this.early ??= [];
       if (this.early.length >= MAX_EARLY_PACKETS) throw new MqttProtocolError(0x97, 'too many packets before CONNACK');
+      // Bounded in bytes too: a slow authenticator must not let a client park 1000 large packets here.
+      this.earlyBytes += body.length;
+      if (this.earlyBytes > MAX_EARLY_PACKET_SIZES * this.broker.options.limits.maxPacketSize) {
+        throw new MqttProtocolError(0x97, 'too much data before CONNACK');
+      }
       this.early.push([firstByte, Buffer.from(body)]);
       return;
     }

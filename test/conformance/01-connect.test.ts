@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { PacketType } from '../../src/protocol/index.js';
+import { PacketType, encodePacket } from '../../src/protocol/index.js';
+import { connect, disconnect, publish, receive, subscribe, uniq } from '../helpers/flows.js';
 import { startMidge, type InProcessMidge } from '../helpers/midge.js';
 import { RawClient, connectPacket } from '../helpers/raw-client.js';
 
-describe('01 CONNECT', () => {
+// The tests share a broker but no client ids or topics, so they run at once: three of them wait for timers.
+describe('01 CONNECT', { concurrency: true }, () => {
   let midge: InProcessMidge;
   before(async () => {
     midge = await startMidge({ broker: { limits: { maxKeepalive: 120, connectTimeout: 1 } } });
@@ -105,7 +107,7 @@ describe('01 CONNECT', () => {
     await second.close();
   });
 
-  it('closes a client that stays silent for 1.5 times its keep alive [MQTT-3.1.2-24]', async () => {
+  it('closes a v5 client that stays silent for 1.5 times its keep alive, with DISCONNECT 0x8D [MQTT-3.1.2-22]', async () => {
     const { client } = await RawClient.connect(midge.port, { version: 5, keepAlive: 1 });
     const started = Date.now();
     const disconnect = await client.expect(PacketType.DISCONNECT, 4000);
@@ -128,6 +130,54 @@ describe('01 CONNECT', () => {
   it('refuses a CONNECT with the reserved flag set by closing the connection [MQTT-3.1.2-3]', async () => {
     const client = await RawClient.open(midge.port);
     client.sendBytes([0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0x03, 0x00, 0x3c, 0x00, 0x01, 0x78]);
+    await client.waitClosed();
+    assert.equal(client.received.length, 0);
+  });
+
+  it('sends CONNACK before any other packet, even for packets sent right behind the CONNECT [MQTT-3.2.0-1]', async () => {
+    const client = await RawClient.open(midge.port);
+    const topic = uniq('eager');
+    client.sendBytes(Buffer.concat([
+      encodePacket(connectPacket({ clientId: uniq('eager') }), 4),
+      encodePacket({ type: PacketType.SUBSCRIBE, packetId: 1, subscriptions: [{ topicFilter: topic, qos: 1 }] }, 4),
+      encodePacket({ type: PacketType.PUBLISH, topic, payload: Buffer.from('x'), qos: 1, retain: false, dup: false, packetId: 2 }, 4),
+    ]));
+    assert.equal((await client.expect(PacketType.CONNACK)).reasonCode, 0);
+    assert.deepEqual((await client.expect(PacketType.SUBACK)).reasonCodes, [1]);
+    await client.waitForPacket(PacketType.PUBACK);
+    assert.equal((await client.waitForPacket(PacketType.PUBLISH)).topic, topic);
+    await disconnect(client);
+  });
+
+  it('processes nothing that follows a refused CONNECT, and refuses with Session Present 0 [MQTT-3.1.4-5] [MQTT-3.2.2-4] [MQTT-3.2.2-5]', async () => {
+    const topic = uniq('after-refusal');
+    const watcher = await connect(midge.port);
+    await subscribe(watcher, [[topic, 0], [`${topic}/marker`, 0]]);
+    const refused = await RawClient.open(midge.port);
+    refused.sendBytes(Buffer.concat([
+      encodePacket(connectPacket({ clientId: '', clean: false }), 4),
+      encodePacket({ type: PacketType.PUBLISH, topic, payload: Buffer.from('must not be routed'), qos: 0, retain: false, dup: false }, 4),
+    ]));
+    const connack = await refused.expect(PacketType.CONNACK);
+    assert.deepEqual([connack.reasonCode, connack.sessionPresent], [2, false]);
+    await refused.waitClosed();
+    await publish(watcher, `${topic}/marker`, 'marker');
+    const [first] = await receive(watcher, 1);
+    assert.equal(first!.topic, `${topic}/marker`);
+    await disconnect(watcher);
+  });
+
+  it('accepts client ids of 1 to 23 characters from 0-9, a-z and A-Z [MQTT-3.1.3-5]', async () => {
+    for (const clientId of ['0', 'abcdefghijklmnopqrstuvw', 'ABCDEFGHIJKLMNOPQRSTUVW', '0123456789aZ0123456789z']) {
+      const client = await connect(midge.port, { clientId });
+      await disconnect(client);
+    }
+  });
+
+  it('closes a 3.1.1 connection whose protocol name is not MQTT, without a CONNACK [MQTT-3.1.2-1]', async () => {
+    const client = await RawClient.open(midge.port);
+    // CONNECT with protocol name "MQTX", level 4, clean session, keep alive 60, client id "x".
+    client.sendBytes([0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x58, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x01, 0x78]);
     await client.waitClosed();
     assert.equal(client.received.length, 0);
   });

@@ -34,6 +34,9 @@ export class RawClient {
       resolve();
     }));
     socket.on('error', () => {});
+    // Tests write packet after packet: without this, Nagle holds each small write
+    // for the peer's delayed ACK (~40 ms on loopback).
+    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
       this.receivedBytes.push(chunk);
       try {
