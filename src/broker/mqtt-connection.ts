@@ -382,5 +382,9 @@ export class MqttConnection implements SessionLink {
   clientDisconnected(reasonCode: number): void {
     this.noteClose(reasonCode, 'client sent DISCONNECT');
     this.shutdown();
+    // The session goes offline now, not when the socket finally closes: nothing more may be
+    // sent on this connection [MQTT-3.14.4-1], so deliveries from here on are queued (or, for
+    // QoS 0, counted as offline).
+    this.broker.connectionClosed(this, reasonCode, 'client sent DISCONNECT');
   }
 }

@@ -7,14 +7,22 @@ import { Command } from 'commander';
 import { commands } from './commands/index.js';
 import { version } from './version.js';
 
-const program = new Command('midge')
-  .description('midge: an MQTT broker, MQTT-SN gateway and tools')
-  .version(version, '--version')
-  .showHelpAfterError(false);
+async function main(): Promise<void> {
+  const program = new Command('midge')
+    .description('midge: an MQTT broker, MQTT-SN gateway and tools')
+    .version(version, '--version')
+    .showHelpAfterError(false);
+  const chosen = commands.find((c) => c.name === process.argv[2]);
+  if (chosen) {
+    program.addCommand((await chosen.load())());
+  } else {
+    // Help or a mistyped command: list every command without loading any.
+    for (const c of commands) program.command(c.name).description(c.summary).allowUnknownOption().action(() => {});
+  }
+  await program.parseAsync(process.argv);
+}
 
-for (const make of commands) program.addCommand(make());
-
-program.parseAsync(process.argv).catch((err: unknown) => {
+main().catch((err: unknown) => {
   process.stderr.write(`midge: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

@@ -6,14 +6,14 @@ const DISCONNECT_WITH_WILL = 0x04;
 /**
  * DISCONNECT from the client: the will is discarded [MQTT-3.1.2-10] unless a v5
  * client asks for it with 0x04 [MQTT-3.14.4-3]. A v5 client may change its session
- * expiry here, but not from 0 to more [MQTT-3.14.2-2].
+ * expiry here, but not from 0 to more (section 3.14.2.2.2).
  */
 export function handleDisconnect(conn: MqttConnection, packet: DisconnectPacket): void {
   const session = conn.session!;
   const newExpiry = packet.properties?.sessionExpiryInterval;
   if (newExpiry !== undefined) {
     if (session.expiryInterval === 0 && newExpiry > 0) {
-      throw new MqttProtocolError(0x82, 'session expiry changed from 0 on DISCONNECT [MQTT-3.14.2-2]');
+      throw new MqttProtocolError(0x82, 'session expiry changed from 0 on DISCONNECT (section 3.14.2.2.2)');
     }
     conn.broker.sessions.setExpiry(session, newExpiry);
   }

@@ -1,18 +1,22 @@
 import type { Command } from 'commander';
-import { brokerCommand } from './broker.js';
-import { passwdCommand } from './passwd.js';
-import { pubCommand } from './pub.js';
-import { rrCommand } from './rr.js';
-import { subCommand } from './sub.js';
+
+/** One subcommand of `midge`: loaded only when it is the one being run. */
+export interface CommandEntry {
+  name: string;
+  /** One line for `midge --help`. */
+  summary: string;
+  load(): Promise<() => Command>;
+}
 
 /**
- * Every subcommand of `midge`, each a factory in its own file. Add a line here
- * when you add a command.
+ * Every subcommand of `midge`. Each lives in its own file and is imported only
+ * when run, so `midge pub` does not pay for loading the broker, SQLite or the
+ * benchmark workers. Add a row here when you add a command.
  */
-export const commands: ReadonlyArray<() => Command> = [
-  brokerCommand,
-  pubCommand,
-  subCommand,
-  rrCommand,
-  passwdCommand,
+export const commands: readonly CommandEntry[] = [
+  { name: 'broker', summary: 'run the MQTT broker in the foreground (default: 127.0.0.1:1883, local clients only)', load: async () => (await import('./broker.js')).brokerCommand },
+  { name: 'pub', summary: 'publish a message and exit (the flags and exit codes of mosquitto_pub)', load: async () => (await import('./pub.js')).pubCommand },
+  { name: 'sub', summary: 'subscribe to topics and print the messages (the flags and exit codes of mosquitto_sub)', load: async () => (await import('./sub.js')).subCommand },
+  { name: 'rr', summary: 'publish a request and wait for the response (the flags and exit codes of mosquitto_rr)', load: async () => (await import('./rr.js')).rrCommand },
+  { name: 'passwd', summary: 'manage Mosquitto-compatible password files', load: async () => (await import('./passwd.js')).passwdCommand },
 ];
