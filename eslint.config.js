@@ -9,8 +9,12 @@ const io = ['net', 'tls', 'fs', 'fs/promises', 'dgram', 'http', 'https', 'child_
 const layerRules = [
   { files: ['src/protocol/**/*.ts'], allow: ['src/protocol'], denyModules: io, why: 'src/protocol is a pure codec and imports nothing else of ours' },
   { files: ['src/sn/protocol/**/*.ts'], allow: ['src/sn/protocol', 'src/protocol'], denyModules: io, why: 'src/sn/protocol is a pure codec' },
+  { files: ['src/sn/gateway/**/*.ts'], allow: ['src/sn/gateway', 'src/sn/protocol', 'src/broker', 'src/protocol'], why: 'the MQTT-SN gateway is an adapter of the broker core' },
+  { files: ['src/sn/client/**/*.ts'], allow: ['src/sn/client', 'src/sn/protocol', 'src/protocol'], why: 'the MQTT-SN client depends only on the codecs' },
   { files: ['src/broker/**/*.ts'], allow: ['src/broker', 'src/protocol'], why: 'src/broker owns the ports and never imports adapters' },
   { files: ['src/client/**/*.ts'], allow: ['src/client', 'src/protocol', 'src/transport'], why: 'src/client depends only on protocol/ and transport/' },
+  { files: ['src/admin/**/*.ts'], allow: ['src/admin', 'src/broker', 'src/protocol'], why: 'src/admin is an adapter: it uses the core and never imports another adapter' },
+  { files: ['src/admin/ui/**/*.ts'], allow: ['src/admin/ui'], denyModules: io, why: 'src/admin/ui runs in the browser and imports only its own modules' },
 ];
 
 export default tseslint.config(

@@ -1,3 +1,4 @@
+import { whenDurable } from '../../broker/commit-gate.js';
 import type {
   ClientEndpoint, ClientPrincipal, ConnectionInfo, OutgoingPublish, Session,
 } from '../../broker/index.js';
@@ -77,7 +78,9 @@ export class SnClientLink implements ClientEndpoint {
       resolveTopic: (topic) => this.resolveTopic(topic),
       send: (message) => this.send(message),
       completed: (packetId) => {
-        if (this.session?.complete(packetId)) this.session.pump();
+        const session = this.session;
+        // Pumped in a microtask: this may run inside the session's own pump.
+        if (session?.complete(packetId)) queueMicrotask(() => session.pump());
       },
       received: (packetId) => this.session?.received(packetId, false),
       lost: (reason) => this.lose(reason),
@@ -131,6 +134,7 @@ export class SnClientLink implements ClientEndpoint {
     const stats = this.ctx.broker.stats;
     stats.publishSent++;
     stats.publishSentByQos[publish.qos]!++;
+    stats.publishBytesSentByQos[publish.qos]! += publish.message.payload.length;
     this.outbound.push({ kind: 'publish', publish, rejections: 0 });
     return true;
   }
@@ -195,10 +199,16 @@ export class SnClientLink implements ClientEndpoint {
 
   /** The queue ran dry: take more from the session; an awake client goes back to sleep. */
   private onIdle(): void {
-    this.session?.pump();
+    const session = this.session;
+    session?.pump();
     if (this.state !== 'awake' || !this.outbound.isIdle) return;
-    this.send({ type: SnMsgType.PINGRESP });
-    this.sleep(this.sleepSeconds);
+    // A persistent session's deliveries leave once their state is on disk; waiting for
+    // the same commit puts the PINGRESP after them.
+    void whenDurable(session?.durable ? this.ctx.broker.store : undefined, () => {
+      if (this.state !== 'awake' || !this.outbound.isIdle) return;
+      this.send({ type: SnMsgType.PINGRESP });
+      this.sleep(this.sleepSeconds);
+    }, () => this.close(0x80, 'the delivery state could not be stored'));
   }
 
   private finish(): void {

@@ -60,6 +60,7 @@ class SnGatewayServer implements SnGateway {
   private sending = 0;
   private sent: Array<() => void> = [];
   private closing: Promise<void> | undefined;
+  private socketClosed = false;
 
   constructor(broker: Broker, options: SnGatewayOptions, readonly name: string, private readonly udp: BoundUdpSocket) {
     this.port = udp.port;
@@ -128,7 +129,7 @@ class SnGatewayServer implements SnGateway {
   /** Encodes and sends one message; false (nothing sent) when its datagram exceeds `limit`. */
   private send(to: SnAddress, message: SnPlainMessage, limit: number): boolean {
     const bytes = encodeSnDatagram({ message, forwarder: to.forwarder });
-    if (bytes.length > limit) return false;
+    if (bytes.length > limit || this.socketClosed) return false;
     const stats = this.ctx.broker.stats;
     stats.messagesSent++;
     stats.bytesSent += bytes.length;
@@ -173,6 +174,7 @@ class SnGatewayServer implements SnGateway {
       this.sent.push(resolve);
       setTimeout(resolve, FLUSH_TIMEOUT_MS).unref();
     });
+    this.socketClosed = true;
     await new Promise<void>((resolve) => this.udp.socket.close(() => resolve()));
   }
 }

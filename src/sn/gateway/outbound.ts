@@ -170,9 +170,13 @@ export class SnOutbound {
     return true;
   }
 
-  /** Drops the head item: a QoS 1/2 delivery counts as done, as for a client that cannot take it. */
+  /**
+   * Drops an item (a PUBREL may have gone before it meanwhile): a QoS 1/2 delivery counts
+   * as done, as for a client that cannot take it.
+   */
   private giveUp(item: SnOutItem): void {
-    if (this.queue[0] === item) this.queue.shift();
+    const at = this.queue.indexOf(item);
+    if (at >= 0) this.queue.splice(at, 1);
     if (item.kind === 'publish' && item.publish.packetId !== undefined) this.host.completed(item.publish.packetId);
   }
 
@@ -231,25 +235,25 @@ export class SnOutbound {
   }
 
   /**
-   * PUBACK for a QoS 1 PUBLISH, or a rejection of any PUBLISH [MQTT-SN-1.2 5.4.13]:
-   * congestion means try later [MQTT-SN-1.2 6.10]; an invalid topic id means the client
-   * lost the registration, so the topic is registered again, once.
+   * PUBACK for a QoS 1 PUBLISH, or a rejection of one at QoS 1 or 2 [MQTT-SN-1.2 5.4.13]:
+   * congestion means try later [MQTT-SN-1.2 6.10]; an invalid normal topic id means the
+   * client lost the registration, so the topic is registered again, once. A rejection of
+   * a QoS 0 PUBLISH cannot be told apart from one of a predefined or short topic, so it
+   * changes nothing: forgetting an id the client registered itself would break its own
+   * PUBLISH messages.
    */
   onPuback(m: SnPubackMessage): void {
     const tx = this.take(['puback', 'pubrec'], m.msgId);
-    if (!tx) {
-      // A rejected QoS 0 PUBLISH: the client does not know the id any more.
-      if (m.returnCode === SnReturnCode.REJECTED_INVALID_TOPIC_ID) this.host.table.forget(m.topicId);
-      return;
-    }
+    if (!tx || tx.message.type !== SnMsgType.PUBLISH) return;
     const item = tx.item!;
+    const sent = tx.message.topic;
     if (m.returnCode === SnReturnCode.ACCEPTED) {
       this.host.completed(tx.msgId);
     } else if (m.returnCode === SnReturnCode.REJECTED_CONGESTION) {
       this.holdBack(item, true);
-    } else if (m.returnCode === SnReturnCode.REJECTED_INVALID_TOPIC_ID && item.rejections === 0) {
+    } else if (m.returnCode === SnReturnCode.REJECTED_INVALID_TOPIC_ID && sent.topicIdType === 'normal' && item.rejections === 0) {
       item.rejections++;
-      this.host.table.forget(m.topicId);
+      this.host.table.forget(sent.topicId);
       this.queue.unshift({ ...item, publish: { ...item.publish, dup: true } });
     } else {
       this.host.completed(tx.msgId);

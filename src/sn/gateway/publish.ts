@@ -1,3 +1,4 @@
+import { whenDurable } from '../../broker/commit-gate.js';
 import { createMessage, type ClientPrincipal, type ConnectionInfo } from '../../broker/index.js';
 import { topicNameProblem, type QoS } from '../../protocol/index.js';
 import {
@@ -29,10 +30,15 @@ export function resolveInboundTopic(ctx: SnGatewayContext, table: SnTopicTable |
 
 /** What the broker thinks of a PUBLISH before it routes it: accepted, or the ReturnCode of the PUBACK. */
 export function publishRefusal(
-  ctx: SnGatewayContext, principal: ClientPrincipal, info: ConnectionInfo, topic: string, qos: QoS, retain: boolean,
+  ctx: SnGatewayContext, principal: ClientPrincipal, info: ConnectionInfo, topic: string, qos: QoS, retain: boolean, payloadSize: number,
 ): SnReturnCodeValue | undefined {
   const { limits, retainAvailable } = ctx.broker.options;
   if (qos > limits.maxQos || (retain && !retainAvailable)) return SnReturnCode.REJECTED_NOT_SUPPORTED;
+  if (limits.maxPayloadSize > 0 && payloadSize > limits.maxPayloadSize) {
+    // Dropped as MQTT clients' messages over message_size_limit are; congestion says it was a limit.
+    ctx.broker.stats.countDrop('payload-too-large');
+    return SnReturnCode.REJECTED_CONGESTION;
+  }
   if (topic.split('/').length > limits.maxTopicLevels) return SnReturnCode.REJECTED_INVALID_TOPIC_ID;
   // Clients never publish to $SYS and ACLs apply as to MQTT clients; MQTT-SN has no
   // "not authorized" code, so "not supported" says no.
@@ -49,6 +55,7 @@ export function route(ctx: SnGatewayContext, info: ConnectionInfo, origin: strin
   const stats = ctx.broker.stats;
   stats.publishReceived++;
   stats.publishReceivedByQos[qos]!++;
+  stats.publishBytesReceivedByQos[qos]! += m.data.length;
   const now = Date.now();
   ctx.broker.publish(createMessage({
     topic, payload: m.data, qos, retain: m.retain, properties: undefined, createdAt: now, expiresAt: undefined, origin,
@@ -61,35 +68,54 @@ function puback(link: SnClientLink, m: SnPublishMessage, returnCode: SnReturnCod
 }
 
 /**
+ * The answer to a QoS 1/2 PUBLISH, refusals and repeats included, waits for the store's
+ * commit of what it holds so far, as for MQTT clients: no acknowledgement claims more
+ * than the disk holds, and they keep the order of the messages they answer.
+ */
+function acknowledge(link: SnClientLink, m: SnPublishMessage, answer: () => void): void | Promise<void> {
+  if (m.qos <= 0) return answer();
+  return whenDurable(link.ctx.broker.store, () => {
+    if (link.open) answer();
+  }, (err: unknown) => {
+    link.ctx.broker.reportError(err, 'store commit');
+    link.close(0x80, 'the message could not be stored');
+  });
+}
+
+/**
  * PUBLISH from a connected client [MQTT-SN-1.2 6.6]: an unknown topic id is answered
  * with PUBACK "rejected: invalid topic ID" whatever the QoS [MQTT-SN-1.2 6.6, 6.7]. QoS 1
- * is answered PUBACK, QoS 2 PUBREC, once the message reached the store's commit; a
- * QoS 2 message sent again before PUBREL is not routed twice.
+ * is answered PUBACK, QoS 2 PUBREC; a QoS 2 message sent again before PUBREL is not
+ * routed twice.
  */
-export async function handlePublish(link: SnClientLink, m: SnPublishMessage): Promise<void> {
+export function handlePublish(link: SnClientLink, m: SnPublishMessage): void | Promise<void> {
   const { ctx } = link;
   const session = link.session!;
   const topic = resolveInboundTopic(ctx, link.table, m.topic);
-  if (topic === undefined) return puback(link, m, SnReturnCode.REJECTED_INVALID_TOPIC_ID);
+  if (topic === undefined) return acknowledge(link, m, () => puback(link, m, SnReturnCode.REJECTED_INVALID_TOPIC_ID));
+  const pubrec = () => link.send({ type: SnMsgType.PUBREC, msgId: m.msgId });
+  if (m.qos === 2 && session.inboundQos2.has(m.msgId)) return acknowledge(link, m, pubrec);
   const qos: QoS = m.qos === -1 ? 0 : m.qos;
-  if (m.qos === 2 && session.inboundQos2.has(m.msgId)) {
-    link.send({ type: SnMsgType.PUBREC, msgId: m.msgId });
-    return;
-  }
-  const refusal = publishRefusal(ctx, link.principal, link.info, topic, qos, m.retain);
-  if (refusal !== undefined) return puback(link, m, refusal);
+  const refusal = publishRefusal(ctx, link.principal, link.info, topic, qos, m.retain, m.data.length);
+  if (refusal !== undefined) return acknowledge(link, m, () => puback(link, m, refusal));
   if (m.qos === 2) session.addInbound(m.msgId);
   route(ctx, link.info, session.clientId, topic, m);
   if (qos === 0) return;
-  const store = ctx.broker.store;
-  if (store?.pending) await store.commit();
-  if (!link.open) return;
-  if (m.qos === 1) puback(link, m, SnReturnCode.ACCEPTED);
-  else link.send({ type: SnMsgType.PUBREC, msgId: m.msgId });
+  return acknowledge(link, m, m.qos === 2 ? pubrec : () => puback(link, m, SnReturnCode.ACCEPTED));
 }
 
-/** PUBREL for an inbound QoS 2 message: forget its id and answer PUBCOMP [MQTT-SN-1.2 6.6]. */
-export function handlePubrel(link: SnClientLink, msgId: number): void {
-  link.session!.releaseInbound(msgId);
-  link.send({ type: SnMsgType.PUBCOMP, msgId });
+/**
+ * PUBREL for an inbound QoS 2 message: forget its id and answer PUBCOMP [MQTT-SN-1.2 6.6],
+ * once the release is on disk for a persistent session.
+ */
+export function handlePubrel(link: SnClientLink, msgId: number): void | Promise<void> {
+  const session = link.session!;
+  session.releaseInbound(msgId);
+  const store = session.durable ? link.ctx.broker.store : undefined;
+  return whenDurable(store, () => {
+    if (link.open) link.send({ type: SnMsgType.PUBCOMP, msgId });
+  }, (err: unknown) => {
+    link.ctx.broker.reportError(err, 'store commit');
+    link.close(0x80, 'the release could not be stored');
+  });
 }

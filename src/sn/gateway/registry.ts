@@ -37,7 +37,7 @@ export class SnClientRegistry {
     for (const link of this.byKey.values()) {
       if (link.deadline === undefined || now <= link.deadline) continue;
       if (link.open) link.lose(link.state === 'active' ? 'keep alive timeout' : 'sleep timer ran out');
-      else link.end(0x80, 'no WILLTOPIC/WILLMSG within the connect timeout', true);
+      else link.end(0x80, 'the connection setup did not finish within the connect timeout', true);
     }
   }
 }

@@ -1,3 +1,4 @@
+import { whenDurable } from '../../broker/commit-gate.js';
 import type { Session } from '../../broker/index.js';
 import type { SubscriptionEntry } from '../../broker/router/types.js';
 import { SHARE_PREFIX, parseSharedFilter, topicFilterProblem, topicNameProblem, type QoS } from '../../protocol/index.js';
@@ -48,7 +49,7 @@ function subackTopicId(link: SnClientLink, topic: SnSubscribeTopic, filter: stri
  * or an invalid filter is "invalid topic ID", a denied one "not supported", a full
  * topic table "congestion".
  */
-export function handleSubscribe(link: SnClientLink, m: SnSubscribeMessage): void {
+export function handleSubscribe(link: SnClientLink, m: SnSubscribeMessage): void | Promise<void> {
   const { ctx } = link;
   const broker = ctx.broker;
   const session = link.session!;
@@ -74,8 +75,15 @@ export function handleSubscribe(link: SnClientLink, m: SnSubscribeMessage): void
     noLocal: false, retainAsPublished: false, retainHandling: 0, subscriptionId: undefined, shareGroup: shared?.group,
   };
   const replaced = broker.subscribe(session, entry);
-  answer(granted, topicId, SnReturnCode.ACCEPTED);
-  broker.sendRetained(session, entry, !replaced);
+  // A persistent session's SUBACK waits for the subscription to be on disk, as for MQTT clients.
+  return whenDurable(session.durable ? broker.store : undefined, () => {
+    if (!link.open) return;
+    answer(granted, topicId, SnReturnCode.ACCEPTED);
+    broker.sendRetained(session, entry, !replaced);
+  }, (err: unknown) => {
+    broker.reportError(err, 'store commit');
+    link.close(0x80, 'the subscription could not be stored');
+  });
 }
 
 /** UNSUBSCRIBE [MQTT-SN-1.2 6.9]: removes the subscription if there is one; UNSUBACK always follows. */
