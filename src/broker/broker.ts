@@ -311,7 +311,8 @@ export class Broker implements SessionEvents {
     this.sessions.stopTimers();
     const store = this.store;
     if (store) {
-      await store.commit();
+      // A store that failed has said so already; it must still be closed (and its lock freed).
+      await store.commit().catch((err: unknown) => this.reportError(err, 'store commit at shutdown'));
       await store.close();
     }
   }

@@ -151,8 +151,15 @@ export class Session implements Subscriber {
     delivery.packetId = this.packetIds.allocate(this.inflight);
     delivery.state = 'sent';
     this.inflight.set(delivery.packetId, delivery);
-    if (this.durable) this.store!.saveDelivery(this.storedDelivery(delivery));
-    this.transmit(delivery, false);
+    if (!this.durable) return this.transmit(delivery, false);
+    this.store!.saveDelivery(this.storedDelivery(delivery));
+    // The PUBLISH leaves once its packet id is on disk. Otherwise a crash would bring it
+    // back as queued, to be sent again under a new id: a QoS 2 duplicate, a QoS 1 repeat
+    // without DUP. A new link meanwhile has resent it already (attach).
+    const link = this.link;
+    void whenDurable(this.store, () => {
+      if (this.link === link && this.inflight.get(delivery.packetId!) === delivery) this.transmit(delivery, false);
+    }, () => link?.close(0x80, 'the delivery state could not be stored'));
   }
 
   private transmit(delivery: Delivery, dup: boolean): void {

@@ -9,6 +9,7 @@ import {
   type DeliveryRow, type MessageRow, type SessionRow, type SubscriptionRow,
 } from './sqlite-codec.js';
 import { BatchWriter, ensureSchema } from './sqlite-schema.js';
+import { CommitWorker } from './sqlite-worker-client.js';
 
 /**
  * How far a commit goes before PUBACK/PUBREC. `normal` (WAL, synchronous=NORMAL):
@@ -33,6 +34,12 @@ export interface SqliteStoreOptions {
    * inside the commit (synchronous=FULL), blocking the event loop. For benchmarks.
    */
   fsync?: 'async' | 'sqlite';
+  /**
+   * Where commits run: `main` (default), or a worker thread that owns the
+   * connection after restore, so the SQL work and any fsync leave the event loop
+   * at the price of copying every batch to it. See docs/durability.md for the numbers.
+   */
+  commitThread?: 'main' | 'worker';
 }
 
 /** The file name of a store in its directory. */
@@ -52,12 +59,16 @@ export class SqliteStore extends BufferedStore {
   private db: Database.Database | undefined;
   private writer: BatchWriter | undefined;
   private walFd: number | undefined;
+  private readonly useWorker: boolean;
+  private worker: CommitWorker | undefined;
 
   constructor(options: SqliteStoreOptions) {
     super();
     this.file = resolve(options.location, options.fileName ?? DEFAULT_FILE_NAME);
     this.sync = options.sync ?? 'normal';
-    this.asyncFsync = this.sync === 'full' && options.fsync !== 'sqlite';
+    this.useWorker = options.commitThread === 'worker';
+    // A worker may block on fsync: SQLite does it there (synchronous=FULL).
+    this.asyncFsync = this.sync === 'full' && options.fsync !== 'sqlite' && !this.useWorker;
   }
 
   protected async openBackend(): Promise<void> {
@@ -109,6 +120,22 @@ export class SqliteStore extends BufferedStore {
   protected async readBackend(): Promise<RestoredState> {
     const db = this.db;
     if (!db) throw new Error('the sqlite store is not open');
+    const state = this.readAll(db);
+    if (this.useWorker) await this.handToWorker();
+    return state;
+  }
+
+  /** The worker takes the connection over: ours is closed first, so the lock passes to it. */
+  private async handToWorker(): Promise<void> {
+    this.closeDb();
+    try {
+      this.worker = await CommitWorker.start({ file: this.file, synchronous: this.sync === 'full' ? 'FULL' : 'NORMAL' });
+    } catch (err) {
+      throw this.openError(err);
+    }
+  }
+
+  private readAll(db: Database.Database): RestoredState {
     try {
       const all = <T>(sql: string) => db.prepare(sql).all() as T[];
       return {
@@ -127,6 +154,7 @@ export class SqliteStore extends BufferedStore {
   }
 
   protected writeBatch(batch: Batch): void | Promise<void> {
+    if (this.worker) return this.worker.write(batch);
     if (!this.writer) throw new Error('the sqlite store is not open');
     this.writer.write([batch]);
     const fd = this.walFd;
@@ -136,6 +164,9 @@ export class SqliteStore extends BufferedStore {
 
   protected async closeBackend(): Promise<void> {
     this.closeDb();
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.close();
   }
 
   private closeDb(): void {

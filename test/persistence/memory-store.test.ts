@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Broker, type Store } from '../../src/broker/index.js';
+import type { Store } from '../../src/broker/index.js';
 import { MemoryStore } from '../../src/persistence/index.js';
-import { delivery, message, session, storeContract } from './store-contract.js';
+import { PacketType, type Packet, type PacketOf } from '../../src/protocol/index.js';
+import { persistentSubscriber } from '../durability/crash-scenario.js';
+import { StreamClient } from '../durability/stream-client.js';
+import { startMidge } from '../helpers/midge.js';
+import { delivery, message, storeContract } from './store-contract.js';
 
 storeContract('memory', {
   create: () => new MemoryStore(),
@@ -31,15 +35,28 @@ describe('MemoryStore', () => {
     await store.close();
   });
 
-  it('gives a broker started again on the same store object the sessions of the first', async () => {
+  it('gives a broker started again on the same store object the sessions, queues and retained messages of the first', async () => {
     const store = new MemoryStore();
-    const first = new Broker({ store });
-    await first.start();
-    store.saveSession(session('kept'));
-    await first.close();
-    const second = new Broker({ store });
-    await second.start();
-    assert.ok(second.sessions.get('kept'));
-    await second.close();
+    const first = await startMidge({ broker: { store } });
+    const sub = await persistentSubscriber(first.port, 'kept', 'mem/#', 1);
+    await sub.disconnect();
+    const { client: pub } = await StreamClient.connect(first.port, { clientId: 'mem-pub' });
+    await pub.waitFor((p): p is Packet => p.type === PacketType.PUBACK, 5000, 'PUBACK', () => {
+      pub.send({ type: PacketType.PUBLISH, topic: 'mem/r', payload: Buffer.from('queued and retained'), qos: 1, retain: true, dup: false, packetId: 1 });
+    });
+    await pub.destroy();
+    await first.stop();
+
+    const second = await startMidge({ broker: { store } });
+    try {
+      assert.equal(second.server.broker.retained.get('mem/r')?.payload.toString(), 'queued and retained');
+      const { client, connack } = await StreamClient.connect(second.port, { clientId: 'kept', clean: false });
+      assert.equal(connack.sessionPresent, true);
+      const publish = await client.waitFor((p): p is PacketOf<3> => p.type === PacketType.PUBLISH, 5000, 'the queued message');
+      assert.equal(publish.payload.toString(), 'queued and retained');
+      await client.destroy();
+    } finally {
+      await second.stop();
+    }
   });
 });

@@ -25,6 +25,11 @@ for (const sync of ['normal', 'full'] as const) {
   });
 }
 
+storeContract('sqlite (commits in a worker thread)', {
+  create: () => new SqliteStore({ location: join(tempDir(), 'data'), commitThread: 'worker' }),
+  reopen: (closed: Store) => new SqliteStore({ location: (closed as SqliteStore).file.replace(/\/midge\.db$/, ''), commitThread: 'worker' }),
+});
+
 describe('SqliteStore', () => {
   it('creates its directory readable by its owner only and its file 0600', async () => {
     const location = join(tempDir(), 'nested', 'data');
@@ -116,5 +121,9 @@ describe('SqliteStore', () => {
     assert.equal(store.file, '/var/lib/midge/midge.db');
     assert.equal(store.sync, 'full');
     assert.throws(() => createStore({ sync: 'always' as 'full' }), /normal or full/);
+    const byDefault = createStore();
+    assert.ok(byDefault instanceof SqliteStore);
+    assert.equal(byDefault.file, join(process.cwd(), 'data', 'midge.db'));
+    assert.equal(byDefault.sync, 'normal');
   });
 });

@@ -97,13 +97,22 @@ export interface Store {
   readonly name: string;
   /** Opens the backend; rejects with a clear message on a corrupt or unreadable store. */
   open(): Promise<void>;
+  /**
+   * Reads everything, once, after {@link Store.open} and before any write; rejects
+   * rather than return less than the store holds. Only messages some delivery
+   * refers to come back (retained ones come with `retained`).
+   */
   restore(): Promise<RestoredState>;
   saveSession(session: StoredSession): void;
-  /** Deletes a session with its subscriptions, deliveries and inbound ids. */
+  /** Deletes a session with its subscriptions, deliveries, inbound ids and the messages only its deliveries referred to. */
   deleteSession(clientId: string): void;
   saveSubscription(subscription: StoredSubscription): void;
   deleteSubscription(clientId: string, filter: string): void;
-  /** Idempotent by id. */
+  /**
+   * Offers a message for the delivery saved next. Idempotent by id: a store keeps
+   * each message once, while at least one stored delivery refers to it, and
+   * deletes it with the last one; a message no delivery refers to is not kept.
+   */
   saveMessage(message: StoredMessage): void;
   /** Insert or update by (clientId, seq). */
   saveDelivery(delivery: StoredDelivery): void;
@@ -112,9 +121,15 @@ export interface Store {
   deleteInbound(clientId: string, packetId: number): void;
   /** Stores the retained message of a topic; undefined clears it. */
   setRetained(topic: string, message: StoredMessage | undefined): void;
-  /** True while deltas wait for a commit. */
+  /**
+   * True from a write until the commit holding it has resolved (and for good once
+   * a commit failed): while it is false, everything written is durable.
+   */
   readonly pending: boolean;
-  /** Resolves when every delta written so far is durable. */
+  /**
+   * Resolves when every delta written so far is durable. Commits resolve in the
+   * order they were asked for; a store that failed to write rejects from then on.
+   */
   commit(): Promise<void>;
   close(): Promise<void>;
 }

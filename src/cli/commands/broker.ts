@@ -22,6 +22,7 @@ export function brokerCommand(): Command {
     .option('-p, --port <port>', 'port of the default listener')
     .addOption(new Option('--log-level <level>', 'log level (default: the configuration\'s, else info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
     .option('--test-config', 'check the configuration, print it resolved (secrets redacted) and exit; non-zero on any error')
+    .option('--persistence', 'store sessions, queues, retained messages and wills on disk (the default; overrides an earlier --no-persistence)')
     .option('--no-persistence', 'keep sessions, queues, retained messages and wills in memory only')
     .option('--persistence-location <dir>', 'directory of the store (default ./data)')
     .addOption(new Option('--persistence-sync <mode>', 'normal: survive a crash of the process; full: survive power loss too').choices(['normal', 'full']))
