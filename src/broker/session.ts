@@ -52,6 +52,12 @@ export class Session implements Subscriber {
   private queuedBytes = 0;
   /** Deliveries sent and not yet completed, by packet id, in send order. */
   readonly inflight = new Map<number, Delivery>();
+  /**
+   * In-flight deliveries the current link has not been sent yet: after a reconnect
+   * with a smaller Receive Maximum, or held back from a plain link. Resent, in
+   * order and with DUP, as the client's window allows [MQTT-3.3.4-9].
+   */
+  private awaitingResend: Delivery[] = [];
   /** Inbound QoS 2 packet ids awaiting PUBREL: a repeat PUBLISH is not routed again [MQTT-4.3.3-2]. */
   readonly inboundQos2 = new Set<number>();
   private readonly packetIds = new PacketIdAllocator();
@@ -111,7 +117,7 @@ export class Session implements Subscriber {
       this.store!.saveMessage(toStoredMessage(message));
       this.store!.saveDelivery(this.storedDelivery(delivery));
     }
-    if (link && this.queue.length === 0 && this.inflight.size < limits.inflightWindow && link.writable()
+    if (link && this.queue.length === 0 && this.awaitingResend.length === 0 && this.outstanding < limits.inflightWindow && link.writable()
       && mayTravel(message, link.encrypted)) {
       this.send(delivery);
       return;
@@ -120,7 +126,7 @@ export class Session implements Subscriber {
     this.queuedBytes += message.payload.length;
     // The queue may hold only deliveries this link cannot carry (confidential ones on a
     // plain link), in which case this one can still go now.
-    if (link && this.inflight.size < limits.inflightWindow && !link.encrypted) this.pump();
+    if (link && this.outstanding < limits.inflightWindow && !link.encrypted) this.pump();
   }
 
   /** Sends queued deliveries while the window and the link allow. */
@@ -128,9 +134,10 @@ export class Session implements Subscriber {
     const link = this.link;
     if (!link) return;
     const now = Date.now();
+    this.resendAwaiting(link, now);
     // Confidential deliveries stay queued, in order, while the link is not encrypted.
     const held: Delivery[] = [];
-    while (this.queue.length > 0 && this.inflight.size < this.limits.inflightWindow && link.writable()) {
+    while (this.queue.length > 0 && this.outstanding < this.limits.inflightWindow && link.writable()) {
       const delivery = this.queue.shift()!;
       if (!mayTravel(delivery.message, link.encrypted)) {
         held.push(delivery);
@@ -145,6 +152,35 @@ export class Session implements Subscriber {
       this.send(delivery);
     }
     if (held.length > 0) this.queue.unshift(...held);
+  }
+
+  /** Deliveries the client has been sent and not yet completed: what its Receive Maximum counts. */
+  private get outstanding(): number {
+    return this.inflight.size - this.awaitingResend.length;
+  }
+
+  /** Resends in-flight deliveries the link has not had yet, in order, as the window allows. */
+  private resendAwaiting(link: SessionLink, now: number): void {
+    const waiting = this.awaitingResend;
+    if (waiting.length === 0) return;
+    const still: Delivery[] = [];
+    for (let i = 0; i < waiting.length; i++) {
+      const delivery = waiting[i]!;
+      if (this.inflight.get(delivery.packetId!) !== delivery) continue;
+      // Those not yet resent, this one included, do not count against the client's window.
+      const outstanding = this.inflight.size - (still.length + waiting.length - i);
+      if (!mayTravel(delivery.message, link.encrypted) || outstanding >= this.limits.inflightWindow || !link.writable()) {
+        still.push(delivery);
+      } else if (isExpired(delivery.message, now)) {
+        this.inflight.delete(delivery.packetId!);
+        this.forget(delivery);
+        this.events.dropped(this, 'expired', delivery.message);
+      } else {
+        this.awaitingResend = still.concat(waiting.slice(i + 1));
+        this.transmit(delivery, true);
+      }
+    }
+    this.awaitingResend = still;
   }
 
   private send(delivery: Delivery): void {
@@ -179,6 +215,10 @@ export class Session implements Subscriber {
     const delivery = this.inflight.get(packetId);
     if (!delivery) return false;
     this.inflight.delete(packetId);
+    if (this.awaitingResend.length > 0) {
+      const at = this.awaitingResend.indexOf(delivery);
+      if (at >= 0) this.awaitingResend.splice(at, 1);
+    }
     this.forget(delivery);
     return true;
   }
@@ -211,18 +251,15 @@ export class Session implements Subscriber {
   attach(link: SessionLink): void {
     this.link = link;
     this.disconnectedAt = undefined;
-    const now = Date.now();
-    for (const delivery of [...this.inflight.values()]) {
-      if (delivery.state === 'released') {
-        link.sendPubrel(delivery.packetId!);
-      } else if (!mayTravel(delivery.message, link.encrypted)) {
+    // Every unfinished PUBLISH is sent again (DUP set), in order, as the new link's
+    // Receive Maximum allows; PUBRELs go out as they were [MQTT-4.4.0-1] [MQTT-3.3.4-9].
+    this.awaitingResend = [];
+    for (const delivery of this.inflight.values()) {
+      if (delivery.state === 'released') link.sendPubrel(delivery.packetId!);
+      else this.awaitingResend.push(delivery);
+      if (delivery.state !== 'released' && !mayTravel(delivery.message, link.encrypted)) {
         // Sent earlier over an encrypted link: it waits in flight for the next one.
         this.events.withheld(this, delivery.message);
-      } else if (isExpired(delivery.message, now)) {
-        this.complete(delivery.packetId!);
-        this.events.dropped(this, 'expired', delivery.message);
-      } else {
-        this.transmit(delivery, true);
       }
     }
     this.pump();

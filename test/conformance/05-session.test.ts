@@ -249,9 +249,7 @@ describe('05 sessions (MQTT 5)', () => {
     await disconnect(again.client);
   });
 
-  it('resends no more in-flight messages on resume than the Receive Maximum the client now states, the rest as acknowledgements come [MQTT-3.3.4-9] [MQTT-4.4.0-1]', {
-    todo: 'Session.attach resends every in-flight delivery whatever the new Receive Maximum (see the issue-2 report)',
-  }, async () => {
+  it('resends no more in-flight messages on resume than the Receive Maximum the client now states, the rest as acknowledgements come [MQTT-3.3.4-9] [MQTT-4.4.0-1]', async () => {
     const clientId = uniq('resume-quota');
     const topic = uniq('resume-quota/topic');
     const first = await connect(midge.port, { version: 5, clientId, clean: false, properties: { sessionExpiryInterval: 60, receiveMaximum: 5 } });
