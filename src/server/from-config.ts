@@ -3,7 +3,9 @@ import { ScramSha256Authenticator, loadScramUsers } from '../auth/scram/index.js
 import type { ListenerConfig, MidgeConfig } from '../config/index.js';
 import { createStore } from '../persistence/index.js';
 import type { TlsFiles } from '../transport/index.js';
+import { adminFromConfig } from './admin-config.js';
 import { SecurityRegistry } from './security.js';
+import { snListenersFromConfig } from './sn-config.js';
 import { startServer, type ListenerSpec, type MidgeServer, type ServerOptions } from './server.js';
 
 /** A server started from a configuration, with what SIGHUP needs. */
@@ -74,7 +76,7 @@ export async function startFromConfig(
   const global = await security.forSettings(config.auth, undefined);
   const options: ServerOptions = {
     listeners,
-    snListeners,
+    snListeners: [...snListenersFromConfig(config), ...(snListeners ?? [])],
     broker: {
       logger,
       store: store ?? createStore({ persistence: config.persistence.enabled, location: config.persistence.location, sync: config.persistence.sync }),
@@ -87,6 +89,8 @@ export async function startFromConfig(
       authorizers: global.authorizers,
       enhancedAuthenticators,
     },
+    sysInterval: config.operations.sysInterval,
+    admin: await adminFromConfig(config, security, logger),
   };
   const server = await startServer(options);
   return {

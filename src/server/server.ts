@@ -1,6 +1,8 @@
-import { Broker, type BrokerOptions, type BrokerLimits, type ListenerSecurity } from '../broker/index.js';
+import { Broker, SysTopics, type BrokerOptions, type BrokerLimits, type ListenerSecurity } from '../broker/index.js';
 import { listenTcp, listenTls, listenWebSocket, type BoundListener, type TlsFiles } from '../transport/index.js';
 import { startSnGateway, type SnGatewayOptions } from '../sn/gateway/index.js';
+import { commitFiguresOf, startAdmin, type AdminOptions, type AdminServer } from '../admin/index.js';
+import { packageVersion } from './package-version.js';
 
 /** One listener to open. */
 export interface ListenerSpec {
@@ -23,6 +25,12 @@ export interface ServerOptions {
   /** MQTT-SN gateways (UDP) to open after the MQTT listeners; each appears in `listeners` as `mqttsn`. */
   snListeners?: Array<Partial<SnGatewayOptions>>;
   broker?: Partial<Omit<BrokerOptions, 'limits'>> & { limits?: Partial<BrokerLimits> };
+  /** Seconds between `$SYS` updates (mosquitto's `sys_interval`); 0: no `$SYS` tree. Default 10. */
+  sysInterval?: number;
+  /** The version reported in `$SYS/broker/version` and the admin API; default the package's. */
+  version?: string;
+  /** The admin HTTP listener (metrics, health, REST API, dashboard); undefined: none. */
+  admin?: AdminOptions;
 }
 
 /** A bound listener as the server keeps it. */
@@ -35,6 +43,8 @@ export interface ServerListener extends BoundListener {
 export interface MidgeServer {
   readonly broker: Broker;
   readonly listeners: readonly ServerListener[];
+  /** The admin listener, when one was asked for. */
+  readonly admin?: AdminServer;
   /** Stops accepting, closes clients (v5: DISCONNECT 0x8B) and the store. */
   close(): Promise<void>;
 }
@@ -65,8 +75,18 @@ async function openListener(broker: Broker, spec: ListenerSpec): Promise<ServerL
  */
 export async function startServer(options: ServerOptions): Promise<MidgeServer> {
   const broker = new Broker(options.broker);
-  await broker.start();
+  const version = options.version ?? packageVersion;
+  // Unready until the store is restored and every listener bound. The admin listener
+  // opens first so that /healthz answers (and /readyz says why not) during a long restore.
+  const starting = broker.readiness.hold('starting');
   const listeners: ServerListener[] = [];
+  const admin = options.admin
+    ? await startAdmin(broker, { version, storeMetrics: () => commitFiguresOf(broker.store), ...options.admin, listeners: () => listeners })
+    : undefined;
+  await broker.start().catch(async (err: unknown) => {
+    await admin?.close();
+    throw err;
+  });
   try {
     for (const spec of options.listeners) listeners.push(await openListener(broker, spec));
     for (const sn of options.snListeners ?? []) {
@@ -76,16 +96,23 @@ export async function startServer(options: ServerOptions): Promise<MidgeServer> 
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
+    await admin?.close();
     await broker.close();
     throw err;
   }
+  const sys = new SysTopics(broker, { interval: options.sysInterval ?? 10, version: `midge version ${version}` });
+  sys.start();
+  starting();
   let closing: Promise<void> | undefined;
   return {
     broker,
     listeners,
+    admin,
     close() {
       closing ??= (async () => {
-        const closed = Promise.all(listeners.map((l) => l.close()));
+        broker.readiness.hold('shutting down');
+        sys.stop();
+        const closed = Promise.all([...listeners.map((l) => l.close()), admin?.close()]);
         await broker.close();
         await closed;
       })();

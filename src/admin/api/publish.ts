@@ -1,0 +1,59 @@
+import { createMessage } from '../../broker/index.js';
+import { topicNameProblem, type QoS } from '../../protocol/index.js';
+import { HttpError, readJson, sendJson } from '../http.js';
+import type { Router } from '../router.js';
+import type { ApiContext } from './context.js';
+
+/** A publish request as the API takes it. */
+interface PublishRequest {
+  topic: string;
+  payload: Buffer;
+  qos: QoS;
+  retain: boolean;
+}
+
+function field<T>(body: Record<string, unknown>, name: string, type: 'string' | 'boolean' | 'number', fallback: T): T {
+  const value = body[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== type) throw new HttpError(400, `${name} must be a ${type}`);
+  return value as T;
+}
+
+/** Validates a request body against the broker's own rules for client publishes. */
+function parsePublish(body: unknown, api: ApiContext): PublishRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
+  const b = body as Record<string, unknown>;
+  const { limits, retainAvailable } = api.broker.options;
+  const topic = field(b, 'topic', 'string', '');
+  const problem = topicNameProblem(topic);
+  if (problem) throw new HttpError(400, problem);
+  // As for clients [MQTT-4.7.2-1]: topics starting with $ belong to the broker.
+  if (topic.startsWith('$')) throw new HttpError(403, 'topics starting with $ belong to the broker');
+  if (topic.split('/').length > limits.maxTopicLevels) throw new HttpError(400, `topic has more than ${limits.maxTopicLevels} levels`);
+  const encoding = field(b, 'encoding', 'string', 'utf8');
+  if (encoding !== 'utf8' && encoding !== 'base64') throw new HttpError(400, 'encoding must be utf8 or base64');
+  const payload = Buffer.from(field(b, 'payload', 'string', ''), encoding);
+  if (payload.length > limits.maxPacketSize) throw new HttpError(413, `payload larger than the broker's maximum packet size (${limits.maxPacketSize})`);
+  const qos = field(b, 'qos', 'number', 0);
+  if (qos !== 0 && qos !== 1 && qos !== 2) throw new HttpError(400, 'qos must be 0, 1 or 2');
+  if (qos > limits.maxQos) throw new HttpError(400, `the broker supports QoS ${limits.maxQos} at most`);
+  const retain = field(b, 'retain', 'boolean', false);
+  if (retain && !retainAvailable) throw new HttpError(400, 'retained messages are not supported');
+  return { topic, payload, qos, retain };
+}
+
+/** `POST /api/v1/publish`: the broker publishes a message as if a client had. */
+export function publishRoutes(router: Router, api: ApiContext): void {
+  // Base64 makes a payload a third larger; the rest of the body is small.
+  const maxBody = Math.ceil((api.broker.options.limits.maxPacketSize * 4) / 3) + 64 * 1024;
+  router.add('POST', '/api/v1/publish', async ({ req, res, identity }) => {
+    const request = parsePublish(await readJson(req, maxBody), api);
+    const message = createMessage({
+      topic: request.topic, payload: request.payload, qos: request.qos, retain: request.retain, properties: undefined,
+      createdAt: Date.now(), expiresAt: undefined, origin: undefined,
+    });
+    const deliveries = api.broker.publish(message);
+    api.logger.info({ topic: request.topic, qos: request.qos, retain: request.retain, admin: identity.name }, 'admin published a message');
+    sendJson(res, 200, { topic: request.topic, deliveries });
+  });
+}

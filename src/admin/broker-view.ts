@@ -1,0 +1,89 @@
+import { MqttConnection, type Broker, type ConnectionInfo, type Session, type SessionLink } from '../broker/index.js';
+import type { ClientSummary, StatsSnapshot } from './ui/api-types.js';
+
+export type { ClientSummary, StatsSnapshot };
+
+/** Sums queue depths over every session: done at read time so the hot path counts nothing. */
+export function queueDepths(broker: Broker): { queued: number; inflight: number; deepest: number } {
+  let queued = 0;
+  let inflight = 0;
+  let deepest = 0;
+  for (const session of broker.sessions.values()) {
+    queued += session.queuedCount;
+    inflight += session.inflight.size;
+    if (session.queuedCount > deepest) deepest = session.queuedCount;
+  }
+  return { queued, inflight, deepest };
+}
+
+/** Reads every figure once. */
+export function statsSnapshot(broker: Broker, version: string): StatsSnapshot {
+  const s = broker.stats;
+  const now = Date.now();
+  const depths = queueDepths(broker);
+  const sessions = broker.sessions.size;
+  return {
+    version,
+    time: now,
+    uptimeSeconds: Math.floor((now - s.startedAt) / 1000),
+    ready: broker.readiness.ready,
+    notReadyBecause: broker.readiness.reasons,
+    clients: {
+      connected: s.connectedClients, disconnected: Math.max(0, sessions - s.connectedClients), total: sessions,
+      maximum: s.maximumClients, expired: s.expiredSessions,
+    },
+    connections: { open: broker.connectionCount, accepted: s.totalConnections, socketsOpened: s.socketsOpened },
+    packets: { received: s.messagesReceived, sent: s.messagesSent },
+    publish: {
+      received: s.publishReceived, sent: s.publishSent, dropped: s.publishDropped,
+      receivedByQos: [...s.publishReceivedByQos], sentByQos: [...s.publishSentByQos],
+      bytesReceivedByQos: [...s.publishBytesReceivedByQos], bytesSentByQos: [...s.publishBytesSentByQos],
+      droppedByReason: Object.fromEntries(s.droppedByReason),
+    },
+    bytes: { received: s.bytesReceived, sent: s.bytesSent },
+    subscriptions: broker.router.size,
+    retained: broker.retained.size,
+    queued: depths.queued,
+    inflight: depths.inflight,
+    withheldConfidential: s.withheldConfidential,
+  };
+}
+
+/** A link with the facts of the connection behind it (MQTT connections, MQTT-SN endpoints). */
+interface LinkFacts {
+  info: ConnectionInfo;
+  keepAliveMs: number;
+  openedAt: number | undefined;
+}
+
+function linkFacts(link: SessionLink | undefined): LinkFacts | undefined {
+  if (!link) return undefined;
+  if (link instanceof MqttConnection) return { info: link.info, keepAliveMs: link.keepAliveMs, openedAt: link.openedAt };
+  if ('info' in link && 'keepAliveMs' in link) {
+    const endpoint = link as SessionLink & { info: ConnectionInfo; keepAliveMs: number };
+    return { info: endpoint.info, keepAliveMs: endpoint.keepAliveMs, openedAt: undefined };
+  }
+  return undefined;
+}
+
+/** The summary of one session. */
+export function clientSummary(session: Session): ClientSummary {
+  const facts = linkFacts(session.link);
+  return {
+    clientId: session.clientId,
+    connected: session.link !== undefined,
+    username: session.username ?? session.link?.principal.username ?? null,
+    protocolVersion: session.protocolVersion,
+    listener: facts?.info.listener ?? null,
+    transport: facts?.info.transport ?? null,
+    remoteAddress: facts?.info.remoteAddress ?? null,
+    remotePort: facts?.info.remotePort ?? null,
+    keepAlive: facts ? facts.keepAliveMs / 1000 : null,
+    connectedAt: facts?.openedAt === undefined ? null : new Date(facts.openedAt).toISOString(),
+    disconnectedAt: session.disconnectedAt === undefined ? null : new Date(session.disconnectedAt).toISOString(),
+    expiryInterval: session.expiryInterval,
+    subscriptions: session.subscriptions.size,
+    queued: session.queuedCount,
+    inflight: session.inflight.size,
+  };
+}

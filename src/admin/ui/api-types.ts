@@ -1,0 +1,121 @@
+/**
+ * The JSON shapes of the admin REST API (`/api/v1`). Shared by the server and the
+ * dashboard, which imports them as types only, so this module imports nothing.
+ */
+
+/** `GET /api/v1/stats`. */
+export interface StatsSnapshot {
+  version: string;
+  /** Epoch ms when the snapshot was taken: the dashboard turns counter deltas into rates with it. */
+  time: number;
+  uptimeSeconds: number;
+  ready: boolean;
+  notReadyBecause: string[];
+  clients: { connected: number; disconnected: number; total: number; maximum: number; expired: number };
+  connections: { open: number; accepted: number; socketsOpened: number };
+  /** MQTT packets of every type. */
+  packets: { received: number; sent: number };
+  publish: {
+    received: number; sent: number; dropped: number;
+    receivedByQos: number[]; sentByQos: number[];
+    bytesReceivedByQos: number[]; bytesSentByQos: number[];
+    droppedByReason: Record<string, number>;
+  };
+  bytes: { received: number; sent: number };
+  subscriptions: number;
+  retained: number;
+  /** Deliveries waiting in session queues, and sent but not yet acknowledged. */
+  queued: number;
+  inflight: number;
+  withheldConfidential: number;
+}
+
+/** A page of a list. */
+export interface Page<T> {
+  total: number;
+  offset: number;
+  limit: number;
+  items: T[];
+}
+
+/** A session as the clients API lists it; `null` where a disconnected client has no value. */
+export interface ClientSummary {
+  clientId: string;
+  connected: boolean;
+  username: string | null;
+  protocolVersion: number;
+  listener: string | null;
+  transport: string | null;
+  remoteAddress: string | null;
+  remotePort: number | null;
+  /** Seconds; null when disconnected. */
+  keepAlive: number | null;
+  /** ISO time the network connection opened; null when disconnected or not known. */
+  connectedAt: string | null;
+  disconnectedAt: string | null;
+  /** Seconds the session outlives its connection. */
+  expiryInterval: number;
+  subscriptions: number;
+  queued: number;
+  inflight: number;
+}
+
+/** A payload as JSON carries it. */
+export interface PayloadView {
+  /** UTF-8 text, or base64 when the payload is not text. */
+  payload: string;
+  encoding: 'utf8' | 'base64';
+  /** Size of the whole payload in bytes. */
+  size: number;
+  /** Only the start of the payload is here. */
+  truncated: boolean;
+}
+
+/** One topic of `GET /api/v1/topics`. */
+export interface TopicView extends PayloadView {
+  topic: string;
+  /** Messages published to it since the broker started (or since the tree forgot it). */
+  messages: number;
+  qos: number;
+  /** RETAIN flag of the last message. */
+  retainFlag: boolean;
+  /** The broker holds a retained message for the topic now. */
+  retained: boolean;
+  updatedAt: string;
+}
+
+/** `GET /api/v1/topics?since=<version>`. */
+export interface TopicChangesView {
+  version: number;
+  /** `topics` is the whole tree: forget what you had. */
+  full: boolean;
+  topics: TopicView[];
+  removed: string[];
+}
+
+/** One retained message of `GET /api/v1/retained`. */
+export interface RetainedView extends PayloadView {
+  topic: string;
+  qos: number;
+  createdAt: string;
+  expiresAt: string | null;
+}
+
+/** `GET /api/v1/listeners` items. */
+export interface ListenerView {
+  name: string;
+  protocol: string;
+  host: string;
+  port: number;
+}
+
+/** `GET /api/v1/whoami`. */
+export interface IdentityView {
+  kind: 'user' | 'token';
+  name: string;
+}
+
+/** Every error answer. */
+export interface ErrorView {
+  error: string;
+}
