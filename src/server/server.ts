@@ -60,12 +60,24 @@ async function openListener(broker: Broker, spec: ListenerSpec): Promise<ServerL
     port: spec.port, host: spec.host, name: listenerName(spec), maxConnections: spec.maxConnections ?? 0,
     confidential: spec.confidential ?? false, security: spec.security,
   };
+  let bound: ServerListener;
+  let named: { name: string };
   if (spec.protocol === 'websockets') {
-    return listenWebSocket(broker, { ...common, path: spec.websocketsPath, maxPayload: broker.options.limits.maxPacketSize, tls: spec.tls });
+    const options = { ...common, path: spec.websocketsPath, maxPayload: broker.options.limits.maxPacketSize, tls: spec.tls };
+    named = options;
+    bound = await listenWebSocket(broker, options);
+  } else if (spec.tls) {
+    const options = { ...common, tls: spec.tls };
+    named = options;
+    bound = await listenTls(broker, options);
+  } else {
+    named = common;
+    bound = { ...(await listenTcp(broker, common)), reloadTls() {} };
   }
-  if (spec.tls) return listenTls(broker, { ...common, tls: spec.tls });
-  const bound = await listenTcp(broker, common);
-  return { ...bound, reloadTls() {} };
+  // Port 0 asked the system for a port: name the listener after the one it got. The
+  // transports read the name per connection, so logs and ACLs see it from the start.
+  if (spec.port === 0 && spec.name === undefined) named.name = listenerName({ ...spec, port: bound.port });
+  return { ...bound, name: named.name };
 }
 
 /**
