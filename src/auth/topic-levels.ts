@@ -2,7 +2,7 @@
  * Topic filter algebra on filters split into levels once, for the ACL hot path: matching a
  * topic, intersecting two filters and asking whether one filter covers another. Every
  * operation honours the rule that a filter starting with a wildcard does not match topics
- * starting with `$` [MQTT-4.7.2-1], and that `a/#` also matches `a` [MQTT-4.7.1-2].
+ * starting with `$` [MQTT-4.7.2-1], and that `a/#` also matches `a` (section 4.7.1.2).
  */
 
 /** A topic name or filter split at `/`. */

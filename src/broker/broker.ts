@@ -7,6 +7,7 @@ import type { BrokerMessage } from './message.js';
 import { Readiness } from './readiness.js';
 import { MqttConnection } from './mqtt-connection.js';
 import { resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
+import { PacketTracer } from './packet-trace.js';
 import type { AuthenticationResult, ClientPrincipal, ConnectCredentials } from './ports/auth.js';
 import type { ClientEndpoint } from './ports/client-endpoint.js';
 import { silentLogger, type Logger } from './ports/logger.js';
@@ -14,9 +15,9 @@ import type { SessionLink } from './ports/session-link.js';
 import type { Store, StoredSubscription } from './ports/store.js';
 import type { ConnectionInfo } from './ports/transport.js';
 import { RetainedMessages } from './retained.js';
-import { deliverToMatches, deliverRetained } from './routing.js';
+import { deliverToMatches, deliverRetained, deliverToSession } from './routing.js';
 import { TopicRouter } from './router/topic-router.js';
-import type { SubscriptionEntry } from './router/types.js';
+import type { Recipient, SubscriptionEntry } from './router/types.js';
 import { SessionManager } from './session-manager.js';
 import type { DropReason, Session, SessionEvents, SessionLimits } from './session.js';
 import { BrokerStats } from './stats.js';
@@ -34,11 +35,14 @@ export class Broker implements SessionEvents {
   readonly hooks = new Hooks();
   /** Held unready by whoever needs to (startup, shutdown, a cluster link); read by `/readyz`. */
   readonly readiness = new Readiness();
-  readonly router = new TopicRouter<Session>();
+  /** Local sessions' subscriptions and, in a cluster, stand-ins for those of other nodes' sessions. */
+  readonly router = new TopicRouter<Recipient>();
   readonly retained = new RetainedMessages();
   readonly sessions: SessionManager;
   readonly logger: Logger;
   readonly confidentiality: ConfidentialityPolicy;
+  /** The per-client packet trace (`traceClients`); see {@link setTraceClients}. */
+  readonly tracer: PacketTracer;
   private readonly connections = new Set<MqttConnection>();
   /** Clients already told about in the log for withheld confidential messages (bounded). */
   private readonly withheldLogged = new Set<string>();
@@ -53,6 +57,8 @@ export class Broker implements SessionEvents {
     this.logger = this.options.logger ?? silentLogger;
     this.sessions = new SessionManager(this);
     this.confidentiality = new ConfidentialityPolicy(this.options.confidentialTopics);
+    const limits = this.options.limits;
+    this.tracer = new PacketTracer(this.logger, { packetsPerSecond: limits.tracePacketsPerSecond, maxDumpBytes: limits.traceDumpBytes }, this.options.traceClients);
     this.sweeper = new KeepAliveSweeper(this.connections, this.options.limits.connectTimeout * 1000);
   }
 
@@ -73,8 +79,13 @@ export class Broker implements SessionEvents {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    const store = this.store;
-    if (store) {
+    const { store, cluster } = this.options;
+    if (cluster) {
+      // Sessions live in the cluster: each is loaded by the node its client connects
+      // to (or that adopts it), never all of them at boot.
+      await store?.open();
+      await cluster.start(this);
+    } else if (store) {
       await store.open();
       const state = await store.restore();
       for (const m of state.retained) this.retained.set(fromStoredMessage(m));
@@ -140,6 +151,7 @@ export class Broker implements SessionEvents {
     const replaced = this.router.add(entry);
     session.subscriptions.set(entry.filter, entry);
     if (session.durable) this.store!.saveSubscription(storedSubscription(session, entry));
+    this.options.cluster?.subscriptionChanged(session, entry.filter);
     this.hooks.emit('subscribed', { clientId: session.clientId, filter: entry.filter, qos: entry.qos });
     return replaced;
   }
@@ -150,7 +162,20 @@ export class Broker implements SessionEvents {
     session.subscriptions.delete(filter);
     if (!removed) return false;
     if (session.durable) this.store!.deleteSubscription(session.clientId, filter);
+    this.options.cluster?.subscriptionChanged(session, filter);
     this.hooks.emit('unsubscribed', { clientId: session.clientId, filter });
+    return true;
+  }
+
+  /**
+   * Cluster: a message another node routed to the local session `clientId` (for
+   * the shared group `shareGroup`, if given), matched again against the session's
+   * own subscriptions. Returns false when the session is not on this node.
+   */
+  deliverFromCluster(message: BrokerMessage, clientId: string, shareGroup: string | undefined): boolean {
+    const session = this.sessions.get(clientId);
+    if (!session) return false;
+    deliverToSession(this, session, message, shareGroup);
     return true;
   }
 
@@ -191,7 +216,7 @@ export class Broker implements SessionEvents {
     return { outcome: 'deny', reasonCode: 0x87, reason: 'no authenticator admitted the client' };
   }
 
-  /** Clients never publish to `$SYS` [MQTT-4.7.2-1]; otherwise the authorizer chain decides. */
+  /** Clients never publish to `$SYS` (section 4.7.2); otherwise the authorizer chain decides. */
   canPublish(principal: ClientPrincipal, topic: string, qos: QoS, retain: boolean, info: ConnectionInfo): boolean {
     if (topic.startsWith('$SYS')) return false;
     const chain = info.security?.authorizers ?? this.options.authorizers;
@@ -269,6 +294,7 @@ export class Broker implements SessionEvents {
 
   /** Called by a connection when its socket has closed, whoever closed it. */
   connectionClosed(conn: MqttConnection | ClientEndpoint, reasonCode: number, reason: string): void {
+    if (conn instanceof MqttConnection) this.tracer.closed(conn);
     if (!(conn instanceof MqttConnection ? this.connections.delete(conn) : this.endpoints.delete(conn))) return;
     const session = conn.session;
     if (!session) return;
@@ -286,6 +312,23 @@ export class Broker implements SessionEvents {
   /** Logs a refused publish or subscribe. */
   logDenied(conn: MqttConnection | ClientEndpoint, action: 'publish' | 'subscribe', topic: string): void {
     this.logger.info({ clientId: conn.clientId, username: conn.principal.username, action, topic }, 'not authorized');
+  }
+
+  /**
+   * Sets which clients' packets are logged, by client id pattern (`*` matches any
+   * run of characters); an empty list stops tracing. Takes effect from the next
+   * packet of every connection, so an operator (or the admin API) can turn it on for
+   * a misbehaving client without a restart. Throws a RangeError for an empty
+   * pattern, a pattern over 256 characters or more than 100 patterns.
+   */
+  setTraceClients(patterns: readonly string[]): void {
+    this.tracer.setPatterns(patterns);
+    this.logger.info({ traceClients: [...patterns] }, 'trace_clients changed');
+  }
+
+  /** The client id patterns traced now. */
+  get traceClients(): readonly string[] {
+    return this.tracer.clientPatterns;
   }
 
   /** Reports an unexpected error without taking the broker down. */
@@ -310,11 +353,11 @@ export class Broker implements SessionEvents {
     for (const endpoint of this.endpoints) endpoint.close(reasonCode, 'server shutting down');
     this.sessions.stopTimers();
     const store = this.store;
-    if (store) {
-      // A store that failed has said so already; it must still be closed (and its lock freed).
-      await store.commit().catch((err: unknown) => this.reportError(err, 'store commit at shutdown'));
-      await store.close();
-    }
+    // A store that failed has said so already; it must still be closed (and its lock freed).
+    await store?.commit().catch((err: unknown) => this.reportError(err, 'store commit at shutdown'));
+    // The other nodes adopt this node's sessions from what is committed now.
+    await this.options.cluster?.stop().catch((err: unknown) => this.reportError(err, 'leaving the cluster'));
+    await store?.close();
   }
 }
 

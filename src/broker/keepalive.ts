@@ -6,7 +6,8 @@ const SWEEP_INTERVAL_MS = 500;
  * Enforces keep alive and the connect timeout for every connection with one
  * periodic sweep instead of a timer per connection: resetting a timer on every
  * packet would cost more than the check. A connection silent for 1.5 times its
- * keep alive is closed as if the network had failed [MQTT-3.1.2-24]; one that sends
+ * keep alive is closed as if the network had failed (3.1.1 [MQTT-3.1.2-24], v5
+ * [MQTT-3.1.2-22]); one that sends
  * no CONNECT within the timeout is closed (section 3.1.4: "a reasonable amount of time"),
  * and so is one whose CONNECT is still undecided then (an authenticator that never
  * answers must not hold a socket for ever).

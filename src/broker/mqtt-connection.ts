@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import {
   PacketFramer, PacketType, decodePacket, encodePacket, encodePublish, isMqttProtocolError, publishPacketIdOffset,
-  peekConnectLevel, reasonCodeName, toV3ConnackCode, type AuthPacket, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
+  peekConnectLevel, reasonCodeName, toConnackReasonCode, toDisconnectReasonCode, toV3ConnackCode, type AuthPacket, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
 } from '../protocol/index.js';
 import type { Broker } from './broker.js';
 import { dispatchPacket } from './handlers/index.js';
@@ -34,7 +34,7 @@ export class MqttConnection implements SessionLink {
   clientId = '';
   session: Session | undefined;
   principal: ClientPrincipal;
-  /** Keep alive in ms that the broker enforces at 1.5 times [MQTT-3.1.2-24]; 0: none. */
+  /** Keep alive in ms that the broker enforces at 1.5 times (3.1.1 [MQTT-3.1.2-24], v5 [MQTT-3.1.2-22]); 0: none. */
   keepAliveMs = 0;
   /** performance-free clock: Date.now() of the last bytes received. */
   lastActivity: number;
@@ -63,7 +63,7 @@ export class MqttConnection implements SessionLink {
   private authWaiter: ((packet: AuthPacket) => void) | undefined;
   /** Server-to-client topic aliases of this connection (they never outlive it [MQTT-3.3.2-7]). */
   private outboundAliases: { byTopic: Map<string, number>; byAlias: Map<number, string>; next: number } | undefined;
-  /** Inbound QoS 1/2 publishes not yet acknowledged, for Receive Maximum [MQTT-3.3.4-9]. */
+  /** Inbound QoS 1/2 publishes not yet acknowledged, held to our Receive Maximum [MQTT-3.3.4-7]. */
   unackedInbound = 0;
   private readonly framer: PacketFramer;
   private readonly out: OutgoingBuffer;
@@ -99,9 +99,9 @@ export class MqttConnection implements SessionLink {
     this.lastActivity = Date.now();
     this.broker.stats.bytesReceived += chunk.length;
     if (this.state === 'closed') {
-      // Nothing after a refusal or an error is processed [MQTT-3.1.4-5]. A peer that
-      // keeps sending is not read at all any more, so it costs no memory; shutdown()'s
-      // timer destroys the socket. A peer that just closes never gets here.
+      // Nothing after a refusal or an error is processed (3.1.1 [MQTT-3.1.4-5], v5
+      // [MQTT-3.1.4-6]). A peer that keeps sending is not read at all any more, so it costs
+      // no memory; shutdown()'s timer destroys the socket. A peer that just closes never gets here.
       this.stream.pause();
       return;
     }
@@ -118,7 +118,9 @@ export class MqttConnection implements SessionLink {
       const waiter = this.authWaiter;
       if (waiter && firstByte >> 4 === PacketType.AUTH) {
         this.authWaiter = undefined;
-        waiter(decodePacket(firstByte, body, 5) as AuthPacket);
+        const auth = decodePacket(firstByte, body, 5) as AuthPacket;
+        if (this.broker.tracer.active) this.broker.tracer.received(this, auth, firstByte, body);
+        waiter(auth);
         return;
       }
       // Packets sent before CONNACK are handled once CONNECT is decided.
@@ -133,6 +135,7 @@ export class MqttConnection implements SessionLink {
       return;
     }
     const packet = this.state === 'new' ? this.decodeFirst(firstByte, body) : decodePacket(firstByte, body, this.protocolVersion);
+    if (this.broker.tracer.active) this.broker.tracer.received(this, packet, firstByte, body);
     this.broker.stats.messagesReceived++;
     const pending = dispatchPacket(this, packet);
     if (pending) pending.catch((err: unknown) => this.fail(err));
@@ -201,7 +204,15 @@ export class MqttConnection implements SessionLink {
   /** Encodes and queues a packet for this turn's write. */
   send(packet: Packet): void {
     if (this.state === 'closed') return;
-    this.out.push(encodePacket(packet, this.protocolVersion));
+    let bytes = encodePacket(packet, this.protocolVersion);
+    if (this.tooLarge(bytes)) {
+      // A Reason String or User Properties are left out rather than exceed the client's
+      // Maximum Packet Size [MQTT-3.1.2-24] ([MQTT-3.2.2-19] [MQTT-3.4.2-2] [MQTT-3.5.2-2] [MQTT-3.14.2-3] ...).
+      packet = withoutOptionalProperties(packet);
+      bytes = encodePacket(packet, this.protocolVersion);
+    }
+    this.out.push(bytes);
+    if (this.broker.tracer.active) this.broker.tracer.sent(this, bytes, packet);
     this.broker.stats.messagesSent++;
   }
 
@@ -216,6 +227,7 @@ export class MqttConnection implements SessionLink {
     // Never send a packet larger than the client's maximum: drop it as if sent [MQTT-3.1.2-25].
     if (bytes === undefined || this.tooLarge(bytes)) return false;
     this.out.push(bytes);
+    if (this.broker.tracer.active) this.broker.tracer.sent(this, bytes);
     const stats = this.broker.stats;
     stats.messagesSent++;
     stats.publishSent++;
@@ -321,18 +333,21 @@ export class MqttConnection implements SessionLink {
     if (this.state === 'open' && this.protocolVersion === 5) {
       // A Reason String is allowed on DISCONNECT whatever Request Problem Information says [MQTT-3.1.2-29].
       const properties = reason ? { reasonString: reason } : undefined;
-      this.send({ type: PacketType.DISCONNECT, reasonCode, properties });
+      this.send({ type: PacketType.DISCONNECT, reasonCode: toDisconnectReasonCode(reasonCode), properties });
     }
     this.shutdown();
   }
 
-  /** Refuses a CONNECT with a CONNACK carrying the reason (mapped for 3.1.1) and closes [MQTT-3.2.2-6]. */
+  /**
+   * Refuses a CONNECT with a CONNACK carrying the reason (one of the CONNACK codes
+   * [MQTT-3.2.2-8], mapped for 3.1.1) and Session Present 0, and closes [MQTT-3.2.2-6] [MQTT-3.2.2-7].
+   */
   refuse(reasonCode: number, reason: string): void {
     if (this.state === 'closed') return;
     this.noteClose(reasonCode, reason);
     const v5 = this.protocolVersion === 5;
     const properties = v5 && reason ? { reasonString: reason } : undefined;
-    this.send({ type: PacketType.CONNACK, sessionPresent: false, reasonCode: v5 ? reasonCode : toV3ConnackCode(reasonCode), properties });
+    this.send({ type: PacketType.CONNACK, sessionPresent: false, reasonCode: v5 ? toConnackReasonCode(reasonCode) : toV3ConnackCode(reasonCode), properties });
     this.shutdown();
   }
 
@@ -383,8 +398,18 @@ export class MqttConnection implements SessionLink {
     this.noteClose(reasonCode, 'client sent DISCONNECT');
     this.shutdown();
     // The session goes offline now, not when the socket finally closes: nothing more may be
-    // sent on this connection [MQTT-3.14.4-1], so deliveries from here on are queued (or, for
+    // sent on this connection (section 3.14.4), so deliveries from here on are queued (or, for
     // QoS 0, counted as offline).
     this.broker.connectionClosed(this, reasonCode, 'client sent DISCONNECT');
   }
+}
+
+/**
+ * The packet without its Reason String and User Properties, which a sender leaves out
+ * when they would take a packet past the receiver's Maximum Packet Size.
+ */
+function withoutOptionalProperties(packet: Packet): Packet {
+  if (packet.type === PacketType.PINGREQ || packet.type === PacketType.PINGRESP || !packet.properties) return packet;
+  const { reasonString: _reason, userProperties: _user, ...rest } = packet.properties;
+  return { ...packet, properties: Object.keys(rest).length > 0 ? rest : undefined };
 }

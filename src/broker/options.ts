@@ -1,5 +1,6 @@
 import type { Authenticator, Authorizer, EnhancedAuthenticator } from './ports/auth.js';
 import type { Logger } from './ports/logger.js';
+import type { ClusterBus } from './ports/cluster.js';
 import type { Store } from './ports/store.js';
 
 /** Limits a broker enforces; every one configurable. */
@@ -28,6 +29,10 @@ export interface BrokerLimits {
   maxQos: 0 | 1 | 2;
   /** Bytes buffered for a socket before deliveries to it count as congested. */
   socketHighWaterMark: number;
+  /** Packets of one traced client (`traceClients`) logged per second; the rest are counted. */
+  tracePacketsPerSecond: number;
+  /** Bytes of each traced packet shown in its hex dump. */
+  traceDumpBytes: number;
 }
 
 /** Everything a {@link Broker} is built from. Adapters are injected, never imported. */
@@ -51,11 +56,22 @@ export interface BrokerOptions {
   /** Seconds a client has to answer each step of an AUTH exchange. */
   authStepTimeout: number;
   store: Store | undefined;
+  /**
+   * The other nodes of a cluster (the Redis adapter in `src/cluster/`); undefined:
+   * this broker runs alone, exactly as without clustering.
+   */
+  cluster: ClusterBus | undefined;
   logger: Logger | undefined;
   /** Name of this broker in logs and $SYS. */
   brokerName: string;
   /** Topic filters whose messages may only be delivered over encrypted links. */
   confidentialTopics: string[];
+  /**
+   * Client id patterns (`*` matches any run of characters) whose packets are logged,
+   * decoded with a hex dump (`trace_clients`); change them at run time with
+   * `Broker.setTraceClients`.
+   */
+  traceClients: string[];
 }
 
 /** Defaults: safe, local, and close to what Mosquitto 2 users expect. */
@@ -72,6 +88,8 @@ export const defaultLimits: BrokerLimits = {
   topicAliasMaximum: 10,
   maxQos: 2,
   socketHighWaterMark: 1024 * 1024,
+  tracePacketsPerSecond: 50,
+  traceDumpBytes: 256,
 };
 
 /** Fills in defaults for everything not given. */
@@ -85,9 +103,11 @@ export function resolveBrokerOptions(partial: Partial<Omit<BrokerOptions, 'limit
     enhancedAuthenticators: partial.enhancedAuthenticators ?? [],
     authStepTimeout: partial.authStepTimeout ?? 10,
     store: partial.store,
+    cluster: partial.cluster,
     logger: partial.logger,
     brokerName: partial.brokerName ?? 'midge',
     confidentialTopics: partial.confidentialTopics ?? [],
+    traceClients: partial.traceClients ?? [],
     limits: { ...defaultLimits, ...partial.limits },
   };
 }

@@ -1,6 +1,6 @@
 /**
- * Allocates packet identifiers 1..65535 [MQTT-2.2.1-3], skipping those in use, so
- * an id is never reused before its flow completes [MQTT-2.2.1-4].
+ * Allocates non-zero packet identifiers 1..65535, skipping those in use, so an id
+ * is never reused before its flow completes [MQTT-2.2.1-4] (3.1.1 [MQTT-2.3.1-4]).
  */
 export class PacketIdAllocator {
   private next = 1;

@@ -92,7 +92,7 @@ export class RetainedMessages {
     return this.byTopic.values();
   }
 
-  /** `#` matches the parent level too [MQTT-4.7.1-2]. */
+  /** `#` matches the parent level too (section 4.7.1.2). */
   private collectAll(node: RetainedNode, atRoot: boolean, out: BrokerMessage[]): void {
     if (node.message && !atRoot) out.push(node.message);
     for (const [name, child] of node.children) {

@@ -1,16 +1,16 @@
-import type { QoS } from '../protocol/index.js';
+import { topicMatches, type QoS } from '../protocol/index.js';
 import type { Broker } from './broker.js';
 import { mayTravel } from './confidentiality.js';
 import { isExpired, type BrokerMessage } from './message.js';
 import type { ConnectionInfo } from './ports/transport.js';
-import type { SharedGroup, SubscriptionEntry } from './router/types.js';
+import type { Recipient, SharedGroup, SubscriptionEntry } from './router/types.js';
 import type { Session } from './session.js';
 
 /**
  * Delivers a message to every subscription its topic matches: each subscriber
  * once, at the highest QoS of its matching subscriptions, with all their
  * subscription identifiers [MQTT-3.3.4-2] [MQTT-3.3.4-3]; each shared group to
- * one member [MQTT-4.8.2-3]. This is the hot path: no allocation for the common
+ * one member (section 4.8.2). This is the hot path: no allocation for the common
  * case of one subscription per subscriber.
  */
 export function deliverToMatches(broker: Broker, message: BrokerMessage, _source: ConnectionInfo | undefined): number {
@@ -28,9 +28,29 @@ export function deliverToMatches(broker: Broker, message: BrokerMessage, _source
   return count;
 }
 
+/**
+ * A message another node of a cluster routed to a local session. It is matched
+ * again here against the session's own subscriptions, which are the truth (the
+ * sender's copy of them may lag an UNSUBSCRIBE), then delivered as a local publish
+ * would be: one copy at the highest QoS of the matching subscriptions. With
+ * `shareGroup` the sender chose this session for that shared group. Returns false
+ * when nothing of the session matches any more.
+ */
+export function deliverToSession(broker: Broker, session: Session, message: BrokerMessage, shareGroup: string | undefined): boolean {
+  let matched: SubscriptionEntry<Recipient>[] | undefined;
+  for (const entry of session.subscriptions.values()) {
+    if (entry.shareGroup !== shareGroup || !topicMatches(entry.matchFilter, message.topic)) continue;
+    // A shared group delivers through one subscription; a session has one per group and filter.
+    if (shareGroup !== undefined) return deliverOne(broker, session, entry, message);
+    (matched ??= []).push(entry);
+  }
+  if (!matched) return false;
+  return matched.length === 1 ? deliverOne(broker, session, matched[0]!, message) : deliverMerged(broker, session, matched, message);
+}
+
 /** One matching subscription: the common case. */
 function deliverOne(
-  broker: Broker, session: Session, entry: SubscriptionEntry<Session>, message: BrokerMessage, group?: SharedGroup<Session>,
+  broker: Broker, session: Recipient, entry: SubscriptionEntry<Recipient>, message: BrokerMessage, group?: SharedGroup<Recipient>,
 ): boolean {
   // No Local: never back to the publisher [MQTT-3.8.3-3].
   if (entry.noLocal && message.origin === session.clientId) return false;
@@ -44,7 +64,7 @@ function deliverOne(
 }
 
 /** Overlapping subscriptions of one client: one copy, highest QoS, every identifier. */
-function deliverMerged(broker: Broker, session: Session, entries: readonly SubscriptionEntry<Session>[], message: BrokerMessage): boolean {
+function deliverMerged(broker: Broker, session: Recipient, entries: readonly SubscriptionEntry<Recipient>[], message: BrokerMessage): boolean {
   let qos = -1;
   let retain = false;
   let ids: number[] | undefined;
@@ -65,14 +85,14 @@ function deliverMerged(broker: Broker, session: Session, entries: readonly Subsc
  * online and not congested come first, so a message is not parked with a member
  * that cannot take it while another can.
  */
-function deliverToGroup(broker: Broker, group: SharedGroup<Session>, message: BrokerMessage): boolean {
+function deliverToGroup(broker: Broker, group: SharedGroup<Recipient>, message: BrokerMessage): boolean {
   const chosen = (message.confidential ? chooseEncryptedMember(group) : undefined) ?? chooseMember(group, undefined);
   if (!chosen) return false;
   return deliverOne(broker, chosen.subscriber, chosen, message, group);
 }
 
 /** For a confidential message: the next online member on an encrypted link, if any. */
-function chooseEncryptedMember(group: SharedGroup<Session>): SubscriptionEntry<Session> | undefined {
+function chooseEncryptedMember(group: SharedGroup<Recipient>): SubscriptionEntry<Recipient> | undefined {
   const members = group.members;
   for (let step = 1; step <= members.length; step++) {
     const at = (group.cursor + step) % members.length;
@@ -85,15 +105,20 @@ function chooseEncryptedMember(group: SharedGroup<Session>): SubscriptionEntry<S
   return undefined;
 }
 
-/** The next member in turn that is online and writable, else the next in turn; never `exclude`. */
-function chooseMember(group: SharedGroup<Session>, exclude: Session | undefined): SubscriptionEntry<Session> | undefined {
+/**
+ * The next member in turn that is online and writable, else the next in turn; never
+ * `exclude`. A cluster's stand-in for a member connected on another node counts as
+ * online, except when a leaving member's deliveries move (`exclude`): those stay on
+ * this node.
+ */
+function chooseMember(group: SharedGroup<Recipient>, exclude: Session | undefined): SubscriptionEntry<Recipient> | undefined {
   const members = group.members;
   const n = members.length;
   for (let step = 1; step <= n; step++) {
     const at = (group.cursor + step) % n;
     const member = members[at]!;
     const link = member.subscriber.link;
-    if (member.subscriber !== exclude && link && link.writable()) {
+    if (member.subscriber !== exclude && (link ? link.writable() : exclude === undefined && member.subscriber.remoteOnline === true)) {
       group.cursor = at;
       return member;
     }
@@ -107,10 +132,10 @@ function chooseMember(group: SharedGroup<Session>, exclude: Session | undefined)
 
 /**
  * A member left: its unacknowledged shared deliveries go to other online members
- * of their groups [MQTT-4.8.2-5]; those with no other member online stay.
+ * of their groups (section 4.8.2); those with no other member online stay.
  */
 export function redistributeShared(broker: Broker, session: Session): void {
-  const hasOther = (group: SharedGroup<Session>) => group.members.some((m) => m.subscriber !== session && m.subscriber.link !== undefined);
+  const hasOther = (group: SharedGroup<Recipient>) => group.members.some((m) => m.subscriber !== session && m.subscriber.link !== undefined);
   for (const delivery of session.takeSharedDeliveries(hasOther)) {
     const group = delivery.group!;
     const chosen = chooseMember(group, session) ?? group.members.find((m) => m.subscriber !== session && m.subscriber.link);

@@ -11,6 +11,19 @@ import { LongTimer } from './timers.js';
 
 const NEVER_EXPIRES = 0xffffffff;
 
+const noop = (): void => {};
+
+/** The message a will becomes when it is published: a new message, its expiry counted from now. */
+function willMessage(will: StoredWill): BrokerMessage {
+  const now = Date.now();
+  return createMessage({
+    ...will.message,
+    id: undefined,
+    createdAt: now,
+    expiresAt: will.expiryInterval === undefined ? undefined : now + will.expiryInterval * 1000,
+  });
+}
+
 /** What a CONNECT asks of the session layer. */
 export interface SessionRequest {
   clientId: string;
@@ -34,6 +47,8 @@ interface SessionTimers {
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly timers = new Map<Session, SessionTimers>();
+  /** Cluster: per client id, the tail of the CONNECTs and hand-overs waiting for it. */
+  private readonly locks = new Map<string, Promise<void>>();
 
   constructor(private readonly broker: Broker) {}
 
@@ -68,27 +83,30 @@ export class SessionManager {
     session.limits = this.broker.sessionLimits(link);
     if (session.durable) this.broker.store!.saveSession(session.record());
     else if (wasStored) this.broker.store!.deleteSession(session.clientId);
+    this.broker.options.cluster?.sessionChanged(session);
     return { session, present };
   }
 
-  /** v5 DISCONNECT may change the expiry [MQTT-3.14.2-2]. */
+  /** v5 DISCONNECT may change the expiry (section 3.14.2.2.2). */
   setExpiry(session: Session, expiryInterval: number): void {
     const wasStored = session.durable;
     session.expiryInterval = Math.min(expiryInterval, this.broker.options.limits.maxSessionExpiryInterval);
     if (session.durable) this.broker.store!.saveSession(session.record());
     else if (wasStored) this.broker.store!.deleteSession(session.clientId);
+    this.broker.options.cluster?.sessionChanged(session);
   }
 
   /** Replaces the will of a connected session (MQTT-SN WILLTOPICUPD / WILLMSGUPD). */
   setWill(session: Session, will: StoredWill | undefined): void {
     session.will = will;
     if (session.durable) this.broker.store!.saveSession(session.record());
+    this.broker.options.cluster?.sessionChanged(session);
   }
 
   /**
    * The session's connection ended. Unless it ended gracefully the will goes out
    * now, or after its delay, or when the session ends, whichever is first
-   * [MQTT-3.1.3-9]. A session with expiry 0 ends now [MQTT-3.1.2-23].
+   * [MQTT-3.1.2-8]. A session with expiry 0 ends now [MQTT-3.1.2-23].
    */
   connectionLost(session: Session, graceful: boolean): void {
     session.detach(Date.now());
@@ -106,6 +124,7 @@ export class SessionManager {
       return;
     }
     if (session.durable) this.broker.store!.saveSession(session.record());
+    this.broker.options.cluster?.sessionChanged(session);
     if (session.expiryInterval !== NEVER_EXPIRES) {
       timers.expiry = new LongTimer(session.expiryInterval * 1000, () => this.end(session, true));
     }
@@ -120,34 +139,101 @@ export class SessionManager {
     session.clearQueues();
     if (session.durable) this.broker.store!.deleteSession(session.clientId);
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
+    this.broker.options.cluster?.sessionChanged(session);
     if (expired) this.broker.stats.expiredSessions++;
     this.broker.hooks.emit('sessionEnded', { clientId: session.clientId, expired });
   }
 
   /** Rebuilds sessions from the store at boot; each is offline, as after a lost connection. */
   restore(state: RestoredState): void {
-    const messages = new Map<number, BrokerMessage>(state.messages.map((m) => [m.id, fromStoredMessage(m)]));
-    for (const record of state.sessions) {
-      const session = this.create(record.clientId, record.protocolVersion, record.expiryInterval);
-      session.username = record.username;
-      session.will = record.will;
-      session.disconnectedAt = record.disconnectedAt;
+    for (const session of this.load(state, false)) this.resumeOffline(session);
+  }
+
+  /**
+   * Cluster: CONNECT for a client id. Makes this node the session's owner (the
+   * cluster closes a connection on another node and has its state handed over),
+   * installs what the previous owner left, and returns the release of the client
+   * id's lock, to call once the session is opened: CONNECTs and hand-overs of one
+   * client id on one node run one at a time. Without a cluster, nothing to do.
+   * Rejects with `ClusterUnavailableError` when the cluster cannot be reached.
+   */
+  async acquire(clientId: string, clean: boolean): Promise<() => void> {
+    const cluster = this.broker.options.cluster;
+    if (!cluster) return noop;
+    const release = await this.lock(clientId);
+    try {
+      await cluster.claim(clientId, clean, ({ state, will }) => {
+        if (!this.sessions.has(clientId)) this.install(clientId, state, will);
+      });
+      return release;
+    } catch (err) {
+      release();
+      throw err;
     }
-    for (const sub of state.subscriptions) {
-      const session = this.sessions.get(sub.clientId);
-      if (session) this.broker.restoreSubscription(session, sub);
+  }
+
+  /**
+   * Cluster: installs a session that lived on another node, offline, from its
+   * records: at CONNECT, or adopted from a node that died. `will` replaces the
+   * stored one (the previous node published or cancelled its own; a dead node's
+   * is inherited through the cluster, exactly once). The will and expiry then run
+   * as after a lost connection: a CONNECT that follows takes the session over.
+   */
+  install(clientId: string, state: RestoredState | undefined, will: StoredWill | undefined): Session | undefined {
+    if (this.sessions.has(clientId)) return this.sessions.get(clientId);
+    const session = state && state.sessions.some((s) => s.clientId === clientId) ? this.load(state, true)[0] : undefined;
+    if (!session) {
+      // No persistent session: the lost connection's session ended with it, so its will goes now.
+      if (will) this.broker.publish(willMessage(will));
+      return undefined;
     }
-    for (const d of state.deliveries) {
-      const session = this.sessions.get(d.clientId);
-      const message = messages.get(d.messageId);
-      if (!session || !message) continue;
-      const delivery: Delivery = { ...d, message };
-      session.restoreDelivery(delivery);
+    session.will = will;
+    const lostAt = session.disconnectedAt;
+    if (lostAt !== undefined && session.expiryInterval !== NEVER_EXPIRES && lostAt + session.expiryInterval * 1000 <= Date.now()) {
+      // Expired while its node was gone: it ends (will included) instead of resuming.
+      this.end(session, true);
+      return undefined;
     }
-    for (const { clientId, packetId } of state.inbound) this.sessions.get(clientId)?.inboundQos2.add(packetId);
-    for (const session of this.sessions.values()) {
-      session.sortRestored();
-      this.resumeOffline(session);
+    this.resumeOffline(session);
+    return session;
+  }
+
+  /**
+   * Cluster: the client connected to another node, which now owns the session.
+   * The connection here is closed (v5: DISCONNECT 0x8E) with the will rules of a
+   * takeover, the session's last state is committed, and the session leaves this
+   * node without being ended (its records stay for the new owner); `left` is
+   * called the moment it is out of the router. Resolves false when the session
+   * was not here.
+   */
+  handOver(clientId: string, clean: boolean, left: (session: Session) => void): Promise<boolean> {
+    return this.exclusive(clientId, async () => {
+      const session = this.sessions.get(clientId);
+      if (!session) return false;
+      this.takeOver(session, clean);
+      if (session.durable) this.broker.store!.saveSession(session.record());
+      this.forget(session);
+      // The cluster routes to the new owner from this instant (`left` runs synchronously).
+      left(session);
+      await this.broker.store?.commit();
+      return true;
+    });
+  }
+
+  /**
+   * Cluster: this node learned that the others declared it dead and adopted its
+   * sessions. Every client is disconnected and every session leaves without a
+   * will or a write: they belong to other nodes now.
+   */
+  dropAll(reasonCode: number, reason: string): void {
+    for (const session of [...this.sessions.values()]) {
+      session.will = undefined;
+      const link = session.link;
+      if (link) {
+        session.detach(Date.now());
+        link.close(reasonCode, reason);
+      }
+      this.forget(session);
     }
   }
 
@@ -205,14 +291,76 @@ export class SessionManager {
     session.will = undefined;
     this.timers.get(session)?.will?.cancel();
     if (session.durable && this.sessions.get(session.clientId) === session) this.broker.store!.saveSession(session.record());
-    const now = Date.now();
-    const message = createMessage({
-      ...will.message,
-      id: undefined,
-      createdAt: now,
-      expiresAt: will.expiryInterval === undefined ? undefined : now + will.expiryInterval * 1000,
-    });
-    this.broker.publishWill(message, session);
+    this.broker.options.cluster?.sessionChanged(session);
+    this.broker.publishWill(willMessage(will), session);
+  }
+
+  /**
+   * Creates sessions from stored records, with their subscriptions, deliveries and
+   * inbound QoS 2 ids. `freshIds`: messages get ids of this process (records
+   * another node wrote carry ids of that node's).
+   */
+  private load(state: RestoredState, freshIds: boolean): Session[] {
+    const messages = new Map<number, BrokerMessage>(state.messages.map((m) => [m.id, freshIds ? createMessage({ ...m, id: undefined }) : fromStoredMessage(m)]));
+    const loaded: Session[] = [];
+    for (const record of state.sessions) {
+      if (this.sessions.has(record.clientId)) continue;
+      const session = this.create(record.clientId, record.protocolVersion, record.expiryInterval);
+      session.username = record.username;
+      session.will = record.will;
+      session.disconnectedAt = record.disconnectedAt;
+      loaded.push(session);
+    }
+    const mine = new Set(loaded);
+    const sessionOf = (clientId: string) => {
+      const session = this.sessions.get(clientId);
+      return session && mine.has(session) ? session : undefined;
+    };
+    for (const sub of state.subscriptions) {
+      const session = sessionOf(sub.clientId);
+      if (session) this.broker.restoreSubscription(session, sub);
+    }
+    for (const d of state.deliveries) {
+      const session = sessionOf(d.clientId);
+      const message = messages.get(d.messageId);
+      if (!session || !message) continue;
+      const delivery: Delivery = { ...d, message };
+      session.restoreDelivery(delivery);
+    }
+    for (const { clientId, packetId } of state.inbound) sessionOf(clientId)?.inboundQos2.add(packetId);
+    for (const session of loaded) session.sortRestored();
+    return loaded;
+  }
+
+  /** A session leaves this node without ending: out of the router and the map, timers stopped, records kept. */
+  private forget(session: Session): void {
+    this.cancelTimers(session);
+    for (const filter of session.subscriptions.keys()) this.broker.router.remove(session, filter);
+    if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
+  }
+
+  /** Waits for the client id's lock; resolves with its release. */
+  private async lock(clientId: string): Promise<() => void> {
+    const previous = this.locks.get(clientId);
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => { release = resolve; });
+    const tail = (previous ?? Promise.resolve()).then(() => mine);
+    this.locks.set(clientId, tail);
+    if (previous) await previous;
+    return () => {
+      release();
+      if (this.locks.get(clientId) === tail) this.locks.delete(clientId);
+    };
+  }
+
+  /** Runs `task` holding the client id's lock (cluster: CONNECTs, hand-overs and adoptions of one client id). */
+  async exclusive<T>(clientId: string, task: () => Promise<T>): Promise<T> {
+    const release = await this.lock(clientId);
+    try {
+      return await task();
+    } finally {
+      release();
+    }
   }
 
   private timersOf(session: Session): SessionTimers {

@@ -5,7 +5,7 @@ import { whenDurable } from './commit-gate.js';
 import { PacketIdAllocator } from './packet-ids.js';
 import type { SessionLink } from './ports/session-link.js';
 import type { Store, StoredDelivery, StoredSession, StoredWill } from './ports/store.js';
-import type { SharedGroup, Subscriber, SubscriptionEntry } from './router/types.js';
+import type { Recipient, SharedGroup, SubscriptionEntry } from './router/types.js';
 import { toStoredMessage } from './stored.js';
 
 /** A QoS 1/2 delivery waiting for a slot in the inflight window, or in flight. */
@@ -17,8 +17,8 @@ export interface Delivery {
   subscriptionIds: number[] | undefined;
   packetId: number | undefined;
   state: 'queued' | 'sent' | 'released';
-  /** The shared subscription it came through, so it can move to another member [MQTT-4.8.2-5]. */
-  group?: SharedGroup<Session>;
+  /** The shared subscription it came through, so it can move to another member (section 4.8.2). */
+  group?: SharedGroup<Recipient>;
 }
 
 /** Why a message was not delivered to a session; counted by the broker. */
@@ -45,7 +45,7 @@ export interface SessionLimits {
  * will, and expiry. It outlives connections when persistent. All decisions of
  * what to send and when live here; the {@link SessionLink} only encodes and writes.
  */
-export class Session implements Subscriber {
+export class Session implements Recipient {
   readonly subscriptions = new Map<string, SubscriptionEntry<Session>>();
   /** Deliveries not yet sent, oldest first [MQTT-4.6.0-6]. */
   private queue: Delivery[] = [];
@@ -93,7 +93,7 @@ export class Session implements Subscriber {
    * when the client is offline or congested; QoS 1/2 is sent when the inflight
    * window allows and queued otherwise, so one slow client never stalls others.
    */
-  deliver(message: BrokerMessage, qos: QoS, retain: boolean, subscriptionIds: number[] | undefined, group?: SharedGroup<Session>): void {
+  deliver(message: BrokerMessage, qos: QoS, retain: boolean, subscriptionIds: number[] | undefined, group?: SharedGroup<Recipient>): void {
     const link = this.link;
     if (link && !mayTravel(message, link.encrypted)) this.events.withheld(this, message);
     if (qos === 0) {
@@ -134,7 +134,7 @@ export class Session implements Subscriber {
     const link = this.link;
     if (!link) return;
     const now = Date.now();
-    this.resendAwaiting(link, now);
+    this.resendAwaiting(link);
     // Confidential deliveries stay queued, in order, while the link is not encrypted.
     const held: Delivery[] = [];
     while (this.queue.length > 0 && this.outstanding < this.limits.inflightWindow && link.writable()) {
@@ -160,7 +160,7 @@ export class Session implements Subscriber {
   }
 
   /** Resends in-flight deliveries the link has not had yet, in order, as the window allows. */
-  private resendAwaiting(link: SessionLink, now: number): void {
+  private resendAwaiting(link: SessionLink): void {
     const waiting = this.awaitingResend;
     if (waiting.length === 0) return;
     const still: Delivery[] = [];
@@ -171,11 +171,8 @@ export class Session implements Subscriber {
       const outstanding = this.inflight.size - (still.length + waiting.length - i);
       if (!mayTravel(delivery.message, link.encrypted) || outstanding >= this.limits.inflightWindow || !link.writable()) {
         still.push(delivery);
-      } else if (isExpired(delivery.message, now)) {
-        this.inflight.delete(delivery.packetId!);
-        this.forget(delivery);
-        this.events.dropped(this, 'expired', delivery.message);
       } else {
+        // Once sent, a PUBLISH is sent again whatever its expiry: the flow must complete [MQTT-4.3.3-7].
         this.awaitingResend = still.concat(waiting.slice(i + 1));
         this.transmit(delivery, true);
       }
@@ -308,10 +305,10 @@ export class Session implements Subscriber {
 
   /**
    * Removes the QoS 1/2 deliveries that came through shared subscriptions and
-   * were not yet received by the client (queued, or PUBLISH sent without PUBREC),
+   * were not yet received by the client (queued, or a QoS 1 PUBLISH sent and not acknowledged),
    * so the broker can give them to another member of the group.
    */
-  takeSharedDeliveries(canMove: (group: SharedGroup<Session>) => boolean): Delivery[] {
+  takeSharedDeliveries(canMove: (group: SharedGroup<Recipient>) => boolean): Delivery[] {
     const taken: Delivery[] = [];
     this.queue = this.queue.filter((d) => {
       if (!d.group || !canMove(d.group)) return true;
@@ -320,7 +317,8 @@ export class Session implements Subscriber {
       return false;
     });
     for (const [packetId, d] of this.inflight) {
-      if (d.group && d.state === 'sent' && canMove(d.group)) {
+      // QoS 2 stays with the member it was sent to: it must complete there [MQTT-4.8.2-4].
+      if (d.group && d.qos === 1 && d.state === 'sent' && canMove(d.group)) {
         this.inflight.delete(packetId);
         taken.push(d);
       }

@@ -5,7 +5,7 @@ export type KeepAliveAction = 'none' | 'ping' | 'timeout';
  * The client's side of Keep Alive (MQTT 3.1.1 section 3.1.2.10), as pure
  * arithmetic on times the caller passes in. The client must not let more than
  * the keep-alive interval pass without sending a packet, and sends PINGREQ when
- * it has nothing else to say (3.1.1 [MQTT-3.1.2-23], v5 [MQTT-3.1.2-22]); it uses
+ * it has nothing else to say (3.1.1 [MQTT-3.1.2-23], v5 [MQTT-3.1.2-20]); it uses
  * the server's Server Keep Alive when CONNACK carries one [MQTT-3.2.2-21]. When no
  * PINGRESP comes back within
  * `pingTimeoutMs` it closes the connection (section 3.1.2.10: "within a

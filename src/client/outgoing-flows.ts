@@ -269,7 +269,7 @@ export class OutgoingFlows {
     out.event({ type: 'publish-failed', op, error });
   }
 
-  /** Removes a flow from the store and frees its packet identifier [MQTT-2.2.1-4]. */
+  /** Removes a flow from the store and frees its packet identifier [MQTT-2.2.1-3]. */
   private forget(packetId: number): number | undefined {
     this.store.delete(packetId);
     this.ids.release(packetId);

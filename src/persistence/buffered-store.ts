@@ -173,8 +173,12 @@ export abstract class BufferedStore implements Store {
     batch.messages.set(id, null);
   }
 
-  /** The batch of this turn; the first delta of a turn schedules its commit. */
-  private stage(): Batch {
+  /**
+   * The batch of this turn; the first delta of a turn schedules its commit. A
+   * backend that commits more than records with a batch (the Redis store's stream
+   * acknowledgements) calls it so that a commit happens.
+   */
+  protected stage(): Batch {
     if (this.staged) return this.staged;
     this.staged = newBatch();
     this.stagedDone = deferred();

@@ -1,10 +1,11 @@
-/** Store backends: the broker core's {@link Store} port, kept in memory or in SQLite. */
+/** Store backends: the broker core's {@link Store} port, kept in memory, in SQLite or in Redis. */
 import type { Store } from '../broker/index.js';
 import { SqliteStore, type SyncMode } from './sqlite-store.js';
 
 export { BufferedStore, type CommitMetrics } from './buffered-store.js';
 export { MemoryStore } from './memory-store.js';
 export { SqliteStore, storeFile, DEFAULT_FILE_NAME, type SqliteStoreOptions, type SyncMode } from './sqlite-store.js';
+export { RedisStore, type RedisStoreOptions, type StoreFence, type NumberedRetained } from './redis-store.js';
 export type { Batch, ClientDelta } from './batch.js';
 
 /**

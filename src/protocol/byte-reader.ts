@@ -56,7 +56,7 @@ export class ByteReader {
       }
       multiplier *= 128;
     }
-    throw new MalformedPacketError(`${what} is longer than four bytes [MQTT-1.5.5-1]`);
+    throw new MalformedPacketError(`${what} is longer than four bytes (section 1.5.5)`);
   }
 
   /** Binary Data: two byte length then bytes; a copy, so it outlives the socket chunk. */

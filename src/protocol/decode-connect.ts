@@ -79,7 +79,7 @@ function decodeWill(r: ByteReader, version: ProtocolVersion, qos: QoS, retain: b
   const properties = version === 5 ? decodeProperties(r, 'WILL') : undefined;
   const topic = r.utf8('the will topic');
   const problem = topicNameProblem(topic);
-  if (problem) throw new MqttProtocolError(version === 5 ? 0x90 : 0x81, `will ${problem} [MQTT-3.1.3-11]`);
+  if (problem) throw new MqttProtocolError(version === 5 ? 0x90 : 0x81, `will ${problem} (the Will Topic is a Topic Name, section 4.7)`);
   const payload = r.binary('the will payload');
   const will: Will = { topic, payload, qos, retain };
   if (properties) will.properties = properties;

@@ -10,7 +10,7 @@ const EMPTY = Buffer.alloc(0);
  * PUBLISH (section 3.3), the hot path. QoS 3 is malformed [MQTT-3.3.1-4]; DUP set at
  * QoS 0 is a protocol error [MQTT-3.3.1-2]; packet id 0 is a protocol error
  * [MQTT-2.2.1-3]; the topic name has no wildcards [MQTT-3.3.2-2] and is not empty
- * unless a v5 topic alias stands for it [MQTT-3.3.2-8] [MQTT-4.7.3-1] (each checked
+ * unless a v5 topic alias stands for it (section 3.3.2.1) [MQTT-4.7.3-1] (each checked
  * by the row of that name in test/protocol/validation.test.ts).
  *
  * Costs per packet: one pass over the topic bytes, one string, the packet object,
@@ -45,7 +45,7 @@ export function decodePublish(flags: number, body: Buffer, version: ProtocolVers
     pos = r.pos;
     if (props) packet.properties = props;
     if (topic.length === 0 && props?.topicAlias === undefined) {
-      throw new ProtocolViolationError('empty topic name without a topic alias [MQTT-3.3.2-8]');
+      throw new ProtocolViolationError('empty topic name without a topic alias (section 3.3.2.1)');
     }
   } else if (topic.length === 0) {
     throw new ProtocolViolationError('empty topic name [MQTT-4.7.3-1]');

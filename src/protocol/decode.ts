@@ -16,7 +16,7 @@ export { decodePublish };
 
 /**
  * The fixed-header flags each packet type must carry (all but PUBLISH); anything else
- * is malformed [MQTT-2.2.2-1] [MQTT-2.2.2-2] (test/protocol/validation.test.ts).
+ * is malformed (3.1.1 [MQTT-2.2.2-1] [MQTT-2.2.2-2], v5 [MQTT-2.1.3-1]) (test/protocol/validation.test.ts).
  */
 const requiredFlags: readonly number[] = [-1, 0, 0, -1, 0, 0, 2, 0, 2, 0, 2, 0, 0, 0, 0, 0];
 
@@ -108,7 +108,7 @@ function decodeSubscribe(body: Buffer, version: ProtocolVersion): SubscribePacke
 
 /**
  * One topic filter and its options. 3.1.1 calls reserved bits and QoS 3 malformed
- * [MQTT-3.8.3-4]; v5 calls reserved bits malformed [MQTT-3.8.3-5] but QoS 3, retain
+ * [MQTT-3-8.3-4] (so numbered in 3.1.1); v5 calls reserved bits malformed [MQTT-3.8.3-5] but QoS 3, retain
  * handling 3 and No Local on a shared subscription protocol errors [MQTT-3.8.3-4]
  * (section 3.8.3.1). Each is a row of test/protocol/validation.test.ts.
  */
@@ -117,8 +117,8 @@ function decodeSubscription(r: ByteReader, version: ProtocolVersion): Subscripti
   const options = r.u8('the subscription options');
   const qos = options & 0x03;
   if (version < 5) {
-    if (options & 0xfc) throw new MalformedPacketError('reserved subscription option bits set [MQTT-3.8.3-4]');
-    if (qos === 3) throw new MalformedPacketError('subscription with QoS 3 [MQTT-3.8.3-4]');
+    if (options & 0xfc) throw new MalformedPacketError('reserved subscription option bits set [MQTT-3-8.3-4]');
+    if (qos === 3) throw new MalformedPacketError('subscription with QoS 3 [MQTT-3-8.3-4]');
     checkFilter(topicFilter, version);
     return { topicFilter, qos: qos as QoS };
   }

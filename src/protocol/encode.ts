@@ -36,7 +36,7 @@ const PINGRESP_BYTES = Buffer.from([0xd0, 0x00]);
 
 /** Allocates a packet of the given body size and writes its fixed header. */
 function allocate(firstByte: number, bodySize: number): { buf: Buffer; offset: number } {
-  // A remaining length needs at most four bytes [MQTT-1.5.5-1]: refuse rather than write a corrupt packet.
+  // A remaining length needs at most four bytes (section 1.5.5): refuse rather than write a corrupt packet.
   if (bodySize > MAX_REMAINING_LENGTH) throw new RangeError(`a packet body of ${bodySize} bytes exceeds the MQTT maximum of ${MAX_REMAINING_LENGTH}`);
   const buf = Buffer.allocUnsafe(1 + varintSize(bodySize) + bodySize);
   buf[0] = firstByte;

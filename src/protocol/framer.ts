@@ -162,5 +162,5 @@ function readRemainingLength(buf: Buffer, start: number, end: number): number {
     }
     multiplier *= 128;
   }
-  throw new MalformedPacketError('remaining length is longer than four bytes [MQTT-1.5.5-1]');
+  throw new MalformedPacketError('remaining length is longer than four bytes (section 1.5.5)');
 }

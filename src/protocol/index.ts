@@ -14,4 +14,4 @@ export { PacketFramer, type FrameHandler } from './framer.js';
 export * from './topic.js';
 export { varintSize, writeVarint } from './varint.js';
 export { decodeMqttString } from './byte-reader.js';
-export { formatPacketTrace, hexDump, type TraceDirection } from './trace.js';
+export { formatPacketTrace, hexDump, type HiddenBytes, type TraceDirection, type TraceOptions } from './trace.js';

@@ -1,6 +1,6 @@
 import type { PacketType, ProtocolVersion, QoS } from './constants.js';
 
-/** A user property: name and value, order and duplicates preserved [MQTT-3.3.2-17]. */
+/** A user property: name and value, order and duplicates preserved [MQTT-3.3.2-17] [MQTT-3.3.2-18]. */
 export type UserProperty = readonly [name: string, value: string];
 
 /**
@@ -100,7 +100,7 @@ export interface ConnackPacket {
 
 export interface PublishPacket {
   type: typeof PacketType.PUBLISH;
-  /** May be empty in v5 when a topic alias is given [MQTT-3.3.2-8]. */
+  /** May be empty in v5 when a topic alias is given (section 3.3.2.1). */
   topic: string;
   payload: Buffer;
   qos: QoS;
@@ -134,7 +134,7 @@ export interface Subscription {
   qos: QoS;
   /** v5: do not deliver the subscriber's own messages [MQTT-3.8.3-3]. */
   noLocal?: boolean;
-  /** v5: keep the RETAIN flag as published [MQTT-3.3.1-12]. */
+  /** v5: keep the RETAIN flag as published [MQTT-3.3.1-13]. */
   retainAsPublished?: boolean;
   /** v5: when to send retained messages on subscribe. */
   retainHandling?: RetainHandling;

@@ -160,7 +160,7 @@ function writeValue(buf: Buffer, offset: number, def: PropertyDefinition, value:
 /** Writes a length-prefixed UTF-8 string; returns the offset after it. */
 export function writeString(buf: Buffer, offset: number, value: string): number {
   const len = buf.write(value, offset + 2, 'utf8');
-  if (len > 0xffff) throw new RangeError(`a string of ${len} bytes exceeds the 65,535 byte limit [MQTT-1.5.4-1]`);
+  if (len > 0xffff) throw new RangeError(`a string of ${len} bytes exceeds the 65,535 byte limit (section 1.5.4)`);
   buf.writeUInt16BE(len, offset);
   return offset + 2 + len;
 }

@@ -50,7 +50,7 @@ export const ReasonCode = {
   WildcardSubscriptionsNotSupported: 0xa2,
 } as const;
 
-/** MQTT 3.1 / 3.1.1 CONNACK return codes [MQTT-3.2.2-5]. */
+/** MQTT 3.1 / 3.1.1 CONNACK return codes (3.1.1 section 3.2.2.3). */
 export const ConnackReturnCode = {
   Accepted: 0,
   UnacceptableProtocolVersion: 1,
@@ -98,4 +98,37 @@ export function toV3ConnackCode(reasonCode: number): number {
     case ReasonCode.Banned: return ConnackReturnCode.NotAuthorized;
     default: return ConnackReturnCode.ServerUnavailable;
   }
+}
+
+/** The v5 CONNACK reason codes (section 3.2.2.2, Table 3-1). */
+const connackReasonCodes: ReadonlySet<number> = new Set([
+  0x00, 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87, 0x88, 0x89, 0x8a, 0x8c,
+  0x90, 0x95, 0x97, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9f,
+]);
+
+/** The v5 DISCONNECT reason codes (section 3.14.2.1, Table 3-10). */
+const disconnectReasonCodes: ReadonlySet<number> = new Set([
+  0x00, 0x04, 0x80, 0x81, 0x82, 0x83, 0x87, 0x89, 0x8b, 0x8c, 0x8d, 0x8e, 0x8f, 0x90,
+  0x93, 0x94, 0x95, 0x96, 0x97, 0x98, 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2,
+]);
+
+/** Codes that refuse a client's credentials, which DISCONNECT cannot carry: they become 0x87. */
+const credentialCodes: ReadonlySet<number> = new Set([0x84, 0x85, 0x86, 0x88, 0x8a]);
+
+/**
+ * A code a server may put in a v5 CONNACK [MQTT-3.2.2-8]: the code itself when
+ * the table has it, else 0x80 Unspecified error.
+ */
+export function toConnackReasonCode(reasonCode: number): number {
+  return connackReasonCodes.has(reasonCode) ? reasonCode : ReasonCode.UnspecifiedError;
+}
+
+/**
+ * A code a v5 DISCONNECT may carry [MQTT-3.14.2-1]: the code itself when the table
+ * has it; a refusal of credentials (such as 0x86 from a failed re-authentication)
+ * becomes 0x87 Not authorized, anything else 0x80 Unspecified error.
+ */
+export function toDisconnectReasonCode(reasonCode: number): number {
+  if (disconnectReasonCodes.has(reasonCode)) return reasonCode;
+  return credentialCodes.has(reasonCode) ? ReasonCode.NotAuthorized : ReasonCode.UnspecifiedError;
 }

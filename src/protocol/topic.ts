@@ -99,7 +99,7 @@ export function hasWildcard(filter: string): boolean {
 /**
  * The reference matcher: does a valid filter match a valid topic name? Topics that
  * start with `$` are not matched by a leading wildcard [MQTT-4.7.2-1]. `sport/#`
- * also matches `sport` [MQTT-4.7.1-2]. The broker's router is checked against this.
+ * also matches `sport` (section 4.7.1.2). The broker's router is checked against this.
  */
 export function topicMatches(filter: string, topic: string): boolean {
   if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return false;

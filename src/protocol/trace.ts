@@ -1,106 +1,121 @@
-import { packetTypeNames } from './constants.js';
-import type { Packet, Properties } from './packets.js';
-import { reasonCodeName } from './reason-codes.js';
+import { PacketType, packetTypeNames, type PacketTypeCode, type ProtocolVersion } from './constants.js';
+import type { Packet } from './packets.js';
+import { describeFields, hex, plural } from './trace-fields.js';
 
-/** Which way a traced packet went. */
+/** Which way a traced packet went, from the tracing side's point of view. */
 export type TraceDirection = 'sent' | 'received';
 
+/** How {@link formatPacketTrace} renders a packet. */
+export interface TraceOptions {
+  /**
+   * The protocol level the bytes are for. It decides what the fields mean (a 3.1.1
+   * CONNACK carries a return code, a v5 one a reason code; acknowledgements have
+   * reason codes in v5 only). Default: a CONNECT's own level, else 5.
+   */
+  version?: ProtocolVersion;
+  /** Bytes shown in the hex dump; a longer packet ends with a line counting the rest. Default 512. */
+  maxDumpBytes?: number;
+  /** Payload bytes previewed as text (or hex). Default 64. */
+  maxPayloadPreview?: number;
+  /**
+   * Show a CONNECT's password in the dump. Default false: its bytes print as `**`,
+   * so that a trace in a log never holds a secret.
+   */
+  showPassword?: boolean;
+}
+
 const BYTES_PER_LINE = 16;
-const MAX_PAYLOAD_PREVIEW = 64;
+const INDENT = '   ';
 
 /**
- * Renders a packet the way a protocol analyser shows it: a header line with the
- * type and fixed-header flags, one line per field (properties included), then the
- * exact bytes as a hex dump beside their ASCII. Pure, so the CLI tools, the broker's
- * per-client trace and the tests share it.
+ * Renders a packet the way a protocol analyser shows it: a line with the direction,
+ * type and size; the fixed header decoded (type, flags, remaining length); one line
+ * per field in wire order, properties nested under their block; then the exact bytes
+ * as a hex dump beside their ASCII. Pure, so `--trace`, the broker's per-client
+ * trace and the tests share it.
+ *
+ * ```text
+ * >> SENT PUBLISH (12 bytes)
+ *    fixed header: 0x30 PUBLISH, dup 0, qos 0, retain 0; remaining length 10
+ *    topic: "a/b"
+ *    payload: 5 bytes "hello"
+ *    0000  30 0a 00 03 61 2f 62 68 65 6c 6c 6f              0...a/bhello
+ * ```
  */
-export function formatPacketTrace(packet: Packet, bytes: Buffer, direction: TraceDirection, maxDumpBytes = 512): string {
+export function formatPacketTrace(packet: Packet, bytes: Buffer, direction: TraceDirection, options: TraceOptions = {}): string {
+  const version = options.version ?? (packet.type === PacketType.CONNECT ? packet.protocolVersion : 5);
   const arrow = direction === 'sent' ? '>>' : '<<';
-  const first = bytes[0] ?? 0;
-  const header = `${arrow} ${direction.toUpperCase()} ${packetTypeNames[packet.type]} (0x${hex(first)}, flags 0x${(first & 0x0f).toString(16)}, ${bytes.length} bytes)`;
-  const fields = describeFields(packet).map(([k, v]) => `     ${k}: ${v}`);
-  return [header, ...fields, ...hexDump(bytes, maxDumpBytes).map((l) => `     ${l}`)].join('\n');
+  const lines = [
+    `${arrow} ${direction.toUpperCase()} ${packetTypeNames[packet.type]} (${bytes.length} ${plural(bytes.length, 'byte')})`,
+    `${INDENT}fixed header: ${fixedHeader(bytes)}`,
+  ];
+  for (const [depth, text] of describeFields(packet, { version, maxPayloadPreview: options.maxPayloadPreview ?? 64 })) {
+    lines.push(`${INDENT}${depth === 1 ? '  ' : ''}${text}`);
+  }
+  for (const line of hexDump(bytes, options.maxDumpBytes ?? 512, options.showPassword ? undefined : passwordAt(packet, bytes))) {
+    lines.push(`${INDENT}${line}`);
+  }
+  return lines.join('\n');
 }
 
-/** `0000  32 0c 00 03 61 2f 62 ...  2...a/b...` lines; longer input ends with an elision line. */
-export function hexDump(bytes: Buffer, maxBytes = Infinity): string[] {
+/** Where a CONNECT's password sits: it is the last field of the packet [MQTT-3.1.3-1]. */
+function passwordAt(packet: Packet, bytes: Buffer): HiddenBytes | undefined {
+  if (packet.type !== PacketType.CONNECT || !packet.password?.length) return undefined;
+  return { start: bytes.length - packet.password.length, end: bytes.length };
+}
+
+/**
+ * The fixed header read from the bytes themselves: the first byte's type and flags
+ * (PUBLISH's named, the others' shown as the bits the specification fixes) and the
+ * remaining length with the number of bytes it took.
+ */
+function fixedHeader(bytes: Buffer): string {
+  if (bytes.length === 0) return '(no bytes)';
+  const first = bytes[0]!;
+  const type = first >> 4;
+  const name = packetTypeNames[type as PacketTypeCode] ?? `reserved type ${type}`;
+  const flags = type === PacketType.PUBLISH
+    ? `dup ${(first >> 3) & 1}, qos ${(first >> 1) & 3}, retain ${first & 1}`
+    : `flags ${(first & 0x0f).toString(2).padStart(4, '0')}`;
+  const length = remainingLength(bytes);
+  const lengthText = length === undefined
+    ? 'remaining length unreadable'
+    : `remaining length ${length.value}${length.size > 1 ? ` (${length.size} bytes)` : ''}`;
+  return `0x${hex(first)} ${name}, ${flags}; ${lengthText}`;
+}
+
+/** The Variable Byte Integer after the first byte, or undefined when it is cut short or too long. */
+function remainingLength(bytes: Buffer): { value: number; size: number } | undefined {
+  let value = 0;
+  for (let i = 1; i <= 4 && i < bytes.length; i++) {
+    const b = bytes[i]!;
+    value += (b & 0x7f) * 128 ** (i - 1);
+    if ((b & 0x80) === 0) return { value, size: i };
+  }
+  return undefined;
+}
+
+/** A range of bytes a dump masks: from `start` up to, not including, `end`. */
+export interface HiddenBytes {
+  start: number;
+  end: number;
+}
+
+/**
+ * `0000  32 0c 00 03 61 2f 62 ...  2...a/b...` lines, 16 bytes a line; bytes past
+ * `maxBytes` are left out and counted on a last `....` line; `hidden` bytes show as
+ * `**` and `*`.
+ */
+export function hexDump(bytes: Buffer, maxBytes = Infinity, hidden?: HiddenBytes): string[] {
   const lines: string[] = [];
   const shown = Math.min(bytes.length, maxBytes);
+  const masked = (at: number): boolean => hidden !== undefined && at >= hidden.start && at < hidden.end;
   for (let off = 0; off < shown; off += BYTES_PER_LINE) {
-    const chunk = bytes.subarray(off, Math.min(off + BYTES_PER_LINE, shown));
-    const hexes = [...chunk].map(hex).join(' ').padEnd(BYTES_PER_LINE * 3 - 1, ' ');
-    const ascii = [...chunk].map((b) => (b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
+    const chunk = [...bytes.subarray(off, Math.min(off + BYTES_PER_LINE, shown))];
+    const hexes = chunk.map((b, i) => (masked(off + i) ? '**' : hex(b))).join(' ').padEnd(BYTES_PER_LINE * 3 - 1, ' ');
+    const ascii = chunk.map((b, i) => (masked(off + i) ? '*' : b >= 0x20 && b < 0x7f ? String.fromCharCode(b) : '.')).join('');
     lines.push(`${off.toString(16).padStart(4, '0')}  ${hexes}  ${ascii}`);
   }
-  if (shown < bytes.length) lines.push(`....  (${bytes.length - shown} more bytes)`);
+  if (shown < bytes.length) lines.push(`....  (${bytes.length - shown} more ${plural(bytes.length - shown, 'byte')} not shown)`);
   return lines;
-}
-
-function hex(b: number): string {
-  return b.toString(16).padStart(2, '0');
-}
-
-function quote(s: string): string {
-  return JSON.stringify(s);
-}
-
-function payloadText(payload: Buffer): string {
-  const preview = payload.subarray(0, MAX_PAYLOAD_PREVIEW);
-  const printable = [...preview].every((b) => b === 0x09 || b === 0x0a || b === 0x0d || (b >= 0x20 && b < 0x7f) || b >= 0x80);
-  const shown = printable ? quote(preview.toString('utf8')) : `0x${preview.toString('hex')}`;
-  return `(${payload.length} bytes) ${shown}${payload.length > MAX_PAYLOAD_PREVIEW ? '…' : ''}`;
-}
-
-function propertyValue(value: unknown): string {
-  if (Buffer.isBuffer(value)) return `0x${value.toString('hex')}`;
-  if (Array.isArray(value)) return value.map((v) => (Array.isArray(v) ? `${quote(String(v[0]))}=${quote(String(v[1]))}` : String(v))).join(', ');
-  return typeof value === 'string' ? quote(value) : String(value);
-}
-
-function propertyFields(props: Properties | undefined, prefix = 'property '): Array<[string, string]> {
-  if (!props) return [];
-  return Object.entries(props)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => [`${prefix}${k}`, propertyValue(v)]);
-}
-
-function reason(code: number | undefined): string {
-  return reasonCodeName(code ?? 0);
-}
-
-/** The named fields of each packet type, in wire order. */
-function describeFields(p: Packet): Array<[string, string]> {
-  switch (p.type) {
-    case 1: {
-      const f: Array<[string, string]> = [
-        ['protocol', `${quote(p.protocolName)} level ${p.protocolVersion}`], ['clean', String(p.clean)],
-        ['keepAlive', `${p.keepAlive} s`], ...propertyFields(p.properties), ['clientId', quote(p.clientId)],
-      ];
-      if (p.will) {
-        f.push(['will', `topic ${quote(p.will.topic)} qos ${p.will.qos} retain ${p.will.retain}`], ...propertyFields(p.will.properties, 'will property '));
-        f.push(['will payload', payloadText(p.will.payload)]);
-      }
-      if (p.username !== undefined) f.push(['username', quote(p.username)]);
-      if (p.password !== undefined) f.push(['password', `(${p.password.length} bytes, hidden)`]);
-      return f;
-    }
-    case 2: return [['sessionPresent', String(p.sessionPresent)], ['reasonCode', reason(p.reasonCode)], ...propertyFields(p.properties)];
-    case 3: {
-      const f: Array<[string, string]> = [['qos', String(p.qos)], ['retain', String(p.retain)], ['dup', String(p.dup)], ['topic', quote(p.topic)]];
-      if (p.packetId !== undefined) f.push(['packetId', String(p.packetId)]);
-      return [...f, ...propertyFields(p.properties), ['payload', payloadText(p.payload)]];
-    }
-    case 4: case 5: case 6: case 7:
-      return [['packetId', String(p.packetId)], ['reasonCode', reason(p.reasonCode)], ...propertyFields(p.properties)];
-    case 8:
-      return [['packetId', String(p.packetId)], ...propertyFields(p.properties), ...p.subscriptions.map((s, i): [string, string] => [
-        `filter[${i}]`,
-        `${quote(s.topicFilter)} qos ${s.qos}${s.noLocal ? ' noLocal' : ''}${s.retainAsPublished ? ' retainAsPublished' : ''}${s.retainHandling ? ` retainHandling ${s.retainHandling}` : ''}`,
-      ])];
-    case 9: return [['packetId', String(p.packetId)], ...propertyFields(p.properties), ['reasonCodes', p.reasonCodes.map(reason).join(', ')]];
-    case 10: return [['packetId', String(p.packetId)], ...propertyFields(p.properties), ...p.topicFilters.map((f, i): [string, string] => [`filter[${i}]`, quote(f)])];
-    case 11: return [['packetId', String(p.packetId)], ...propertyFields(p.properties), ...(p.reasonCodes ? [['reasonCodes', p.reasonCodes.map(reason).join(', ')] as [string, string]] : [])];
-    case 12: case 13: return [];
-    case 14: case 15: return [['reasonCode', reason(p.reasonCode)], ...propertyFields(p.properties)];
-  }
 }

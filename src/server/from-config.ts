@@ -85,6 +85,7 @@ export async function startFromConfig(
       retainAvailable: config.limits.retainAvailable,
       responseInformationPrefix: config.operations.responseInformationPrefix,
       confidentialTopics: config.confidentialTopics,
+      traceClients: config.operations.traceClients,
       authenticators: global.authenticators,
       authorizers: global.authorizers,
       enhancedAuthenticators,

@@ -63,6 +63,13 @@ export function listenWebSocket(broker: Broker, options: WsListenerOptions): Pro
 function acceptWebSocket(broker: Broker, options: WsListenerOptions, ws: WebSocket, req: IncomingMessage): void {
   const socket = req.socket as Socket;
   socket.setNoDelay(true);
+  // MQTT travels in binary frames only: a text frame closes the connection before any of
+  // it reaches the broker [MQTT-6.0.0-1]. Registered first, so it runs before the stream's listener.
+  ws.on('message', (_data, isBinary) => {
+    if (isBinary) return;
+    stream.destroy();
+    ws.close(1003, 'MQTT needs binary frames');
+  });
   const stream = createWebSocketStream(ws);
   // The stream errors when the peer misbehaves at the WebSocket level; the broker sees a close.
   stream.on('error', () => {});

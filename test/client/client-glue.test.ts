@@ -35,7 +35,7 @@ async function nextOfType<T extends Packet['type']>(next: () => Promise<Packet>,
 }
 
 describe('MqttClient against a scripted server', () => {
-  test('a server that stops answering PINGREQ is left after the ping timeout and connected to again [MQTT-3.1.2-22]', async () => {
+  test('a server that stops answering PINGREQ is left after the ping timeout and connected to again (section 3.1.2.10)', async () => {
     const s = await server();
     const c = client(s.port, { keepAlive: 1, pingTimeoutMs: 300, reconnect: { initialDelayMs: 20, jitter: 0 } });
     const offline = once(c, 'offline');

@@ -63,7 +63,7 @@ describe('server limits from CONNACK', () => {
 });
 
 describe('keep alive', () => {
-  test('PINGREQ goes out once a keep-alive interval passes without another packet [MQTT-3.1.2-22]', () => {
+  test('PINGREQ goes out once a keep-alive interval passes without another packet [MQTT-3.1.2-20]', () => {
     const { state, advance } = harness({ keepAlive: 10 });
     connect(state);
     advance(9_999);

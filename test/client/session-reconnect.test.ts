@@ -173,7 +173,7 @@ describe('the next CONNECT', () => {
     assert.equal(again?.clean, false);
   });
 
-  test('a 3.1.1 clean session stays clean on every reconnect [MQTT-3.1.2-4]', () => {
+  test('a 3.1.1 clean session stays clean on every reconnect [MQTT-3.1.2-6]', () => {
     const { state } = harness({ protocolVersion: 4, clean: true });
     connect(state);
     state.connectionLost();

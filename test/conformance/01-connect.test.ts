@@ -26,13 +26,30 @@ describe('01 CONNECT', { concurrency: true }, () => {
     await client.close();
   });
 
-  it('accepts MQTT 5 and advertises its limits in CONNACK properties', async () => {
+  it('accepts MQTT 5 and advertises its limits in CONNACK properties, and no Authentication Method the client did not use [MQTT-4.12.0-6]', async () => {
     const { client, connack } = await RawClient.connect(midge.port, { version: 5, clientId: 'c-5' });
     assert.equal(connack.reasonCode, 0);
     assert.equal(connack.properties?.receiveMaximum, 20);
     assert.equal(connack.properties?.maximumPacketSize, 1024 * 1024);
     assert.equal(connack.properties?.topicAliasMaximum, 10);
+    assert.equal(connack.properties?.authenticationMethod, undefined);
     await client.close();
+  });
+
+  it('sends the CONNACK acknowledge flags with bits 7-1 at 0 and Session Present in bit 0, in 3.1.1 and 5.0 [MQTT-3.2.2-1]', async () => {
+    for (const version of [4, 5] as const) {
+      const clientId = uniq(`flags${version}`);
+      const properties = version === 5 ? { sessionExpiryInterval: 60 } : undefined;
+      const flagsByte = async (): Promise<number> => {
+        const { client } = await RawClient.connect(midge.port, { version, clientId, clean: false, properties });
+        const bytes = Buffer.concat(client.receivedBytes);
+        await disconnect(client);
+        assert.equal(bytes[0], 0x20, 'a CONNACK first');
+        return bytes[2]!;
+      };
+      assert.equal(await flagsByte(), 0x00, 'new session');
+      assert.equal(await flagsByte(), 0x01, 'session present');
+    }
   });
 
   it('answers an unsupported protocol level with CONNACK return code 1 and closes [MQTT-3.1.2-2]', async () => {
@@ -51,12 +68,14 @@ describe('01 CONNECT', { concurrency: true }, () => {
     assert.equal(client.received.length, 0);
   });
 
-  it('treats a second CONNECT as a protocol error and disconnects [MQTT-3.1.0-2]', async () => {
+  it('treats a second CONNECT as a protocol error: DISCONNECT without Session Expiry, no second CONNACK, nothing after it, and closes [MQTT-3.1.0-2] [MQTT-3.2.0-2] [MQTT-3.14.2-2] [MQTT-3.14.4-1] [MQTT-3.14.4-2]', async () => {
     const { client } = await RawClient.connect(midge.port, { version: 5, clientId: 'twice' });
     client.send(connectPacket({ version: 5, clientId: 'twice' }));
     const disconnect = await client.expect(PacketType.DISCONNECT);
     assert.equal(disconnect.reasonCode, 0x82);
+    assert.equal(disconnect.properties?.sessionExpiryInterval, undefined);
     await client.waitClosed();
+    assert.deepEqual(client.pending(), []);
   });
 
   it('closes a connection that sends no CONNECT within the connect timeout', async () => {
@@ -107,8 +126,9 @@ describe('01 CONNECT', { concurrency: true }, () => {
     await second.close();
   });
 
-  it('closes a v5 client that stays silent for 1.5 times its keep alive, with DISCONNECT 0x8D [MQTT-3.1.2-22]', async () => {
-    const { client } = await RawClient.connect(midge.port, { version: 5, keepAlive: 1 });
+  it('closes a v5 client that stays silent for 1.5 times the keep alive it asked for, with DISCONNECT 0x8D [MQTT-3.1.2-22] [MQTT-3.2.2-22]', async () => {
+    const { client, connack } = await RawClient.connect(midge.port, { version: 5, keepAlive: 1 });
+    assert.equal(connack.properties?.serverKeepAlive, undefined, 'no Server Keep Alive: the client\'s value applies');
     const started = Date.now();
     const disconnect = await client.expect(PacketType.DISCONNECT, 4000);
     assert.equal(disconnect.reasonCode, 0x8d);
@@ -116,7 +136,7 @@ describe('01 CONNECT', { concurrency: true }, () => {
     await client.waitClosed();
   });
 
-  it('keeps a client that pings within its keep alive', async () => {
+  it('answers each PINGREQ with PINGRESP and keeps a client that pings within its keep alive [MQTT-3.12.4-1]', async () => {
     const { client } = await RawClient.connect(midge.port, { keepAlive: 1 });
     for (let i = 0; i < 4; i++) {
       await new Promise((r) => setTimeout(r, 600));
@@ -160,6 +180,24 @@ describe('01 CONNECT', { concurrency: true }, () => {
     ]));
     const connack = await refused.expect(PacketType.CONNACK);
     assert.deepEqual([connack.reasonCode, connack.sessionPresent], [2, false]);
+    await refused.waitClosed();
+    await publish(watcher, `${topic}/marker`, 'marker');
+    const [first] = await receive(watcher, 1);
+    assert.equal(first!.topic, `${topic}/marker`);
+    await disconnect(watcher);
+  });
+
+  it('processes nothing that follows a refused v5 CONNECT, and refuses with Session Present 0, then closes [MQTT-3.1.4-6] [MQTT-3.2.2-6] [MQTT-3.2.2-7]', async () => {
+    const topic = uniq('after-refusal5');
+    const watcher = await connect(midge.port, { version: 5 });
+    await subscribe(watcher, [[topic, 0], [`${topic}/marker`, 0]]);
+    const refused = await RawClient.open(midge.port, 5);
+    refused.sendBytes(Buffer.concat([
+      encodePacket(connectPacket({ version: 5, properties: { authenticationMethod: 'NO-SUCH-METHOD' } }), 5),
+      encodePacket({ type: PacketType.PUBLISH, topic, payload: Buffer.from('must not be routed'), qos: 0, retain: false, dup: false }, 5),
+    ]));
+    const connack = await refused.expect(PacketType.CONNACK);
+    assert.deepEqual([connack.reasonCode, connack.sessionPresent], [0x8c, false]);
     await refused.waitClosed();
     await publish(watcher, `${topic}/marker`, 'marker');
     const [first] = await receive(watcher, 1);

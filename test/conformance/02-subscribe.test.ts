@@ -31,7 +31,7 @@ describe('02 SUBSCRIBE and UNSUBSCRIBE (MQTT 3.1.1)', () => {
     await midge.stop();
   });
 
-  it('answers one return code per filter, in order, as for a sequence of SUBSCRIBEs [MQTT-3.8.4-1] [MQTT-3.8.4-4] [MQTT-3.8.4-5] [MQTT-3.9.3-1]', async () => {
+  it('answers one return code per filter, in order, as for a sequence of SUBSCRIBEs, in a SUBACK with the packet identifier of the SUBSCRIBE [MQTT-3.8.4-1] [MQTT-3.8.4-2] [MQTT-2.3.1-7] [MQTT-3.8.4-4] [MQTT-3.8.4-5] [MQTT-3.9.3-1]', async () => {
     const sub = await connect(midge.port);
     const base = uniq('order');
     assert.deepEqual(await subscribe(sub, [[`${base}/a`, 2], [`${base}/b`, 0], [`${base}/c`, 1]]), [2, 0, 1]);
@@ -49,7 +49,7 @@ describe('02 SUBSCRIBE and UNSUBSCRIBE (MQTT 3.1.1)', () => {
     await disconnect(sub);
   });
 
-  it("matches '+' to exactly one level, an empty one included [MQTT-4.7.1-3]", async () => {
+  it("matches '+' to exactly one level, an empty one included (section 4.7.1.3)", async () => {
     const sub = await connect(midge.port);
     const base = uniq('plus');
     await subscribe(sub, [[`${base}/+/c`, 0]]);
@@ -62,7 +62,7 @@ describe('02 SUBSCRIBE and UNSUBSCRIBE (MQTT 3.1.1)', () => {
     await disconnect(sub);
   });
 
-  it("matches a leading empty level: '/x' matches '+/+' and '/+' but not '+' (section 4.7.1.3) [MQTT-4.7.1-3]", async () => {
+  it("matches a leading empty level: '/x' matches '+/+' and '/+' but not '+' (section 4.7.1.3)", async () => {
     const name = uniq('lead');
     const both = await connect(midge.port);
     const single = await connect(midge.port);
@@ -77,7 +77,7 @@ describe('02 SUBSCRIBE and UNSUBSCRIBE (MQTT 3.1.1)', () => {
     for (const c of [both, single, slash]) await disconnect(c);
   });
 
-  it("matches '#' to the parent level and any number of child levels [MQTT-4.7.1-2]", async () => {
+  it("matches '#' to the parent level and any number of child levels (section 4.7.1.2)", async () => {
     const sub = await connect(midge.port);
     const base = uniq('hash');
     await subscribe(sub, [[`${base}/sport/#`, 0]]);
@@ -90,7 +90,7 @@ describe('02 SUBSCRIBE and UNSUBSCRIBE (MQTT 3.1.1)', () => {
     await disconnect(sub);
   });
 
-  it('does not match topics starting with $ to filters starting with a wildcard, but does to explicit ones [MQTT-4.7.2-1]', async () => {
+  it('does not match topics starting with $ to filters starting with a wildcard, but does to explicit ones, naming the topic the filter matched [MQTT-4.7.2-1] [MQTT-3.3.2-3]', async () => {
     const wild = await connect(midge.port);
     const explicit = await connect(midge.port);
     const name = uniq('dollar');
@@ -228,12 +228,27 @@ describe('02 SUBSCRIBE and UNSUBSCRIBE (MQTT 5)', () => {
     await disconnect(self);
   });
 
-  it('answers UNSUBSCRIBE with a reason code per filter in order, 0x11 where none existed [MQTT-3.11.3-1] [MQTT-3.11.3-2]', async () => {
+  it('answers UNSUBSCRIBE with a reason code per filter in order, 0x11 where none existed, under its packet identifier [MQTT-3.11.3-1] [MQTT-3.11.3-2] [MQTT-2.2.1-6]', async () => {
     const sub = await connect(midge.port, { version: 5 });
     const base = uniq('unsub5');
     await subscribe(sub, [[`${base}/a`, 0], [`${base}/c`, 0]]);
     const unsuback = await unsubscribe(sub, [`${base}/a`, `${base}/b`, `${base}/c`]);
     assert.deepEqual(unsuback.reasonCodes, [0x00, 0x11, 0x00]);
+    await disconnect(sub);
+  });
+
+  it('completes the QoS 2 delivery it started before an UNSUBSCRIBE, and adds no new message for the filter [MQTT-3.10.4-2] [MQTT-3.10.4-3]', async () => {
+    const sub = await connect(midge.port, { version: 5 });
+    const base = uniq('unsub-inflight');
+    await subscribe(sub, [[`${base}/t`, 2], [`${base}/marker`, 1]]);
+    await publish(pub, `${base}/t`, 'started', { qos: 2 });
+    const [started] = await receive(sub, 1, { ack: false });
+    await unsubscribe(sub, [`${base}/t`]);
+    await publish(pub, `${base}/t`, 'after the UNSUBSCRIBE', { qos: 2 });
+    sub.send({ type: PacketType.PUBREC, packetId: started!.packetId! });
+    assert.equal((await sub.expect(PacketType.PUBREL)).packetId, started!.packetId);
+    sub.send({ type: PacketType.PUBCOMP, packetId: started!.packetId! });
+    await expectOnly(sub, pub, `${base}/marker`);
     await disconnect(sub);
   });
 });

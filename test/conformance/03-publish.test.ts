@@ -147,6 +147,17 @@ describe('03 PUBLISH (MQTT 3.1.1)', () => {
     assert.deepEqual(acks, ids);
     await disconnect(client);
   });
+
+  it('keeps a U+FEFF in a topic name: it neither skips nor strips it when matching and forwarding [MQTT-1.5.3-3] [MQTT-4.7.3-4]', async () => {
+    const sub = await connect(midge.port);
+    const base = uniq('bom');
+    await subscribe(sub, [[`\ufeff${base}`, 0], [base, 0], [`${base}/marker`, 0]]);
+    await publish(pub, `\ufeff${base}`, 'with U+FEFF');
+    await publish(pub, `${base}/marker`, 'marker');
+    const got = await receive(sub, 2);
+    assert.deepEqual(got.map((p) => p.topic), [`\ufeff${base}`, `${base}/marker`]);
+    await disconnect(sub);
+  });
 });
 
 /** Takes the acknowledgements for `count` QoS 1/2 publishes sent without waiting, completing QoS 2. */
@@ -179,6 +190,14 @@ describe('03 PUBLISH (MQTT 5)', () => {
     await subscribe(client, [[topic, 0]]);
     assert.equal(await publish(client, topic, 'x', { qos: 1 }), 0x00);
     assert.equal(await publish(client, topic, 'x', { qos: 2 }), 0x00);
+    await disconnect(client);
+  });
+
+  it('answers a PUBREC for a packet identifier it has no QoS 2 delivery for with PUBREL 0x92 [MQTT-3.6.2-1]', async () => {
+    const client = await connect(midge.port, { version: 5 });
+    client.send({ type: PacketType.PUBREC, packetId: 654 });
+    const pubrel = await client.expect(PacketType.PUBREL);
+    assert.deepEqual([pubrel.packetId, pubrel.reasonCode], [654, 0x92]);
     await disconnect(client);
   });
 
@@ -219,5 +238,34 @@ describe('03 PUBLISH (MQTT 5)', () => {
     const [got] = await receive(client, 1);
     assert.deepEqual({ ...got!.properties }, properties);
     await disconnect(client);
+  });
+});
+
+describe('03 PUBLISH the server does not authorize (MQTT 3.1.1)', () => {
+  let midge: InProcessMidge;
+  before(async () => {
+    const authorizer = {
+      name: 'no-denied',
+      canPublish: (_client: unknown, topic: string) => !topic.startsWith('denied/'),
+      canSubscribe: () => true,
+      canReceive: () => true,
+    };
+    midge = await startMidge({ broker: { authorizers: [authorizer] } });
+  });
+  after(() => midge.stop());
+
+  it('acknowledges a PUBLISH it does not authorize as the QoS asks, and delivers it to nobody [MQTT-3.3.5-2]', async () => {
+    const sub = await connect(midge.port);
+    const pub = await connect(midge.port);
+    const name = uniq('authz');
+    await subscribe(sub, [[`denied/${name}`, 2], [`allowed/${name}`, 2]]);
+    assert.equal(await publish(pub, `denied/${name}`, 'q1', { qos: 1 }), 0);
+    assert.equal(await publish(pub, `denied/${name}`, 'q2', { qos: 2 }), 0);
+    await publish(pub, `allowed/${name}`, 'marker', { qos: 1 });
+    const [first] = await receive(sub, 1);
+    assert.equal(first!.topic, `allowed/${name}`);
+    assert.equal(pub.closed, false, 'the connection stays open');
+    await disconnect(sub);
+    await disconnect(pub);
   });
 });

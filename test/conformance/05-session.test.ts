@@ -265,4 +265,41 @@ describe('05 sessions (MQTT 5)', () => {
     assert.deepEqual([third!.payload.toString(), third!.dup], ['m2', true]);
     await again.close();
   });
+
+  it('treats a PUBLISH the client answered with a failure reason code as acknowledged: no PUBREL, and no resend on resume [MQTT-4.4.0-2] [MQTT-4.3.3-4]', async () => {
+    const clientId = uniq('refused-acks');
+    const base = uniq('refused-acks/topic');
+    const properties = { sessionExpiryInterval: 60 };
+    const first = await connect(midge.port, { version: 5, clientId, clean: false, properties });
+    await subscribe(first, [[`${base}/1`, 1], [`${base}/2`, 2]]);
+    await publish(pub, `${base}/1`, 'refused at QoS 1', { qos: 1 });
+    await publish(pub, `${base}/2`, 'refused at QoS 2', { qos: 2 });
+    const refused = await receive(first, 2, { ack: false });
+    first.send({ type: PacketType.PUBACK, packetId: refused[0]!.packetId!, reasonCode: 0x80 });
+    first.send({ type: PacketType.PUBREC, packetId: refused[1]!.packetId!, reasonCode: 0x80 });
+    await expectNothingBefore(first, pub, uniq('marker'));
+    await first.close();
+    await offline(midge, clientId);
+    const { client, present } = await resume(midge.port, { version: 5, clientId, clean: false, properties });
+    assert.equal(present, true);
+    await expectNothingBefore(client, pub, uniq('marker'));
+    await disconnect(client);
+  });
+
+  it('resends a QoS 2 PUBLISH already sent even after its Message Expiry Interval has passed [MQTT-4.3.3-7] [MQTT-4.4.0-1]', async () => {
+    const clientId = uniq('expired-inflight');
+    const topic = uniq('expired-inflight/topic');
+    const properties = { sessionExpiryInterval: 60 };
+    const first = await connect(midge.port, { version: 5, clientId, clean: false, properties });
+    await subscribe(first, [[topic, 2]]);
+    await publish(pub, topic, 'short-lived', { qos: 2, properties: { messageExpiryInterval: 1 } });
+    const [sent] = await receive(first, 1, { ack: false });
+    await first.close();
+    await offline(midge, clientId);
+    await new Promise((r) => setTimeout(r, 1100));
+    const again = await connect(midge.port, { version: 5, clientId, clean: false, properties });
+    const [resent] = await receive(again, 1, { ack: false });
+    assert.deepEqual([resent!.payload.toString(), resent!.dup, resent!.packetId], ['short-lived', true, sent!.packetId]);
+    await again.close();
+  });
 });

@@ -92,6 +92,20 @@ describe('06 wills (MQTT 3.1.1)', () => {
     await disconnect(watch);
   });
 
+  it('publishes nothing when a connection without a will is lost [MQTT-3.1.2-12]', async () => {
+    const clientId = uniq('no-will');
+    const watch = await connect(midge.port);
+    await subscribe(watch, [['#', 0]]);
+    const client = await connect(midge.port, { clientId });
+    await client.close();
+    await waitUntil(() => midge.server.broker.sessions.get(clientId) === undefined, 'the session ended');
+    const marker = uniq('no-will/marker');
+    await publish(pub, marker, 'marker');
+    const [first] = await receive(watch, 1);
+    assert.equal(first!.topic, marker, `${first!.topic} was published`);
+    await disconnect(watch);
+  });
+
   it('publishes a will with Will Retain 1 as a retained message [MQTT-3.1.2-17]', async () => {
     const topic = uniq('retained');
     const client = await connect(midge.port, { will: will(topic, 'retained will', 1, true) });
@@ -114,7 +128,7 @@ describe('06 wills (MQTT 3.1.1)', () => {
     await disconnect(watch);
   });
 
-  it('delivers the will at its QoS, capped by the granted QoS of each subscription [MQTT-3.1.2-14] [MQTT-3.8.4-6]', async () => {
+  it('delivers the will at its QoS, capped by the granted QoS of each subscription (section 3.1.2.6) [MQTT-3.8.4-6]', async () => {
     const topic = uniq('qos');
     const at2 = await watcher(midge.port, topic, 2);
     const at1 = await watcher(midge.port, topic, 1);
@@ -200,5 +214,31 @@ describe('06 wills (MQTT 5)', () => {
     await expectNoWill(watch, pub, base);
     await disconnect(back);
     await disconnect(watch);
+  });
+
+  it('publishes a v5 will with Will Retain 0 as a message that is not retained, keeping its User Properties in order [MQTT-3.1.2-14] [MQTT-3.1.3-10]', async () => {
+    const topic = uniq('props5');
+    const watch = await connect(midge.port, { version: 5 });
+    await subscribe(watch, [[topic, 2]]);
+    const userProperties: [string, string][] = [['b', '2'], ['a', '1'], ['b', '3']];
+    const client = await connect(midge.port, { version: 5, will: will(topic, 'with properties', 1, false, { userProperties }) });
+    await client.close();
+    const got = await expectWill(watch, 'with properties');
+    assert.equal(got.retain, false);
+    assert.deepEqual(got.properties?.userProperties, userProperties);
+    assert.equal(midge.server.broker.retained.get(topic), undefined);
+    await disconnect(watch);
+  });
+
+  it('publishes a v5 will with Will Retain 1 as a retained message [MQTT-3.1.2-15]', async () => {
+    const topic = uniq('retained5');
+    const client = await connect(midge.port, { version: 5, will: will(topic, 'retained v5 will', 1, true) });
+    await client.close();
+    await waitUntil(() => midge.server.broker.retained.get(topic) !== undefined, 'the will is retained');
+    const later = await connect(midge.port, { version: 5 });
+    await subscribe(later, [[topic, 1]]);
+    const got = await expectWill(later, 'retained v5 will');
+    assert.deepEqual([got.retain, got.qos], [true, 1]);
+    await disconnect(later);
   });
 });

@@ -143,15 +143,15 @@ describe('09 limits', () => {
     await sub5.waitClosed();
   });
 
-  it('closes a connection that has not sent, or not completed, or not been answered its CONNECT within the connect timeout (section 3.1.4)', async () => {
+  it('closes a connection that has not sent, or not completed, or not been answered its CONNECT within the connect timeout, sending no DISCONNECT before a CONNACK (section 3.1.4) [MQTT-3.14.0-1]', async () => {
     const silent = await RawClient.open(midge.port);
     const partial = await RawClient.open(midge.port);
     partial.sendBytes([0x10, 0x0d, 0x00, 0x04, 0x4d]); // the first bytes of a CONNECT
-    const undecided = await RawClient.open(midge.port);
-    undecided.send(connectPacket({ clientId: uniq('held-') }));
+    const undecided = await RawClient.open(midge.port, 5);
+    undecided.send(connectPacket({ version: 5, clientId: uniq('held-') }));
     const clients = [silent, partial, undecided];
     await Promise.all(clients.map((c) => c.waitClosed(4000)));
-    assert.deepEqual(clients.map((c) => c.received.length), [0, 0, 0], 'nothing sent, not even a CONNACK');
+    assert.deepEqual(clients.map((c) => c.received.length), [0, 0, 0], 'nothing sent, not even a CONNACK or a DISCONNECT');
   });
 
   it("does not send a v5 client a packet above its Maximum Packet Size, completes it as if sent and counts it [MQTT-3.1.2-24] [MQTT-3.1.2-25]", async () => {
@@ -164,6 +164,66 @@ describe('09 limits', () => {
     assert.deepEqual(payloads(await receive(sub, 1)), ['small']);
     assert.equal(drops('too-large') - before, 1);
     await disconnect(sub);
+  });
+
+  it("leaves the Reason String out of a PUBACK, PUBREC or DISCONNECT it would take past the client's Maximum Packet Size [MQTT-3.1.2-24] [MQTT-3.4.2-2] [MQTT-3.5.2-2] [MQTT-3.14.2-3]", async () => {
+    const badUtf8 = (qos: 0 | 1 | 2, packetId?: number) => ({
+      type: PacketType.PUBLISH, topic: uniq('pfi'), payload: Buffer.from([0xff]), qos, retain: false, dup: false, packetId,
+      properties: { payloadFormatIndicator: 1 },
+    } as const);
+    const roomy = await connect(midge.port, { version: 5, properties: { maximumPacketSize: 1000 } });
+    roomy.send(badUtf8(1, 1));
+    const explained = await roomy.expect(PacketType.PUBACK);
+    assert.equal(explained.reasonCode, 0x99);
+    assert.ok(explained.properties?.reasonString, 'a Reason String where it fits');
+    await disconnect(roomy);
+    const tight = await connect(midge.port, { version: 5, properties: { maximumPacketSize: 16 } });
+    tight.send(badUtf8(1, 1));
+    const puback = await tight.expect(PacketType.PUBACK);
+    assert.deepEqual([puback.reasonCode, puback.properties], [0x99, undefined]);
+    tight.send(badUtf8(2, 2));
+    const pubrec = await tight.expect(PacketType.PUBREC);
+    assert.deepEqual([pubrec.reasonCode, pubrec.properties], [0x99, undefined]);
+    tight.send(badUtf8(0));
+    const disconnected = await tight.expect(PacketType.DISCONNECT);
+    assert.deepEqual([disconnected.reasonCode, disconnected.properties], [0x99, undefined]);
+    await tight.waitClosed();
+  });
+
+  it("sends a client with a small Maximum Packet Size its SUBACK, UNSUBACK, PUBREL and PUBCOMP without Reason String or User Properties [MQTT-3.9.2-1] [MQTT-3.9.2-2] [MQTT-3.11.2-1] [MQTT-3.11.2-2] [MQTT-3.6.2-2] [MQTT-3.6.2-3] [MQTT-3.7.2-2] [MQTT-3.7.2-3]", async () => {
+    // Room for the PUBLISH of this test, not for a Reason String on top of the others.
+    const client = await connect(midge.port, { version: 5, properties: { maximumPacketSize: 48 } });
+    const topic = uniq('small');
+    client.send({ type: PacketType.SUBSCRIBE, packetId: 1, subscriptions: [{ topicFilter: topic, qos: 2 }] });
+    const suback = await client.expect(PacketType.SUBACK);
+    client.send({ type: PacketType.PUBLISH, topic, payload: Buffer.from('x'), qos: 2, retain: false, dup: false, packetId: 2 });
+    await client.waitForPacket(PacketType.PUBREC);
+    client.send({ type: PacketType.PUBREL, packetId: 2 });
+    const pubcomp = await client.waitForPacket(PacketType.PUBCOMP);
+    const delivered = await client.waitForPacket(PacketType.PUBLISH);
+    client.send({ type: PacketType.PUBREC, packetId: delivered.packetId! });
+    const pubrel = await client.waitForPacket(PacketType.PUBREL);
+    client.send({ type: PacketType.PUBCOMP, packetId: pubrel.packetId });
+    client.send({ type: PacketType.UNSUBSCRIBE, packetId: 3, topicFilters: [topic, uniq('never')] });
+    const unsuback = await client.waitForPacket(PacketType.UNSUBACK);
+    assert.deepEqual([suback, pubcomp, pubrel, unsuback].map((p) => p.properties), [undefined, undefined, undefined, undefined]);
+    assert.deepEqual(unsuback.reasonCodes, [0x00, 0x11]);
+    await disconnect(client);
+  });
+
+  it("leaves the Reason String out of a refusing CONNACK it would take past the client's Maximum Packet Size [MQTT-3.2.2-19]", async () => {
+    const refused = async (maximumPacketSize: number) => {
+      const { client, connack } = await RawClient.connect(midge.port, {
+        version: 5, properties: { maximumPacketSize, authenticationMethod: 'NO-SUCH-METHOD' },
+      });
+      await client.waitClosed();
+      return connack;
+    };
+    const roomy = await refused(1000);
+    assert.equal(roomy.reasonCode, 0x8c);
+    assert.ok(roomy.properties?.reasonString, 'a Reason String where it fits');
+    const tight = await refused(8);
+    assert.deepEqual([tight.reasonCode, tight.properties], [0x8c, undefined]);
   });
 
   it('disconnects with 0x94 a v5 client that uses a Topic Alias above the Topic Alias Maximum (section 3.3.2.3.4) [MQTT-3.2.2-17]', async () => {

@@ -169,7 +169,7 @@ const rows: Row[] = [
     expect: malformed, bytes: publishTo('t', 0x36, [0x00, 0x01]),
   },
   {
-    input: 'a PUBLISH with an empty topic name (and no Topic Alias)', cites: { 4: '[MQTT-4.7.3-1]', 5: '[MQTT-4.7.3-1] [MQTT-3.3.2-8]' },
+    input: 'a PUBLISH with an empty topic name (and no Topic Alias)', cites: { 4: '[MQTT-4.7.3-1]', 5: '[MQTT-4.7.3-1] (section 3.3.2.1)' },
     expect: protocolError, bytes: publishTo(''),
   },
   {
@@ -221,7 +221,7 @@ const rows: Row[] = [
     expect: { 4: CLOSE }, bytes: subscribeTo('a/#/b'),
   },
   {
-    input: 'a remaining length of five bytes', cites: { 4: '(section 2.2.3) [MQTT-4.8.0-1]', 5: '[MQTT-1.5.5-1]' },
+    input: 'a remaining length of five bytes', cites: { 4: '(section 2.2.3) [MQTT-4.8.0-1]', 5: '(section 1.5.5) [MQTT-4.13.1-1]' },
     expect: malformed, bytes: () => Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]),
   },
   {

@@ -77,7 +77,7 @@ export async function publishStream(port: number, o: StreamOptions): Promise<Set
  * client library keeps it. QoS 1: every PUBLISH is a delivery; a number seen
  * again is a repeat, and must carry DUP. QoS 2: a PUBLISH whose packet id is
  * held (PUBREC sent, PUBREL not yet received) is the same message again and is
- * not delivered twice [MQTT-4.3.3-9]; a number delivered twice is a duplicate.
+ * not delivered twice [MQTT-4.3.3-10]; a number delivered twice is a duplicate.
  */
 export class Receiver {
   /** Numbers in the order first delivered. */

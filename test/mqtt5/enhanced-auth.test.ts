@@ -36,7 +36,7 @@ describe('MQTT 5 enhanced authentication with SCRAM-SHA-256', () => {
     return { client, connack, scram };
   }
 
-  it('admits a user whose SCRAM proof is right, and proves the server knows the verifier [MQTT-4.12.0-2]', async () => {
+  it('admits a user whose SCRAM proof is right, naming the Authentication Method in every AUTH and the CONNACK, and proves the server knows the verifier [MQTT-4.12.0-2] [MQTT-4.12.0-5]', async () => {
     const { client, connack, scram } = await scramConnect('alice', 'wonderland');
     assert.equal(connack.reasonCode, 0);
     assert.equal(connack.properties?.authenticationMethod, METHOD);
@@ -44,7 +44,7 @@ describe('MQTT 5 enhanced authentication with SCRAM-SHA-256', () => {
     await client.close();
   });
 
-  it('refuses a wrong password with 0x86 Bad User Name or Password', async () => {
+  it('refuses a wrong password with 0x86 Bad User Name or Password and closes [MQTT-4.12.0-4]', async () => {
     const { client, connack } = await scramConnect('alice', 'looking-glass');
     assert.equal(connack.reasonCode, 0x86);
     await client.waitClosed();
@@ -62,7 +62,7 @@ describe('MQTT 5 enhanced authentication with SCRAM-SHA-256', () => {
     await client.waitClosed();
   });
 
-  it('re-authenticates a live connection with AUTH 0x19 and ends with AUTH 0x00 [MQTT-4.12.1-1]', async () => {
+  it('re-authenticates a live connection with AUTH 0x19, answering 0x18 and then 0x00 [MQTT-4.12.1-1] [MQTT-3.15.2-1]', async () => {
     const { client, connack } = await scramConnect('alice', 'wonderland');
     assert.equal(connack.reasonCode, 0);
     const scram = new ScramClient('alice', 'wonderland');
@@ -81,7 +81,7 @@ describe('MQTT 5 enhanced authentication with SCRAM-SHA-256', () => {
     await client.close();
   });
 
-  it('disconnects a client whose re-authentication fails [MQTT-4.12.1-2]', async () => {
+  it('disconnects a client whose re-authentication fails, with 0x87 since DISCONNECT has no 0x86 [MQTT-4.12.1-2] [MQTT-3.14.2-1]', async () => {
     const { client } = await scramConnect('alice', 'wonderland');
     const scram = new ScramClient('alice', 'wrong');
     client.send({ type: PacketType.AUTH, reasonCode: 0x19, properties: { authenticationMethod: METHOD, authenticationData: scram.first() } });
@@ -91,7 +91,7 @@ describe('MQTT 5 enhanced authentication with SCRAM-SHA-256', () => {
       properties: { authenticationMethod: METHOD, authenticationData: scram.final(challenge.properties!.authenticationData!) },
     });
     const disconnect = await client.expect(PacketType.DISCONNECT);
-    assert.equal(disconnect.reasonCode, 0x86);
+    assert.equal(disconnect.reasonCode, 0x87);
     await client.waitClosed();
   });
 

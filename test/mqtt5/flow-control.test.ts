@@ -21,7 +21,7 @@ describe('MQTT 5 flow control and maximum packet size', () => {
     await endMqttJs(client);
   });
 
-  it('disconnects a client that exceeds our Receive Maximum with 0x93 [MQTT-3.3.4-7] [MQTT-3.3.4-8]', async () => {
+  it('disconnects a client that exceeds our Receive Maximum with 0x93 (section 3.3.4) [MQTT-3.3.4-7]', async () => {
     const { client } = await RawClient.connect(midge.port, { version: 5 });
     // QoS 2 publishes stay unacknowledged until PUBREL: the fourth is one too many.
     for (let id = 1; id <= 4; id++) {

@@ -23,8 +23,9 @@ describe('MQTT 5 topic aliases', () => {
     await endMqttJs(sub);
   });
 
-  for (const alias of [0, 5]) {
-    it(`disconnects a client that uses topic alias ${alias} with 0x94 Topic Alias invalid [MQTT-3.3.2-9] [MQTT-3.3.2-10]`, async () => {
+  // Alias 0 is never valid [MQTT-3.3.2-8]; 5 is above the Topic Alias Maximum of 4 in our CONNACK [MQTT-3.3.2-9].
+  for (const [alias, cite] of [[0, '[MQTT-3.3.2-8]'], [5, '[MQTT-3.3.2-9] [MQTT-3.2.2-17]']] as const) {
+    it(`disconnects a client that uses topic alias ${alias} with 0x94 Topic Alias invalid ${cite}`, async () => {
       const { client } = await RawClient.connect(midge.port, { version: 5 });
       client.send({ type: PacketType.PUBLISH, topic: 'a', payload: Buffer.from('x'), qos: 0, retain: false, dup: false, properties: { topicAlias: alias } });
       const disconnect = await client.expect(PacketType.DISCONNECT);
@@ -32,6 +33,20 @@ describe('MQTT 5 topic aliases', () => {
       await client.waitClosed();
     });
   }
+
+  it('does not carry a topic alias the client set over to its next connection [MQTT-3.3.2-7]', async () => {
+    const clientId = 'alias-across-connections';
+    const properties = { sessionExpiryInterval: 60 };
+    const { client: first } = await RawClient.connect(midge.port, { version: 5, clientId, clean: false, properties });
+    first.send({ type: PacketType.PUBLISH, topic: 'alias/once', payload: Buffer.from('set'), qos: 1, retain: false, dup: false, packetId: 1, properties: { topicAlias: 1 } });
+    await first.expect(PacketType.PUBACK);
+    await first.close();
+    const { client: second, connack } = await RawClient.connect(midge.port, { version: 5, clientId, clean: false, properties });
+    assert.equal(connack.sessionPresent, true, 'the session went on, the connection did not');
+    second.send({ type: PacketType.PUBLISH, topic: '', payload: Buffer.from('use'), qos: 0, retain: false, dup: false, properties: { topicAlias: 1 } });
+    assert.equal((await second.expect(PacketType.DISCONNECT)).reasonCode, 0x82);
+    await second.waitClosed();
+  });
 
   it('treats an alias that was never set as a protocol error', async () => {
     const { client } = await RawClient.connect(midge.port, { version: 5 });
@@ -41,7 +56,7 @@ describe('MQTT 5 topic aliases', () => {
     await client.waitClosed();
   });
 
-  it('sends server-to-client aliases when the client allows them, within its maximum [MQTT-3.3.2-11]', async () => {
+  it('sends server-to-client aliases when the client allows them, from 1 up to its maximum [MQTT-3.3.2-11] [MQTT-3.1.2-26] [MQTT-3.3.2-8]', async () => {
     const { client: sub } = await RawClient.connect(midge.port, { version: 5, properties: { topicAliasMaximum: 2 } });
     sub.send({ type: PacketType.SUBSCRIBE, packetId: 1, subscriptions: [{ topicFilter: 'srv/+', qos: 0 }] });
     await sub.expect(PacketType.SUBACK);
@@ -74,7 +89,7 @@ describe('MQTT 5 topic aliases', () => {
     await endMqttJs(pub);
   });
 
-  it('never sends aliases to a client that did not allow them', async () => {
+  it('never sends aliases to a client that did not allow them [MQTT-3.1.2-27]', async () => {
     const { client: sub } = await RawClient.connect(midge.port, { version: 5 });
     sub.send({ type: PacketType.SUBSCRIBE, packetId: 1, subscriptions: [{ topicFilter: 'none/#', qos: 0 }] });
     await sub.expect(PacketType.SUBACK);

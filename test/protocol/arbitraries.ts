@@ -123,7 +123,7 @@ function publish(version: ProtocolVersion): fc.Arbitrary<Packet> {
     aliasOnly: version === 5 ? fc.boolean() : fc.constant(false), properties: v5Props(version, 'PUBLISH'),
   }).map(({ aliasOnly, ...r }) => {
     let props = r.properties;
-    // An empty topic name stands for a topic alias [MQTT-3.3.2-8].
+    // An empty topic name stands for a topic alias (section 3.3.2.1).
     if (aliasOnly) props = { ...props, topicAlias: props?.topicAlias ?? 1 };
     return compact({
       type: PacketType.PUBLISH, topic: aliasOnly ? '' : r.topic, payload: r.payload, qos: r.qos, retain: r.retain,

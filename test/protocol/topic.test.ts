@@ -29,12 +29,12 @@ describe('topicMatches', () => {
     });
   }
 
-  test('sport/# also matches sport, its parent level [MQTT-4.7.1-2]', () => {
+  test('sport/# also matches sport, its parent level (section 4.7.1.2)', () => {
     assert.equal(topicMatches('sport/#', 'sport'), true);
     assert.equal(topicMatches('sport/tennis/#', 'sport'), false);
   });
 
-  test('+ matches an empty level, wherever it is [MQTT-4.7.1-3]', () => {
+  test('+ matches an empty level, wherever it is (section 4.7.1.3)', () => {
     assert.equal(topicMatches('a/+', 'a/'), true);
     assert.equal(topicMatches('+/b', '/b'), true);
     assert.equal(topicMatches('a/+/c', 'a//c'), true);

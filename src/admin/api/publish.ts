@@ -27,7 +27,7 @@ function parsePublish(body: unknown, api: ApiContext): PublishRequest {
   const topic = field(b, 'topic', 'string', '');
   const problem = topicNameProblem(topic);
   if (problem) throw new HttpError(400, problem);
-  // As for clients [MQTT-4.7.2-1]: topics starting with $ belong to the broker.
+  // As for clients (section 4.7.2): topics starting with $ belong to the broker.
   if (topic.startsWith('$')) throw new HttpError(403, 'topics starting with $ belong to the broker');
   if (topic.split('/').length > limits.maxTopicLevels) throw new HttpError(400, `topic has more than ${limits.maxTopicLevels} levels`);
   const encoding = field(b, 'encoding', 'string', 'utf8');

@@ -28,7 +28,7 @@ export function handlePubrec(conn: MqttConnection, packet: PubrecPacket): void {
 
 /**
  * PUBREL for an inbound QoS 2 message: forget the id, answer PUBCOMP
- * [MQTT-4.3.3-9]; from now on the same id is a new message [MQTT-4.3.3-10].
+ * [MQTT-4.3.3-11]; from now on the same id is a new message [MQTT-4.3.3-12].
  * The PUBCOMP waits until the release is on disk: a crash that brought the id
  * back would make the client's next message with that id look like a repeat.
  */

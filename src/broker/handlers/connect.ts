@@ -3,6 +3,7 @@ import { MqttProtocolError, PacketType, type ConnectPacket, type Properties } fr
 import { authenticateConnect } from '../enhanced-auth.js';
 import { forwardedProperties } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
+import { ClusterUnavailableError } from '../ports/cluster.js';
 import type { StoredWill } from '../ports/store.js';
 
 const NEVER_EXPIRES = 0xffffffff;
@@ -41,20 +42,38 @@ export async function handleConnect(conn: MqttConnection, packet: ConnectPacket)
     if ((conn.state as string) === 'closed') return;
     conn.principal = { clientId: plan.clientId, username, listener: conn.info.listener };
     checkWill(conn, packet);
-    const { session, present } = broker.sessions.open(conn, {
-      clientId: plan.clientId, clean: packet.clean, expiryInterval: plan.sessionExpiry, protocolVersion: packet.protocolVersion,
-      username, will: willOf(packet, conn.info.confidential),
-    });
-    conn.session = session;
-    conn.keepAliveMs = plan.keepAlive * 1000;
-    conn.send({ type: PacketType.CONNACK, sessionPresent: present, reasonCode: 0, properties: connackProperties(conn, plan) });
-    conn.opened();
-    session.attach(conn);
-    broker.connectionOpened(conn, present);
+    // In a cluster this node first becomes the client id's owner, taking the session
+    // over from another node (whose connection is closed) before the CONNACK.
+    const release = broker.options.cluster ? await claimSession(conn, plan.clientId, packet.clean) : undefined;
+    try {
+      if ((conn.state as string) === 'closed') return;
+      const { session, present } = broker.sessions.open(conn, {
+        clientId: plan.clientId, clean: packet.clean, expiryInterval: plan.sessionExpiry, protocolVersion: packet.protocolVersion,
+        username, will: willOf(packet, conn.info.confidential),
+      });
+      conn.session = session;
+      conn.keepAliveMs = plan.keepAlive * 1000;
+      conn.send({ type: PacketType.CONNACK, sessionPresent: present, reasonCode: 0, properties: connackProperties(conn, plan) });
+      conn.opened();
+      session.attach(conn);
+      broker.connectionOpened(conn, present);
+    } finally {
+      release?.();
+    }
   } catch (err) {
     if (!(err instanceof Refusal)) throw err;
     broker.connectRefused(conn, err.reasonCode, err.reason);
     conn.refuse(err.reasonCode, err.reason);
+  }
+}
+
+/** Cluster: claims the client id; a cluster out of reach refuses the CONNECT (0x88 Server unavailable). */
+async function claimSession(conn: MqttConnection, clientId: string, clean: boolean): Promise<() => void> {
+  try {
+    return await conn.broker.sessions.acquire(clientId, clean);
+  } catch (err) {
+    if (err instanceof ClusterUnavailableError) throw new Refusal(0x88, err.message);
+    throw err;
   }
 }
 

@@ -1,18 +1,21 @@
 import { isUtf8 } from 'node:buffer';
 import { MqttProtocolError, PacketType, type PublishPacket } from '../../protocol/index.js';
 import { messageFromPublish } from '../message.js';
-import { whenDurable } from '../commit-gate.js';
+import { whenRouted } from '../commit-gate.js';
+import type { BrokerMessage } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 
 const NO_MATCHING_SUBSCRIBERS = 0x10;
 const NOT_AUTHORIZED = 0x87;
 const PAYLOAD_FORMAT_INVALID = 0x99;
 const QUOTA_EXCEEDED = 0x97;
+/** Cluster: the message could not be handed to the other nodes (v5 Unspecified error). */
+const UNROUTABLE = 0x80;
 
 /**
  * PUBLISH from a client: resolve any topic alias, check limits and rights, route,
  * then acknowledge. QoS 2 ids are remembered until PUBREL so that a resent PUBLISH
- * is not routed twice [MQTT-4.3.3-2]. When the message reached the store, the
+ * is not routed twice (3.1.1 [MQTT-4.3.3-2], v5 [MQTT-4.3.3-10]). When the message reached the store, the
  * PUBACK/PUBREC waits for its commit: an acknowledged message is never lost.
  */
 export function handlePublish(conn: MqttConnection, packet: PublishPacket): void | Promise<void> {
@@ -40,7 +43,7 @@ export function handlePublish(conn: MqttConnection, packet: PublishPacket): void
   }
   const v5 = conn.protocolVersion === 5;
   if (v5 && packet.properties?.payloadFormatIndicator === 1 && !isUtf8(packet.payload)) {
-    // [MQTT-3.3.2-4]: the payload must be UTF-8 when the indicator says so.
+    // The payload must be UTF-8 when the indicator says so (section 3.3.2.3.2).
     if (packet.qos === 0) throw new MqttProtocolError(PAYLOAD_FORMAT_INVALID, 'payload is not UTF-8 as its format indicator says');
     return acknowledge(conn, packet, PAYLOAD_FORMAT_INVALID);
   }
@@ -49,10 +52,14 @@ export function handlePublish(conn: MqttConnection, packet: PublishPacket): void
     broker.logDenied(conn, 'publish', topic);
     return acknowledge(conn, packet, v5 ? NOT_AUTHORIZED : 0);
   }
+  // A node cut off from its cluster refuses what it could not route, rather than
+  // acknowledge a message that other nodes' subscribers would never get.
+  const cluster = broker.options.cluster;
+  if (cluster && !cluster.available && packet.qos > 0) return acknowledge(conn, packet, UNROUTABLE);
   const message = messageFromPublish(packet, topic, session.clientId, Date.now());
   const deliveries = broker.publish(message, conn.info);
   const reason = deliveries === 0 && v5 ? NO_MATCHING_SUBSCRIBERS : 0;
-  return acknowledge(conn, packet, reason);
+  return acknowledge(conn, packet, reason, message);
 }
 
 /** v5 topic aliases: set on a PUBLISH with a topic, used on one without [MQTT-3.3.2-12]. */
@@ -61,7 +68,7 @@ function resolveTopic(conn: MqttConnection, packet: PublishPacket): string {
   if (alias === undefined) return packet.topic;
   const max = conn.broker.options.limits.topicAliasMaximum;
   if (alias === 0 || alias > max) {
-    throw new MqttProtocolError(0x94, `topic alias ${alias} is outside 1..${max} [MQTT-3.3.2-9] [MQTT-3.3.2-10]`);
+    throw new MqttProtocolError(0x94, `topic alias ${alias} is outside 1..${max} [MQTT-3.3.2-8] [MQTT-3.3.2-9]`);
   }
   if (packet.topic.length > 0) {
     conn.inboundAliases.set(alias, packet.topic);
@@ -82,7 +89,7 @@ function countLevels(topic: string): number {
 function countInbound(conn: MqttConnection): void {
   conn.unackedInbound++;
   if (conn.protocolVersion === 5 && conn.unackedInbound > conn.broker.options.limits.maxInflightMessages) {
-    throw new MqttProtocolError(0x93, 'receive maximum exceeded [MQTT-3.3.4-8]');
+    throw new MqttProtocolError(0x93, 'receive maximum exceeded [MQTT-3.3.4-7]');
   }
 }
 
@@ -91,23 +98,27 @@ const reasons: Record<number, string> = {
   [NOT_AUTHORIZED]: 'not authorized to publish to this topic',
   [PAYLOAD_FORMAT_INVALID]: 'payload is not UTF-8 as its format indicator says',
   [QUOTA_EXCEEDED]: 'payload larger than the broker accepts',
+  [UNROUTABLE]: 'the cluster cannot be reached: the message was not accepted',
 };
 
 /**
  * Every PUBACK/PUBREC, refusals and repeats included, waits for the commit of what
  * the store holds so far: none claims more than the disk holds, and they keep the
- * order of the PUBLISH packets they answer (see {@link whenDurable}).
+ * order of the PUBLISH packets they answer (see {@link whenRouted}, which also waits for what a cluster routes).
  */
-function acknowledge(conn: MqttConnection, packet: PublishPacket, reasonCode: number): void | Promise<void> {
+function acknowledge(conn: MqttConnection, packet: PublishPacket, reasonCode: number, message?: BrokerMessage): void | Promise<void> {
   if (packet.qos === 0) return;
-  return whenDurable(conn.broker.store, () => sendAck(conn, packet, reasonCode), (err: unknown) => {
-    conn.broker.reportError(err, 'store commit');
+  const { broker } = conn;
+  return whenRouted(broker.options.cluster, message, broker.store, () => sendAck(conn, packet, reasonCode), () => sendAck(conn, packet, UNROUTABLE), (err: unknown) => {
+    broker.reportError(err, 'store commit');
     conn.close(0x80, 'the message could not be stored');
   });
 }
 
 function sendAck(conn: MqttConnection, packet: PublishPacket, reasonCode: number): void {
   if (conn.state !== 'open') return;
+  // 3.1.1 cannot refuse a PUBLISH: the connection closes instead of acknowledging a loss.
+  if (reasonCode === UNROUTABLE && conn.protocolVersion !== 5) return conn.close(UNROUTABLE, reasons[UNROUTABLE]!);
   const properties = conn.problem(reasonCode, reasons[reasonCode] ?? '');
   if (packet.qos === 1) {
     if (conn.unackedInbound > 0) conn.unackedInbound--;

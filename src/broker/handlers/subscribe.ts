@@ -13,7 +13,7 @@ const V3_FAILURE = 0x80;
 /**
  * SUBSCRIBE: each filter is checked, authorized and added (replacing an existing
  * subscription to the same filter [MQTT-3.8.4-3]); the SUBACK has one code per
- * filter in order [MQTT-3.8.4-6]; retained messages follow it, as Retain Handling asks.
+ * filter (v5 [MQTT-3.8.4-6], 3.1.1 [MQTT-3.8.4-5]) in order [MQTT-3.9.3-1]; retained messages follow it, as Retain Handling asks.
  */
 export function handleSubscribe(conn: MqttConnection, packet: SubscribePacket): void | Promise<void> {
   const session = conn.session!;

@@ -6,7 +6,7 @@ const NO_SUBSCRIPTION_EXISTED = 0x11;
 /**
  * UNSUBSCRIBE: each filter is compared character by character with the existing
  * subscriptions and removed [MQTT-3.10.4-1]; UNSUBACK always follows [MQTT-3.10.4-4],
- * in v5 with a reason code per filter [MQTT-3.11.3-1].
+ * in v5 with a reason code per filter, in order [MQTT-3.11.3-1] [MQTT-3.11.3-2].
  */
 export function handleUnsubscribe(conn: MqttConnection, packet: UnsubscribePacket): void {
   const session = conn.session!;

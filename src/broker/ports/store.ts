@@ -68,7 +68,7 @@ export interface StoredDelivery {
   state: 'queued' | 'sent' | 'released';
 }
 
-/** An inbound QoS 2 packet id received and not yet released by PUBREL [MQTT-4.3.3-8]. */
+/** An inbound QoS 2 packet id received and not yet released by PUBREL [MQTT-4.3.3-10]. */
 export interface StoredInbound {
   clientId: string;
   packetId: number;

@@ -107,7 +107,7 @@ export class TopicRouter<S extends Subscriber> {
   /**
    * The subscriptions matching a topic name. Topics starting with `$` are not
    * matched by filters starting with a wildcard [MQTT-4.7.2-1]; `a/#` also
-   * matches `a` [MQTT-4.7.1-2].
+   * matches `a` (section 4.7.1.2).
    */
   match(topic: string): MatchResult<S> {
     const cached = this.cache.get(topic);

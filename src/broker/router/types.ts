@@ -1,8 +1,24 @@
 import type { QoS, RetainHandling } from '../../protocol/index.js';
+import type { BrokerMessage } from '../message.js';
+import type { SessionLink } from '../ports/session-link.js';
 
 /** Anything that can hold subscriptions: a session, or a remote node in a cluster. */
 export interface Subscriber {
   readonly clientId: string;
+}
+
+/**
+ * What the broker's router delivers to: a local session, or, in a cluster, a
+ * stand-in for a session that lives on another node (its `deliver` routes the
+ * message there). Routing treats both alike, so the node a message is published
+ * on decides once who gets it, shared groups included.
+ */
+export interface Recipient extends Subscriber {
+  /** The live connection of a local session; always undefined for a stand-in. */
+  readonly link: SessionLink | undefined;
+  /** A stand-in whose session is connected on its node: shared groups may choose it. */
+  readonly remoteOnline?: boolean;
+  deliver(message: BrokerMessage, qos: QoS, retain: boolean, subscriptionIds: number[] | undefined, group?: SharedGroup<Recipient>): void;
 }
 
 /** One subscription of one subscriber, as the router stores it. */

@@ -29,6 +29,7 @@ export interface ConnectionFlags extends TlsFlags {
   bindAddress?: string;
   nodelay?: boolean;
   debug?: boolean;
+  trace?: boolean;
   quiet?: boolean;
   willTopic?: string;
   willPayload?: string;
@@ -56,6 +57,7 @@ export function addConnectionFlags(command: Command): Command {
     .option('-A, --bind-address <address>', 'local address to bind the socket to')
     .option('--nodelay', 'disable Nagle\'s algorithm (always disabled by midge)')
     .option('-d, --debug', 'print every packet sent and received (to stderr)')
+    .option('--trace', 'print every packet sent and received decoded, with a hex dump of its bytes (to stderr)')
     .option('--quiet', 'do not print error messages')
     .option('--will-topic <topic>', 'topic of the will message')
     .option('--will-payload <payload>', 'payload of the will message')
@@ -79,6 +81,8 @@ export interface ConnectionSetup {
   urlTopic?: string;
   /** The `-D` properties by packet (empty below MQTT 5). */
   properties: PropertySets;
+  /** `--trace`: print each packet decoded with its bytes. */
+  trace: boolean;
 }
 
 /**
@@ -113,7 +117,7 @@ export function connectionSetup(flags: ConnectionFlags, tool: ToolName): Connect
   if (connectProperties) options.properties = connectProperties;
   const will = willOf(flags, properties.will);
   if (will) options.will = will;
-  return { url, options, version, properties, ...(target.topic ? { urlTopic: target.topic } : {}) };
+  return { url, options, version, properties, trace: flags.trace ?? false, ...(target.topic ? { urlTopic: target.topic } : {}) };
 }
 
 interface Target {

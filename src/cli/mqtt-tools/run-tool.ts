@@ -1,6 +1,7 @@
 import { MqttClient, type ClientOptions } from '../../client/index.js';
 import type { ConnectionSetup } from './connection-flags.js';
 import { logPackets } from './debug-log.js';
+import { tracePackets } from './packet-trace.js';
 import { describeFailure } from './tool-error.js';
 
 /**
@@ -24,13 +25,14 @@ export async function runTool(quiet: boolean | undefined, body: () => Promise<nu
 }
 
 /**
- * Creates the client for a tool, with `-d` packet logging; the tool connects it.
+ * Creates the client for a tool, with `-d` packet logging and `--trace`; the tool connects it.
  * Iterators must be made before connecting: a resumed session can deliver queued
  * messages right behind CONNACK.
  */
 export function createClient(setup: ConnectionSetup, debug: boolean | undefined, extra: ClientOptions = {}): MqttClient {
   const client = new MqttClient(setup.url, { ...setup.options, ...extra });
   if (debug) logPackets(client);
+  if (setup.trace) tracePackets(client, setup.version);
   return client;
 }
 

@@ -1,0 +1,80 @@
+import type { Broker } from '../broker.js';
+import type { BrokerMessage } from '../message.js';
+import type { Session } from '../session.js';
+import type { RestoredState, StoredWill } from './store.js';
+
+/**
+ * The cluster port: what the broker core asks of the other nodes of a cluster.
+ * The core owns it and knows nothing of how it is carried (the Redis adapter in
+ * `src/cluster/` implements it); a broker without one runs alone, exactly as
+ * before.
+ *
+ * The other direction, the cluster calling into the core, goes through the
+ * broker's own methods: {@link Broker.deliverFromCluster} for a message another
+ * node routed here, `broker.sessions.handOver()` when a client reconnects
+ * elsewhere, `broker.sessions.adopt()` for the sessions of a dead node, and
+ * stand-ins for remote sessions in `broker.router` (see `Recipient`), so that the
+ * node a message is published on decides, once, who gets it.
+ */
+export interface ClusterBus {
+  /**
+   * False while this node cannot reach the cluster. Meanwhile QoS 1/2 publishes
+   * are refused rather than acknowledged, and CONNECTs are refused: nothing is
+   * promised that the node cannot keep.
+   */
+  readonly available: boolean;
+  /**
+   * Joins the cluster: called by `Broker.start` once the store is open and before
+   * any listener is bound. Loads the retained messages and the subscriptions of
+   * the other nodes' sessions into the broker.
+   */
+  start(broker: Broker): Promise<void>;
+  /** Leaves the cluster (at shutdown, after the store's last commit). */
+  stop(): Promise<void>;
+  /**
+   * A CONNECT for this client id arrived here: makes this node the session's only
+   * owner cluster-wide (a fencing epoch), asking a previous owner to close its
+   * connection and hand the session over first. Then calls `install`, once and
+   * synchronously, with what the previous owner left (the adapter swaps its
+   * stand-ins for the local session at that instant, so no message falls between
+   * them), and resolves. Rejects with {@link ClusterUnavailableError} when the
+   * cluster cannot be reached.
+   */
+  claim(clientId: string, clean: boolean, install: (result: ClaimResult) => void): Promise<void>;
+  /**
+   * A local session changed in a way other nodes need to know (it connected, went
+   * offline, its will or expiry changed), or ended (it is no longer in
+   * `broker.sessions`). Cheap: the adapter batches and reads the state it sends.
+   */
+  sessionChanged(session: Session): void;
+  /** A local session subscribed to or unsubscribed from `filter`. */
+  subscriptionChanged(session: Session, filter: string): void;
+  /**
+   * What the acknowledgement of a publish has to wait for: undefined when nothing
+   * is being routed (answer now), else a promise that resolves once everything
+   * routed so far has been handed to the cluster, true when `message` (if given)
+   * reached every node it had to, false when it could not be routed.
+   * Promises resolve in the order they were asked for.
+   */
+  settled(message: BrokerMessage | undefined): Promise<boolean> | undefined;
+}
+
+/** What a claim found: the state to install when the session lived on another node. */
+export interface ClaimResult {
+  /** The session's records, to install here; undefined when it is here already, or there is none. */
+  state: RestoredState | undefined;
+  /**
+   * The will of the previous connection, when it was on a node that died: this
+   * node inherited it and it goes out under the usual rules (now, or cancelled
+   * by this connection within its delay).
+   */
+  will: StoredWill | undefined;
+}
+
+/** The cluster cannot be reached: the client is told the server is unavailable. */
+export class ClusterUnavailableError extends Error {
+  constructor(message = 'the cluster cannot be reached') {
+    super(message);
+    this.name = 'ClusterUnavailableError';
+  }
+}
