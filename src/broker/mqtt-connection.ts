@@ -1,12 +1,12 @@
 import type { Duplex } from 'node:stream';
 import {
-  PacketFramer, PacketType, decodePacket, encodePacket, encodePublish, isMqttProtocolError, publishPacketIdOffset,
+  PacketFramer, PacketType, decodePacket, encodePacket, isMqttProtocolError,
   peekConnectLevel, reasonCodeName, toConnackReasonCode, toDisconnectReasonCode, toV3ConnackCode, type AuthPacket, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
 } from '../protocol/index.js';
 import type { Broker } from './broker.js';
 import { dispatchPacket } from './handlers/index.js';
-import { remainingExpirySeconds, shapeIndex } from './message.js';
 import type { ClientPrincipal, EnhancedAuthExchange } from './ports/auth.js';
+import { OutboundTopicAliases, encodeCustomPublish, encodeSharedPublish, needsCustomEncoding } from './publish-encoding.js';
 import type { OutgoingPublish, SessionLink } from './ports/session-link.js';
 import type { ConnectionInfo } from './ports/transport.js';
 import type { Session } from './session.js';
@@ -62,7 +62,7 @@ export class MqttConnection implements SessionLink {
   /** The CONNECT-time exchange waiting for the client's next AUTH. */
   private authWaiter: ((packet: AuthPacket) => void) | undefined;
   /** Server-to-client topic aliases of this connection (they never outlive it [MQTT-3.3.2-7]). */
-  private outboundAliases: { byTopic: Map<string, number>; byAlias: Map<number, string>; next: number } | undefined;
+  private outboundAliases: OutboundTopicAliases | undefined;
   /** Inbound QoS 1/2 publishes not yet acknowledged, held to our Receive Maximum [MQTT-3.3.4-7]. */
   unackedInbound = 0;
   private readonly framer: PacketFramer;
@@ -220,10 +220,12 @@ export class MqttConnection implements SessionLink {
   sendPublish(p: OutgoingPublish): boolean {
     if (this.state !== 'open') return true;
     const v5 = this.protocolVersion === 5;
-    const m = p.message;
-    const bytes = v5 && (p.subscriptionIds !== undefined || m.expiresAt !== undefined || this.clientTopicAliasMaximum > 0)
-      ? this.encodeCustomPublish(p)
-      : this.encodeSharedPublish(p, v5);
+    const aliases = v5 && this.clientTopicAliasMaximum > 0
+      ? (this.outboundAliases ??= new OutboundTopicAliases(this.clientTopicAliasMaximum))
+      : undefined;
+    const bytes = v5 && needsCustomEncoding(p, aliases)
+      ? encodeCustomPublish(p, aliases, this.clientMaxPacketSize)
+      : encodeSharedPublish(p, this.protocolVersion);
     // Never send a packet larger than the client's maximum: drop it as if sent [MQTT-3.1.2-25].
     if (bytes === undefined || this.tooLarge(bytes)) return false;
     this.out.push(bytes);
@@ -232,82 +234,12 @@ export class MqttConnection implements SessionLink {
     stats.messagesSent++;
     stats.publishSent++;
     stats.publishSentByQos[p.qos]!++;
-    stats.publishBytesSentByQos[p.qos]! += m.payload.length;
+    stats.publishBytesSentByQos[p.qos]! += p.message.payload.length;
     return true;
-  }
-
-  /** The common case: bytes shared by every subscriber of the same shape, packet id patched per copy. */
-  private encodeSharedPublish(p: OutgoingPublish, v5: boolean): Buffer {
-    const m = p.message;
-    const cache = (m.encoded ??= []);
-    const slot = shapeIndex(v5, p.qos, p.retain);
-    let template = cache[slot];
-    if (!template) {
-      template = encodePublish({
-        type: PacketType.PUBLISH, topic: m.topic, payload: m.payload, qos: p.qos, retain: p.retain, dup: false,
-        packetId: p.qos > 0 ? 1 : undefined, properties: v5 ? m.properties : undefined,
-      }, this.protocolVersion);
-      cache[slot] = template;
-    }
-    if (p.qos === 0) return template;
-    const bytes = Buffer.allocUnsafe(template.length);
-    template.copy(bytes);
-    bytes.writeUInt16BE(p.packetId!, publishPacketIdOffset(bytes));
-    if (p.dup) bytes[0]! |= 0x08;
-    return bytes;
-  }
-
-  /**
-   * v5 copies that differ per subscriber: subscription identifiers, the remaining
-   * message expiry [MQTT-3.3.2-6], and server-to-client topic aliases.
-   */
-  private encodeCustomPublish(p: OutgoingPublish): Buffer | undefined {
-    const m = p.message;
-    const props: Properties = { ...m.properties };
-    const expiry = remainingExpirySeconds(m, Date.now());
-    if (expiry !== undefined) props.messageExpiryInterval = expiry;
-    if (p.subscriptionIds) props.subscriptionIdentifiers = p.subscriptionIds;
-    let topic = m.topic;
-    let newAlias: number | undefined;
-    if (this.clientTopicAliasMaximum > 0) {
-      const alias = this.outboundAlias(m.topic);
-      props.topicAlias = alias.alias;
-      if (alias.known) topic = '';
-      else newAlias = alias.alias;
-    }
-    const bytes = encodePublish({
-      type: PacketType.PUBLISH, topic, payload: m.payload, qos: p.qos, retain: p.retain, dup: p.dup,
-      packetId: p.packetId, properties: props,
-    }, 5);
-    if (newAlias !== undefined && this.tooLarge(bytes)) {
-      // The client never sees this packet, so it must not learn of (or rely on) the alias.
-      this.outboundAliases!.byTopic.delete(m.topic);
-      this.outboundAliases!.byAlias.delete(newAlias);
-      return undefined;
-    }
-    return bytes;
   }
 
   private tooLarge(bytes: Buffer): boolean {
     return this.clientMaxPacketSize > 0 && bytes.length > this.clientMaxPacketSize;
-  }
-
-  /**
-   * A server-to-client topic alias, within the client's Topic Alias Maximum
-   * [MQTT-3.3.2-11]: topics get aliases in turn; when all are taken the oldest
-   * binding is reused for the new topic (sent in full with the alias).
-   */
-  private outboundAlias(topic: string): { alias: number; known: boolean } {
-    const aliases = (this.outboundAliases ??= { byTopic: new Map(), byAlias: new Map(), next: 1 });
-    const existing = aliases.byTopic.get(topic);
-    if (existing !== undefined) return { alias: existing, known: true };
-    const alias = aliases.next;
-    aliases.next = alias >= this.clientTopicAliasMaximum ? 1 : alias + 1;
-    const previous = aliases.byAlias.get(alias);
-    if (previous !== undefined) aliases.byTopic.delete(previous);
-    aliases.byAlias.set(alias, topic);
-    aliases.byTopic.set(topic, alias);
-    return { alias, known: false };
   }
 
   /**
