@@ -31,19 +31,11 @@ export interface SessionConfig {
   pingTimeoutMs?: number;
 }
 
-/** An incoming application message. */
-export interface MqttMessage {
-  /** The topic name, with any topic alias already resolved. */
-  topic: string;
-  payload: Buffer;
-  qos: QoS;
-  retain: boolean;
-  dup: boolean;
-  /** The packet identifier (QoS 1 and 2). */
-  packetId?: number;
-  /** v5 properties: user properties, correlation data, response topic, content type, ... */
-  properties?: Properties;
-}
+/**
+ * An incoming application message: the PUBLISH as received, with any topic alias
+ * already resolved into `topic`.
+ */
+export type MqttMessage = Omit<PublishPacket, 'type'>;
 
 /** A packet the state machine wants written, already encoded by the shared codec. */
 export interface Frame {

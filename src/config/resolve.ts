@@ -1,24 +1,28 @@
 import { resolve } from 'node:path';
+import { defaultLimits } from '../broker/options.js';
 import type { Draft, DraftListener, SettingBag } from './draft.js';
 import type { Origin } from './errors.js';
 import {
-  DEFAULT_MQTT_PORT, DEFAULT_MQTTSN_PORT, LOCAL_ONLY_ADDRESS, NO_EXPIRY_CAP,
+  DEFAULT_MQTT_PORT, DEFAULT_MQTTSN_PORT, LOCAL_ONLY_ADDRESS,
   type LimitSettings, type ListenerConfig, type MidgeConfig, type SecuritySettings, type TlsSettings,
 } from './types.js';
 
-/** The limits of a configuration that sets none (see `LimitSettings` for why each). */
+/**
+ * The limits of a configuration that sets none (see `LimitSettings` for why each): the
+ * broker's own defaults, so that embedding and configuring give one and the same broker.
+ */
 export const DEFAULT_LIMITS: Readonly<LimitSettings> = {
-  maxPacketSize: 1024 * 1024,
-  maxPayloadSize: 0,
-  maxInflightMessages: 20,
-  maxQueuedMessages: 1000,
-  maxQueuedBytes: 0,
-  maxTopicLevels: 128,
-  connectTimeout: 10,
-  maxKeepalive: 65535,
-  maxSessionExpiryInterval: NO_EXPIRY_CAP,
-  topicAliasMaximum: 10,
-  maxQos: 2,
+  maxPacketSize: defaultLimits.maxPacketSize,
+  maxPayloadSize: defaultLimits.maxPayloadSize,
+  maxInflightMessages: defaultLimits.maxInflightMessages,
+  maxQueuedMessages: defaultLimits.maxQueuedMessages,
+  maxQueuedBytes: defaultLimits.maxQueuedBytes,
+  maxTopicLevels: defaultLimits.maxTopicLevels,
+  connectTimeout: defaultLimits.connectTimeout,
+  maxKeepalive: defaultLimits.maxKeepalive,
+  maxSessionExpiryInterval: defaultLimits.maxSessionExpiryInterval,
+  topicAliasMaximum: defaultLimits.topicAliasMaximum,
+  maxQos: defaultLimits.maxQos,
   retainAvailable: true,
   maxConnections: -1,
 };

@@ -1,3 +1,5 @@
+import type { TlsFiles } from '../transport/tls-context.js';
+
 /**
  * The resolved configuration: every setting has a value, defaults included, relative paths
  * made absolute. Plain data (no origins, no methods), so two configurations written in
@@ -35,22 +37,12 @@ export interface SecuritySettings {
   allowZeroLengthClientId: boolean;
 }
 
-/** Certificate-based TLS on a listener: present exactly when certfile and keyfile are set. */
-export interface TlsSettings {
-  certfile: string;
-  keyfile: string;
-  /** CA certificates trusted to sign client certificates. */
-  cafile: string | undefined;
-  /** Directory of CA certificates (hashed names, as OpenSSL's `c_rehash` makes them). */
-  capath: string | undefined;
-  /** Certificate revocation list checked against client certificates. */
-  crlfile: string | undefined;
-  /** OpenSSL cipher list for TLS 1.2 and below; undefined: Node's default. */
-  ciphers: string | undefined;
-  /** Minimum TLS version (`tlsv1.1`, `tlsv1.2`, `tlsv1.3`); undefined: Node's default. */
-  tlsVersion: string | undefined;
-  /** Refuse clients that present no valid certificate. Default false. */
-  requireCertificate: boolean;
+/**
+ * Certificate-based TLS on a listener: present exactly when certfile and keyfile are set.
+ * The files and handshake settings are the TLS listener's own (`TlsFiles`); the two
+ * identity settings decide how a certificate becomes a user name.
+ */
+export interface TlsSettings extends TlsFiles {
   /** Use the client certificate's CN as the username. Default false. */
   useIdentityAsUsername: boolean;
   /** Use the client certificate's full subject as the username. Default false. */

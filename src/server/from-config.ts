@@ -34,13 +34,11 @@ export function brokerLimits(config: MidgeConfig): Partial<BrokerLimits> {
   };
 }
 
+/** The TLS files of a listener: the configuration's settings less the identity ones. */
 function tlsFiles(listener: ListenerConfig): TlsFiles | undefined {
-  const t = listener.tls;
-  if (!t) return undefined;
-  return {
-    certfile: t.certfile, keyfile: t.keyfile, cafile: t.cafile, capath: t.capath, crlfile: t.crlfile,
-    ciphers: t.ciphers, tlsVersion: t.tlsVersion, requireCertificate: t.requireCertificate,
-  };
+  if (!listener.tls) return undefined;
+  const { useIdentityAsUsername: _cn, useSubjectAsUsername: _subject, ...files } = listener.tls;
+  return files;
 }
 
 /**
