@@ -15,6 +15,8 @@ const layerRules = [
   { files: ['src/persistence/**/*.ts'], allow: ['src/persistence', 'src/broker', 'src/protocol'], why: 'stores are adapters of the core: they never import another adapter' },
   { files: ['src/transport/**/*.ts'], allow: ['src/transport', 'src/broker', 'src/protocol'], why: 'transports are adapters of the core: they never import another adapter' },
   { files: ['src/auth/**/*.ts'], allow: ['src/auth', 'src/broker', 'src/protocol'], why: 'auth is an adapter of the core: it never imports another adapter' },
+  { files: ['src/cluster/**/*.ts'], allow: ['src/cluster', 'src/broker', 'src/protocol'], why: 'the cluster is an adapter of the core: it never imports another adapter (its store is passed in)' },
+  { files: ['src/bench/**/*.ts'], allow: ['src/bench', 'src/protocol'], why: 'the load generator is built on the codec alone, so it measures the broker and not a client library' },
   { files: ['src/client/**/*.ts'], allow: ['src/client', 'src/protocol', 'src/transport'], why: 'src/client depends only on protocol/ and transport/' },
   { files: ['src/admin/**/*.ts'], allow: ['src/admin', 'src/broker', 'src/protocol'], why: 'src/admin is an adapter: it uses the core and never imports another adapter' },
   { files: ['src/admin/ui/**/*.ts'], allow: ['src/admin/ui'], denyModules: io, why: 'src/admin/ui runs in the browser and imports only its own modules' },

@@ -1,0 +1,83 @@
+// The scenarios of `npm run bench` (see ../shared/README.md, "Benchmark scenarios").
+//
+// To add one, append an entry:
+//   name, title          how it is called and described in the table
+//   figures              what it reports: key, label, unit, better ('higher' | 'lower')
+//   midge(ctx)           arguments of `midge bench` (after which -p, -d, --warmup, --broker-pid,
+//                        --json, --quiet and -w are added)
+//   mqbench(ctx)         arguments of mqbench, or leave it out when mqbench cannot run it
+//   fromMidge(summary), fromMqbench(keyValues)   the figures out of each generator's result
+//   brokers              optional: the brokers it applies to (default: all)
+//   workers              optional: midge bench worker threads for this scenario (default: --workers)
+//   holds                true when the generator holds connections for --hold instead of measuring
+//   brokerArgs           optional: extra arguments per broker ({ midge: [...], aedes: [...] });
+//                        for mosquitto, extra configuration lines
+//   setup(ctx)           optional: async, before the broker starts (e.g. start a second node or
+//                        Redis); may return { env, subPort, cleanup } - env goes to the broker,
+//                        subPort sends subscribers to another port (midge bench --sub-port)
+//
+// ctx: { port, pid, durationS, warmupS, conns, hold, dir, quick }.
+// Payloads are 64 bytes everywhere; the windows match mqbench's defaults so that both
+// generators put the same depth of messages in flight.
+
+const PAYLOAD = ['-s', '64'];
+
+/** @type {Array<Record<string, any>>} */
+export const scenarios = [
+  {
+    name: 'fanin',
+    title: 'fan-in: 50 publishers on bench/<i>, 1 subscriber on bench/#, QoS 0',
+    figures: [{ key: 'rate', label: 'msgs/s received', unit: 'msgs/s', better: 'higher' }],
+    midge: () => ['pubsub', '-c', '50', '-S', '1', '-t', 'bench/%i', '-T', 'bench/#', '-q', '0', '--e2e-window', '64', ...PAYLOAD],
+    mqbench: () => ['-s', 'fanin', '-P', '50', '-m', '64'],
+    fromMidge: (s) => ({ rate: s.messages.receivedPerSecond }),
+    fromMqbench: (kv) => ({ rate: Number(kv.recv_rate) }),
+  },
+  {
+    name: 'fanout',
+    title: 'fan-out: 1 publisher, 100 subscribers of one topic, QoS 0',
+    figures: [{ key: 'rate', label: 'deliveries/s', unit: 'msgs/s', better: 'higher' }],
+    midge: () => ['pubsub', '-c', '1', '-S', '100', '-t', 'bench/x', '-T', 'bench/x', '-q', '0', '--e2e-window', '500', ...PAYLOAD],
+    mqbench: () => ['-s', 'fanout', '-S', '100', '-m', '64'],
+    fromMidge: (s) => ({ rate: s.messages.receivedPerSecond }),
+    fromMqbench: (kv) => ({ rate: Number(kv.recv_rate) }),
+  },
+  {
+    name: 'qos1',
+    title: 'QoS 1 pairs: 20 publisher→subscriber pairs, 64 unacknowledged per publisher',
+    figures: [{ key: 'rate', label: 'acknowledged msgs/s', unit: 'msgs/s', better: 'higher' }],
+    midge: () => ['pubsub', '-c', '20', '-S', '20', '-t', 'bench/p2p/%i', '-q', '1', '--window', '64', '--e2e-window', '500', ...PAYLOAD],
+    mqbench: () => ['-s', 'qos1', '-P', '20', '-W', '64', '-m', '64'],
+    fromMidge: (s) => ({ rate: s.messages.ackedPerSecond }),
+    fromMqbench: (kv) => ({ rate: Number(kv.ack_rate) }),
+  },
+  {
+    name: 'latency',
+    title: 'latency: 10,000 msgs/s on a fixed schedule, 1 pair, QoS 0 (from the scheduled send time)',
+    figures: [
+      { key: 'p50', label: 'p50 µs', unit: 'µs', better: 'lower' },
+      { key: 'p99', label: 'p99 µs', unit: 'µs', better: 'lower' },
+    ],
+    // One thread for both ends: it polls its sockets between sends instead of sleeping, which
+    // keeps the generator's own wake-up delay out of the figure (it spins one core for it).
+    midge: () => ['pubsub', '-c', '1', '-S', '1', '-t', 'bench/lat/%i', '-q', '0', '-r', '10000', ...PAYLOAD],
+    workers: 1,
+    mqbench: () => ['-s', 'latency', '-r', '10000', '-m', '64'],
+    fromMidge: (s) => ({ p50: s.latency?.p50Us, p99: s.latency?.p99Us }),
+    fromMqbench: (kv) => ({ p50: Number(kv.lat_p50_us), p99: Number(kv.lat_p99_us) }),
+  },
+  {
+    name: 'conns',
+    title: 'connections: 10,000 idle connections (keep alive 60 s), held 5 s',
+    figures: [
+      { key: 'rate', label: 'connects/s', unit: '/s', better: 'higher' },
+      { key: 'kib', label: 'KiB per connection', unit: 'KiB', better: 'lower' },
+    ],
+    // Connections are held for the measured duration; warm-up does not apply.
+    midge: (ctx) => ['conn', '-c', String(ctx.conns), '--max-pending', '100', '-k', '60'],
+    mqbench: (ctx) => ['-s', 'conns', '-n', String(ctx.conns), '--hold', String(ctx.hold), '-k', '60'],
+    fromMidge: (s) => ({ rate: s.connections.perSecond, kib: s.broker?.rssPerConnectionKiB }),
+    fromMqbench: (kv) => ({ rate: Number(kv.connect_rate), kib: Number(kv.rss_delta_kb) / Number(kv.connected) }),
+    holds: true,
+  },
+];
