@@ -50,7 +50,21 @@ export function createMessage(
 ): BrokerMessage {
   const id = fields.id ?? nextId++;
   if (fields.id !== undefined && fields.id >= nextId) nextId = fields.id + 1;
-  return { ...fields, id, confidential: fields.confidential ?? false, encoded: undefined };
+  // Every field named, in one order: all messages share one hidden class, which keeps
+  // the hot path monomorphic (a spread here cost a quarter of the broker's CPU in fan-in).
+  return {
+    id,
+    topic: fields.topic,
+    payload: fields.payload,
+    qos: fields.qos,
+    retain: fields.retain,
+    properties: fields.properties,
+    createdAt: fields.createdAt,
+    expiresAt: fields.expiresAt,
+    origin: fields.origin,
+    confidential: fields.confidential ?? false,
+    encoded: undefined,
+  };
 }
 
 /** Builds the broker message for an incoming PUBLISH (topic already resolved from any alias). */
