@@ -133,14 +133,15 @@ export class Session implements Recipient {
   pump(): void {
     const link = this.link;
     if (!link) return;
-    const now = Date.now();
+    if (this.queue.length === 0 && this.awaitingResend.length === 0) return;
     this.resendAwaiting(link);
+    const now = Date.now();
     // Confidential deliveries stay queued, in order, while the link is not encrypted.
-    const held: Delivery[] = [];
+    let held: Delivery[] | undefined;
     while (this.queue.length > 0 && this.outstanding < this.limits.inflightWindow && link.writable()) {
       const delivery = this.queue.shift()!;
       if (!mayTravel(delivery.message, link.encrypted)) {
-        held.push(delivery);
+        (held ??= []).push(delivery);
         continue;
       }
       this.queuedBytes -= delivery.message.payload.length;
@@ -151,7 +152,7 @@ export class Session implements Recipient {
       }
       this.send(delivery);
     }
-    if (held.length > 0) this.queue.unshift(...held);
+    if (held) this.queue.unshift(...held);
   }
 
   /** Deliveries the client has been sent and not yet completed: what its Receive Maximum counts. */
