@@ -98,7 +98,9 @@ function planConnect(conn: MqttConnection, packet: ConnectPacket): ConnectPlan {
     // 3.1.1: a zero-length id needs Clean Session 1 [MQTT-3.1.3-7] [MQTT-3.1.3-8].
     if (!v5 && !packet.clean) throw new Refusal(0x85, 'a zero-length client id needs clean session [MQTT-3.1.3-8]');
     if (!allowZeroLengthClientId) throw new Refusal(0x85, 'zero-length client ids are not allowed');
-    clientId = `midge-${randomBytes(9).toString('base64url')}`;
+    // Unique among existing sessions [MQTT-3.2.2-16]: 72 random bits, checked all the same.
+    do clientId = `midge-${randomBytes(9).toString('base64url')}`;
+    while (conn.broker.sessions.get(clientId) !== undefined);
     assignedClientId = true;
   }
   let keepAlive = packet.keepAlive;
