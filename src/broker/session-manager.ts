@@ -204,12 +204,13 @@ export class SessionManager {
    * takeover, the session's last state is committed, and the session leaves this
    * node without being ended (its records stay for the new owner); `left` is
    * called the moment it is out of the router. Resolves false when the session
-   * was not here.
+   * was not here, or `current()` says the request is out of date.
    */
-  handOver(clientId: string, clean: boolean, left: (session: Session) => void): Promise<boolean> {
+  handOver(clientId: string, clean: boolean, left: (session: Session) => void, current: () => boolean = () => true): Promise<boolean> {
     return this.exclusive(clientId, async () => {
       const session = this.sessions.get(clientId);
-      if (!session) return false;
+      // `current` is asked once the lock is held: a CONNECT here may have claimed the client id again since.
+      if (!session || !current()) return false;
       this.takeOver(session, clean);
       if (session.durable) this.broker.store!.saveSession(session.record());
       this.forget(session);

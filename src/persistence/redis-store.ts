@@ -33,7 +33,7 @@ export interface RedisStoreOptions {
   /** Called with the clients whose writes were fenced off. */
   onFenced?: (clientIds: string[]) => void;
   /** Sent with each retained change on the retained channel, so a node recognizes its own. */
-  origin?: string;
+  origin?: () => string;
 }
 
 /** A retained message with the number of its last change, for nodes that keep a copy. */
@@ -166,7 +166,8 @@ export class RedisStore extends BufferedStore {
     this.acks = [];
     const args: Array<string | Buffer> = [this.prefix];
     for (const [clientId, delta] of batch.clients) this.clientOps(args, clientId, delta, bodies);
-    for (const [topic, m] of batch.retained) args.push('R', topic, m ? encodeStoredMessage(m) : '', this.options.origin ?? '');
+    const origin = this.options.origin?.() ?? '';
+    for (const [topic, m] of batch.retained) args.push('R', topic, m ? encodeStoredMessage(m) : '', origin);
     args.push(...acks);
     if (args.length === 1) return;
     const fenced = await (this.redis as unknown as BatchCommands).midgeBatch(...args);

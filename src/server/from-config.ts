@@ -4,6 +4,7 @@ import type { ListenerConfig, MidgeConfig } from '../config/index.js';
 import { createStore } from '../persistence/index.js';
 import type { TlsFiles } from '../transport/index.js';
 import { adminFromConfig } from './admin-config.js';
+import { clusterFromConfig } from './cluster-config.js';
 import { SecurityRegistry } from './security.js';
 import { snListenersFromConfig } from './sn-config.js';
 import { startServer, type ListenerSpec, type MidgeServer, type ServerOptions } from './server.js';
@@ -72,12 +73,14 @@ export async function startFromConfig(
     enhancedAuthenticators.push(scram);
   }
   const global = await security.forSettings(config.auth, undefined);
+  const clustered = clusterFromConfig(config, logger);
   const options: ServerOptions = {
     listeners,
     snListeners: [...snListenersFromConfig(config), ...(snListeners ?? [])],
     broker: {
       logger,
-      store: store ?? createStore({ persistence: config.persistence.enabled, location: config.persistence.location, sync: config.persistence.sync }),
+      store: clustered?.store ?? store ?? createStore({ persistence: config.persistence.enabled, location: config.persistence.location, sync: config.persistence.sync }),
+      cluster: clustered?.cluster,
       limits: brokerLimits(config),
       allowZeroLengthClientId: config.auth.allowZeroLengthClientId,
       retainAvailable: config.limits.retainAvailable,

@@ -19,7 +19,7 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** SIGKILL, then the wait for the exit. */
   kill9(): Promise<void>;
-  /** Starts it again on the same port and directory (after stop or kill9). */
+  /** Starts it again on the same port and directory (after stop or kill9; no-op while it runs). */
   restart(): Promise<void>;
   /** Stops it and removes its directory. */
   remove(): Promise<void>;
@@ -78,7 +78,9 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     get pid() { return child?.pid; },
     stop: () => signal('SIGTERM'),
     kill9: () => signal('SIGKILL'),
-    restart: launch,
+    restart: async () => {
+      if (!running()) await launch();
+    },
     async remove() {
       await signal('SIGTERM');
       rmSync(dir, { recursive: true, force: true });

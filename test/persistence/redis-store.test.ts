@@ -108,7 +108,7 @@ withRedis(() => {
 
     it('numbers and announces every retained change, and loads the retained messages with their numbers', async () => {
       const prefix = `ret${++prefixes}:`;
-      const store = await open({ prefix, origin: 'node-x' });
+      const store = await open({ prefix, origin: () => 'node-x' });
       const sub = new Redis(redis.url);
       const heard: Buffer[] = [];
       sub.on('messageBuffer', (_channel: Buffer, payload: Buffer) => heard.push(payload));

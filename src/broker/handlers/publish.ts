@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { MqttProtocolError, PacketType, type PublishPacket } from '../../protocol/index.js';
 import { messageFromPublish } from '../message.js';
-import { whenRouted } from '../commit-gate.js';
+import { whenDurable, whenRouted } from '../commit-gate.js';
 import type { BrokerMessage } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 
@@ -104,15 +104,19 @@ const reasons: Record<number, string> = {
 /**
  * Every PUBACK/PUBREC, refusals and repeats included, waits for the commit of what
  * the store holds so far: none claims more than the disk holds, and they keep the
- * order of the PUBLISH packets they answer (see {@link whenRouted}, which also waits for what a cluster routes).
+ * order of the PUBLISH packets they answer (see {@link whenDurable}; in a cluster,
+ * {@link whenRouted} also waits for what was routed to other nodes).
  */
 function acknowledge(conn: MqttConnection, packet: PublishPacket, reasonCode: number, message?: BrokerMessage): void | Promise<void> {
   if (packet.qos === 0) return;
   const { broker } = conn;
-  return whenRouted(broker.options.cluster, message, broker.store, () => sendAck(conn, packet, reasonCode), () => sendAck(conn, packet, UNROUTABLE), (err: unknown) => {
+  const failed = (err: unknown) => {
     broker.reportError(err, 'store commit');
     conn.close(0x80, 'the message could not be stored');
-  });
+  };
+  const cluster = broker.options.cluster;
+  if (!cluster) return whenDurable(broker.store, () => sendAck(conn, packet, reasonCode), failed);
+  return whenRouted(cluster, message, broker.store, () => sendAck(conn, packet, reasonCode), () => sendAck(conn, packet, UNROUTABLE), failed);
 }
 
 function sendAck(conn: MqttConnection, packet: PublishPacket, reasonCode: number): void {

@@ -11,6 +11,8 @@ const settingFlags: ReadonlyArray<{ flag: string; key: string; parse: (v: string
   { flag: 'persistenceLocation', key: 'persistence_location', parse: String },
   { flag: 'persistenceSync', key: 'persistence_sync', parse: String },
   { flag: 'maxQueuedMessages', key: 'max_queued_messages', parse: (v) => parseCount(String(v)) },
+  { flag: 'cluster', key: 'cluster_redis_url', parse: String },
+  { flag: 'clusterNodeId', key: 'cluster_node_id', parse: String },
 ];
 
 /** `midge broker`: runs the broker in the foreground. */
@@ -27,7 +29,9 @@ export function brokerCommand(): Command {
     .option('--persistence-location <dir>', 'directory of the store (default ./data)')
     .addOption(new Option('--persistence-sync <mode>', 'normal: survive a crash of the process; full: survive power loss too').choices(['normal', 'full']))
     .option('--max-queued-messages <count>', 'QoS 1/2 messages queued per client beyond its inflight window (default 1000)')
-    .option('--mqttsn-port <port>', 'also run an MQTT-SN gateway on this UDP port (address: --host, default 127.0.0.1)');
+    .option('--mqttsn-port <port>', 'also run an MQTT-SN gateway on this UDP port (address: --host, default 127.0.0.1)')
+    .option('--cluster <url>', 'join a cluster of midge nodes on this Redis (redis://HOST:PORT); sessions and retained messages live there')
+    .option('--cluster-node-id <id>', 'this node\'s name in the cluster (default: hostname-pid)');
   return command.action(async (flags: Record<string, string | boolean | undefined>) => {
     const settings: Record<string, OverrideValue> = {};
     for (const { flag, key, parse } of settingFlags) {

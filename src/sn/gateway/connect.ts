@@ -1,4 +1,4 @@
-import type { StoredWill } from '../../broker/index.js';
+import { ClusterUnavailableError, type StoredWill } from '../../broker/index.js';
 import { topicNameProblem } from '../../protocol/index.js';
 import {
   SN_PROTOCOL_ID, SnMsgType, SnReturnCode, type SnConnectMessage, type SnReturnCodeValue, type SnWillMsgMessage,
@@ -13,6 +13,7 @@ const NEVER_EXPIRES = 0xffffffff;
 const UNSUPPORTED = 0x84;
 const QUOTA_EXCEEDED = 0x97;
 const BAD_WILL = 0x87;
+const SERVER_UNAVAILABLE = 0x88;
 
 /**
  * CONNECT [MQTT-SN-1.2 6.2], from a new address or a known one. A known client sending
@@ -125,13 +126,20 @@ async function openSession(link: SnClientLink, prompted: StoredWill | undefined)
   const will = chooseWill(link, prompted);
   const problem = will && willProblem(ctx, link.principal, link.info, will);
   if (problem) return refuse(link, SnReturnCode.REJECTED_NOT_SUPPORTED, BAD_WILL, problem);
-  if (!broker.openEndpoint(link)) return refuse(link, SnReturnCode.REJECTED_CONGESTION, QUOTA_EXCEEDED, 'the broker is closing');
+  // In a cluster this node first becomes the client id's owner, as for MQTT clients.
+  const release = broker.options.cluster ? await claimClientId(link) : undefined;
+  if (release === null) return;
+  if (!broker.openEndpoint(link)) {
+    release?.();
+    return refuse(link, SnReturnCode.REJECTED_CONGESTION, QUOTA_EXCEEDED, 'the broker is closing');
+  }
   link.registered = true;
   const { limits } = broker.options;
   const { session, present } = broker.sessions.open(link, {
     clientId: request.clientId, clean: request.cleanSession, protocolVersion: 4, username, will,
     expiryInterval: request.cleanSession ? 0 : Math.min(NEVER_EXPIRES, limits.maxSessionExpiryInterval),
   });
+  release?.();
   link.session = session;
   session.limits = {
     ...session.limits, maxQueuedMessages: Math.min(session.limits.maxQueuedMessages, ctx.options.maxBufferedPerSleepingClient),
@@ -142,6 +150,25 @@ async function openSession(link: SnClientLink, prompted: StoredWill | undefined)
   link.opened();
   session.attach(link);
   broker.connectionOpened(link, present);
+}
+
+/**
+ * Cluster: claims the client id (see `SessionManager.acquire`); null when the client
+ * was refused (the cluster is out of reach) or went away meanwhile.
+ */
+async function claimClientId(link: SnClientLink): Promise<(() => void) | null> {
+  const { request, ctx } = link;
+  let release: () => void;
+  try {
+    release = await ctx.broker.sessions.acquire(request.clientId, request.cleanSession);
+  } catch (err) {
+    if (!(err instanceof ClusterUnavailableError)) throw err;
+    refuse(link, SnReturnCode.REJECTED_CONGESTION, SERVER_UNAVAILABLE, err.message);
+    return null;
+  }
+  if (link.state === 'authenticating') return release;
+  release();
+  return null;
 }
 
 /** CONNACK with a rejection, and the client is forgotten. */

@@ -1,0 +1,268 @@
+import { hostname } from 'node:os';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Broker, BrokerMessage, ClaimResult, ClusterBus, Disposer, Session } from '../broker/index.js';
+import { defaultTimings, describe, type ClusterContext, type ClusterStore, type ClusterTimings } from './context.js';
+import { Inbox } from './inbox.js';
+import { ClusterKeys } from './keys.js';
+import { Membership } from './membership.js';
+import { Outbox } from './outbox.js';
+import { Ownership } from './ownership.js';
+import { RetainedSync } from './retained-sync.js';
+import { withScripts } from './scripts.js';
+import { RemoteTable } from './table.js';
+
+/** Longest wait for a Redis reply (reads block 1 s at most, scripts are short). */
+const COMMAND_TIMEOUT_MS = 5000;
+
+/** Options of {@link RedisCluster}. */
+export interface RedisClusterOptions extends Partial<ClusterTimings> {
+  /** `redis://` or `rediss://` URL (`cluster_redis_url`). */
+  url: string;
+  /** This node's name (`cluster_node_id`); default `hostname-pid`. */
+  nodeId?: string;
+  /** Prefix of every key; default `midge:` (the cluster's keys are under `midge:cluster:`). */
+  prefix?: string;
+}
+
+/**
+ * The broker's {@link ClusterBus} over Redis. Every node registers its sessions'
+ * subscriptions in Redis and keeps a copy of everyone's in its router, so the
+ * node a message is published on decides once who gets it: its own sessions
+ * directly, other nodes' through their inbox streams (acknowledged, so a short
+ * link drop loses nothing), each PUBACK waiting until those writes succeeded.
+ * See docs/cluster.md for the design and what it promises.
+ */
+export class RedisCluster implements ClusterBus {
+  readonly nodeId: string;
+  readonly keys: ClusterKeys;
+  /** This node's fencing token per client id it owns (read by the store's fence). */
+  readonly tokens = new Map<string, string>();
+  /** For the Redis store: a client's writes carry this node's token and apply only while it is the owner's. */
+  readonly fence = {
+    key: (clientId: string): string => this.keys.client(clientId),
+    token: (clientId: string): string | undefined => this.tokens.get(clientId),
+  };
+  private readonly timings: ClusterTimings;
+  private store: ClusterStore | undefined;
+  private ctx: ClusterContext | undefined;
+  private connections: Redis[] = [];
+  private parts: { outbox: Outbox; table: RemoteTable; retained: RetainedSync; ownership: Ownership; inbox: Inbox; membership: Membership } | undefined;
+  private unready: Disposer | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private relinking = false;
+  private nextResync = 0;
+  private stopped = false;
+
+  constructor(private readonly options: RedisClusterOptions) {
+    this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}`;
+    this.keys = new ClusterKeys(`${options.prefix ?? 'midge:'}cluster:`);
+    this.timings = { ...defaultTimings, ...stripUndefined(options) };
+  }
+
+  /** The store the cluster's sessions and retained messages live in (before {@link start}). */
+  attachStore(store: ClusterStore): void {
+    this.store = store;
+  }
+
+  get available(): boolean {
+    return this.ctx?.available ?? false;
+  }
+
+  /** This node's current incarnation (`nodeId#n`), or '' before it joined. */
+  get incarnation(): string {
+    return this.ctx?.me ?? '';
+  }
+
+  async start(broker: Broker): Promise<void> {
+    if (!this.store) throw new Error('the cluster has no store: call attachStore() before start()');
+    const store = this.store;
+    // Commands fail rather than wait while Redis is away: a publish is refused, not held.
+    // A command in flight when the link drops is neither resent (a repeated XADD would
+    // duplicate a message) nor, by ioredis, ever answered: the timeout rejects it.
+    const fail = { enableOfflineQueue: false, maxRetriesPerRequest: 1, autoResendUnfulfilledCommands: false, commandTimeout: COMMAND_TIMEOUT_MS };
+    const cmd = withScripts(this.connect(fail));
+    const sub = this.connect({});
+    const reader = this.connect(fail);
+    try {
+      await Promise.all(this.connections.map((c) => c.connect()));
+    } catch (err) {
+      for (const c of this.connections) c.disconnect();
+      throw new Error(`cannot reach the cluster's Redis: ${describe(err)}`, { cause: err });
+    }
+    const ctx: ClusterContext = {
+      broker, store, redis: cmd, keys: this.keys, timings: this.timings, logger: broker.logger,
+      me: '', available: false, tokens: this.tokens, claiming: new Map(),
+    };
+    this.ctx = ctx;
+    const outbox = new Outbox(ctx);
+    const table = new RemoteTable(ctx, outbox);
+    const retained = new RetainedSync(ctx);
+    const ownership = new Ownership(ctx, table);
+    outbox.loadOwned = (clientId) => ownership.loadOwned(clientId);
+    const inbox = new Inbox(ctx, reader, outbox, table);
+    const membership = new Membership(ctx, this.nodeId, inbox, ownership, table, () => this.rejoin());
+    this.parts = { outbox, table, retained, ownership, inbox, membership };
+    await membership.join();
+    sub.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.heard(channel.toString(), payload));
+    await sub.subscribe(this.keys.events, this.keys.handed, store.retainedChannel);
+    await table.resync();
+    await retained.resync();
+    ctx.available = true;
+    cmd.on('close', () => this.linkDown());
+    cmd.on('ready', () => void this.linkUp());
+    sub.on('ready', () => void this.resubscribed(sub));
+    inbox.start();
+    membership.start();
+    this.nextResync = Date.now() + this.timings.resyncMs;
+    this.resyncTimer = setInterval(() => this.periodic(), Math.min(this.timings.resyncMs, this.timings.heartbeatMs));
+    this.resyncTimer.unref();
+    broker.logger.info({ node: ctx.me, nodes: await cmd.scard(this.keys.nodes) }, 'cluster: joined');
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped || !this.ctx || !this.parts) return;
+    this.stopped = true;
+    this.parts.membership.stop();
+    this.parts.inbox.stop();
+    clearInterval(this.resyncTimer);
+    // Survivors adopt this node's sessions at their next look instead of after the heartbeat expires.
+    await this.ctx.redis.del(this.keys.alive(this.ctx.me)).catch(() => {});
+    this.ctx.available = false;
+    for (const c of this.connections) c.disconnect();
+  }
+
+  claim(clientId: string, clean: boolean, install: (result: ClaimResult) => void): Promise<void> {
+    return this.requireParts().ownership.claim(clientId, clean, install);
+  }
+
+  sessionChanged(session: Session): void {
+    this.parts?.ownership.changed(session.clientId, true, undefined);
+  }
+
+  subscriptionChanged(session: Session, filter: string): void {
+    this.parts?.ownership.changed(session.clientId, false, filter);
+  }
+
+  settled(message: BrokerMessage | undefined): Promise<boolean> | undefined {
+    return this.parts?.outbox.settled(message);
+  }
+
+  /** The store dropped writes of these clients: another node owns them now. */
+  fenced(clientIds: string[]): void {
+    this.ctx?.logger.warn({ clientIds: clientIds.slice(0, 20), count: clientIds.length }, 'cluster: writes fenced off: another node owns these client ids now');
+  }
+
+  private connect(options: RedisOptions): Redis {
+    const redis = new Redis(this.options.url, { lazyConnect: true, retryStrategy: (n) => Math.min(n * 100, 1000), ...options });
+    redis.on('error', () => {});
+    this.connections.push(redis);
+    return redis;
+  }
+
+  private requireParts(): NonNullable<RedisCluster['parts']> {
+    if (!this.parts) throw new Error('the cluster is not started');
+    return this.parts;
+  }
+
+  private heard(channel: string, payload: Buffer): void {
+    const ctx = this.ctx!;
+    if (channel === this.keys.events) {
+      const at = payload.indexOf(0);
+      const writer = payload.toString('utf8', 0, at);
+      const clientId = payload.toString('utf8', at + 1);
+      // This node's own writes are about sessions it holds: nothing to read back.
+      if (writer === ctx.me && (ctx.broker.sessions.get(clientId) || ctx.claiming.has(clientId))) return;
+      this.parts!.table.changed(clientId);
+    } else if (channel === this.keys.handed) {
+      const at = payload.indexOf(0);
+      this.parts!.ownership.answered(payload.toString('utf8', 0, at), payload.toString('utf8', at + 1));
+    } else {
+      this.parts!.retained.announced(payload);
+    }
+  }
+
+  private linkDown(): void {
+    const ctx = this.ctx!;
+    if (this.stopped || !ctx.available) return;
+    ctx.available = false;
+    this.unready = ctx.broker.readiness.hold('redis');
+    ctx.logger.error({}, 'cluster: lost the link to Redis; QoS 1/2 publishes and CONNECTs are refused until it is back');
+  }
+
+  /**
+   * The events connection is back. What changed while it was away was missed, so
+   * once the subscriptions are active again (awaited, not merely sent) the table
+   * and the retained copy are read in full.
+   */
+  private async resubscribed(sub: Redis): Promise<void> {
+    const ctx = this.ctx!;
+    try {
+      await sub.subscribe(this.keys.events, this.keys.handed, ctx.store.retainedChannel);
+      if (!ctx.available) return;
+      await this.parts!.table.resync();
+      await this.parts!.retained.resync();
+    } catch (err) {
+      ctx.logger.warn({ err: describe(err) }, 'cluster: reading the cluster again after the events link came back failed');
+    }
+  }
+
+  /** Back: still a member? Then read the cluster's state again and write this node's. */
+  private async linkUp(): Promise<void> {
+    const ctx = this.ctx!;
+    const parts = this.parts!;
+    if (this.stopped || ctx.available || this.relinking) return;
+    this.relinking = true;
+    try {
+      if (!(await parts.membership.heartbeat())) await this.rejoin();
+      parts.membership.relinked();
+      await parts.table.resync();
+      await parts.retained.resync();
+      ctx.available = true;
+      parts.ownership.rewriteAll();
+      this.unready?.();
+      this.unready = undefined;
+      ctx.logger.info({ node: ctx.me }, 'cluster: the link to Redis is back');
+    } catch (err) {
+      ctx.logger.warn({ err: describe(err) }, 'cluster: resuming after a lost link failed; trying again');
+    } finally {
+      this.relinking = false;
+    }
+  }
+
+  /** A link that came back while a resume failed is retried; the subscription copy is read in full now and then. */
+  private periodic(): void {
+    const ctx = this.ctx!;
+    if (!ctx.available) {
+      if (this.connections[0]?.status === 'ready') void this.linkUp();
+      return;
+    }
+    if (Date.now() < this.nextResync) return;
+    this.nextResync = Date.now() + this.timings.resyncMs;
+    void this.parts!.table.resync().catch((err: unknown) => ctx.logger.warn({ err: describe(err) }, 'cluster: resync failed'));
+  }
+
+  /**
+   * This node was declared dead (cut off longer than `deadAfterMs`) and its
+   * sessions adopted: they are dropped here, without wills or writes, and the
+   * node joins again as a new incarnation.
+   */
+  private async rejoin(): Promise<void> {
+    const ctx = this.ctx!;
+    const parts = this.parts!;
+    ctx.logger.error({ node: ctx.me }, 'cluster: this node was declared dead; dropping its sessions and joining again');
+    ctx.broker.sessions.dropAll(0x80, 'this node lost its place in the cluster');
+    this.tokens.clear();
+    parts.table.clear();
+    await parts.membership.join();
+    await parts.table.resync();
+    await parts.retained.resync();
+  }
+}
+
+function stripUndefined(options: Partial<ClusterTimings>): Partial<ClusterTimings> {
+  const out: Partial<ClusterTimings> = {};
+  for (const key of ['heartbeatMs', 'deadAfterMs', 'handoverTimeoutMs', 'resyncMs'] as const) {
+    if (options[key] !== undefined) out[key] = options[key];
+  }
+  return out;
+}
