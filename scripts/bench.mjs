@@ -6,11 +6,11 @@
 //   npm run bench -- --help
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { brokers, startBroker } from './bench/brokers.mjs';
+import { freePort } from './bench/ports.mjs';
 import { generators } from './bench/generators.mjs';
 import { cpuLines, generatorTable, resultTable, writeSection } from './bench/report.mjs';
 import { scenarios } from './bench/scenarios.mjs';
@@ -68,14 +68,6 @@ function options() {
   };
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
-  });
-}
-
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 
 /** Keeps what can run here; says why the rest cannot. */
@@ -115,18 +107,24 @@ function waitSeconds(pid) {
   }
 }
 
+/** A scenario's extra broker arguments: a list, or a function of the run's context (after setup). */
+function brokerArgsFor(scenario, brokerName, ctx) {
+  const args = scenario.brokerArgs?.[brokerName];
+  return (typeof args === 'function' ? args(ctx) : args) ?? [];
+}
+
 /** One run of one scenario: a fresh broker, the generator, then the broker stopped. */
 async function runOnce(scenario, brokerName, generatorName, o, dir, connectPacket) {
   const port = await freePort();
   const ctx = { port, durationS: o.durationS, warmupS: o.warmupS, conns: o.conns, hold: o.hold, dir, quick: o.quick,
-    workers: o.workers, genCpu: o.genCpu, timeoutMs: (o.durationS + o.warmupS + o.hold + 180) * 1000 };
+    workers: o.workers, genCpu: o.genCpu, brokerCpu: o.brokerCpu, timeoutMs: (o.durationS + o.warmupS + o.hold + 180) * 1000 };
   let setup = {};
   let broker;
   try {
     setup = (await scenario.setup?.(ctx)) ?? {};
     ctx.subPort = setup.subPort;
     broker = await startBroker(brokers[brokerName], {
-      port, dir, extra: scenario.brokerArgs?.[brokerName] ?? [], extraEnv: setup.env, cpu: o.brokerCpu, connectPacket,
+      port, dir, extra: brokerArgsFor(scenario, brokerName, ctx), extraEnv: setup.env, cpu: o.brokerCpu, connectPacket,
     });
     ctx.pid = broker.pid;
     const before = { at: Date.now(), wait: waitSeconds(broker.pid) };
