@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PacketType } from '../../src/protocol/index.js';
 import {
-  connect, disconnect, payloads, publish, receive, subscribe, uniq, unsubscribe,
-} from '../helpers/flows.js';
-import { startMidge, type InProcessMidge } from '../helpers/midge.js';
+  connect, disconnect, payloads, publish, receive, subscribe, uniq, unsubscribe, brokerWithPublisher } from '../helpers/flows.js';
+import type { InProcessMidge } from '../helpers/midge.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 /**
@@ -22,14 +21,7 @@ async function expectOnly(subscriber: RawClient, publisher: RawClient, marker: s
 describe('02 SUBSCRIBE and UNSUBSCRIBE (MQTT 3.1.1)', () => {
   let midge: InProcessMidge;
   let pub: RawClient;
-  before(async () => {
-    midge = await startMidge();
-    pub = await connect(midge.port, { clientId: uniq('pub') });
-  });
-  after(async () => {
-    await disconnect(pub);
-    await midge.stop();
-  });
+  brokerWithPublisher(4, (m, p) => { midge = m; pub = p; });
 
   it('answers one return code per filter, in order, as for a sequence of SUBSCRIBEs, in a SUBACK with the packet identifier of the SUBSCRIBE [MQTT-3.8.4-1] [MQTT-3.8.4-2] [MQTT-2.3.1-7] [MQTT-3.8.4-4] [MQTT-3.8.4-5] [MQTT-3.9.3-1]', async () => {
     const sub = await connect(midge.port);
@@ -187,14 +179,7 @@ describe('02 SUBSCRIBE and UNSUBSCRIBE (MQTT 3.1.1)', () => {
 describe('02 SUBSCRIBE and UNSUBSCRIBE (MQTT 5)', () => {
   let midge: InProcessMidge;
   let pub: RawClient;
-  before(async () => {
-    midge = await startMidge();
-    pub = await connect(midge.port, { version: 5, clientId: uniq('pub5') });
-  });
-  after(async () => {
-    await disconnect(pub);
-    await midge.stop();
-  });
+  brokerWithPublisher(5, (m, p) => { midge = m; pub = p; });
 
   it('answers 0x8F for an invalid filter and grants the others of the same SUBSCRIBE [MQTT-3.8.4-7] [MQTT-3.9.3-1] [MQTT-4.7.1-1] [MQTT-4.7.1-2]', async () => {
     const sub = await connect(midge.port, { version: 5 });

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PacketType, type PublishPacket } from '../../src/protocol/index.js';
 import {
-  connect, disconnect, nextPacketId, payloads, publish, receive, subscribe, uniq,
-} from '../helpers/flows.js';
+  connect, disconnect, nextPacketId, payloads, publish, receive, subscribe, uniq, brokerWithPublisher } from '../helpers/flows.js';
 import { startMidge, type InProcessMidge } from '../helpers/midge.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
@@ -15,14 +14,7 @@ function sendPublish(client: RawClient, topic: string, payload: string, qos: 0 |
 describe('03 PUBLISH (MQTT 3.1.1)', () => {
   let midge: InProcessMidge;
   let pub: RawClient;
-  before(async () => {
-    midge = await startMidge();
-    pub = await connect(midge.port, { clientId: uniq('pub') });
-  });
-  after(async () => {
-    await disconnect(pub);
-    await midge.stop();
-  });
+  brokerWithPublisher(4, (m, p) => { midge = m; pub = p; });
 
   it('forwards QoS 0 with QoS 0, DUP 0, no packet identifier and no acknowledgement [MQTT-4.3.1-1] [MQTT-3.3.1-2] [MQTT-2.3.1-5]', async () => {
     const sub = await connect(midge.port);

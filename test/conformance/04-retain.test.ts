@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { PublishPacket } from '../../src/protocol/index.js';
-import { connect, disconnect, payloads, publish, receive, subscribe, uniq } from '../helpers/flows.js';
-import { startMidge, type InProcessMidge } from '../helpers/midge.js';
+import { connect, disconnect, payloads, publish, receive, subscribe, uniq, brokerWithPublisher } from '../helpers/flows.js';
+import type { InProcessMidge } from '../helpers/midge.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 /** A new client subscribes to `filter` and takes the retained messages it is sent before `marker`. */
@@ -24,14 +24,7 @@ async function retainedFor(port: number, pub: RawClient, filter: string, version
 describe('04 retained messages (MQTT 3.1.1)', () => {
   let midge: InProcessMidge;
   let pub: RawClient;
-  before(async () => {
-    midge = await startMidge();
-    pub = await connect(midge.port, { clientId: uniq('pub') });
-  });
-  after(async () => {
-    await disconnect(pub);
-    await midge.stop();
-  });
+  brokerWithPublisher(4, (m, p) => { midge = m; pub = p; });
 
   it('stores a retained message with its QoS and sends it to a new subscriber with RETAIN 1 [MQTT-3.3.1-5] [MQTT-3.3.1-6] [MQTT-3.3.1-8]', async () => {
     const topic = uniq('store');
@@ -117,14 +110,7 @@ describe('04 retained messages (MQTT 3.1.1)', () => {
 describe('04 retained messages (MQTT 5)', () => {
   let midge: InProcessMidge;
   let pub: RawClient;
-  before(async () => {
-    midge = await startMidge();
-    pub = await connect(midge.port, { version: 5, clientId: uniq('pub5') });
-  });
-  after(async () => {
-    await disconnect(pub);
-    await midge.stop();
-  });
+  brokerWithPublisher(5, (m, p) => { midge = m; pub = p; });
 
   it('keeps the RETAIN flag on live delivery only for Retain As Published subscriptions [MQTT-3.3.1-12] [MQTT-3.3.1-13]', async () => {
     const sub = await connect(midge.port, { version: 5 });

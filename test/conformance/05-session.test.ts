@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PacketType } from '../../src/protocol/index.js';
-import { connect, disconnect, payloads, publish, receive, subscribe, uniq, waitUntil } from '../helpers/flows.js';
-import { startMidge, type InProcessMidge } from '../helpers/midge.js';
+import { connect, disconnect, payloads, publish, receive, subscribe, uniq, waitUntil, brokerWithPublisher } from '../helpers/flows.js';
+import type { InProcessMidge } from '../helpers/midge.js';
 import { RawClient, type RawConnectOptions } from '../helpers/raw-client.js';
 
 /** Connects and returns the client with its CONNACK's Session Present flag. */
@@ -28,14 +28,7 @@ function offline(midge: InProcessMidge, clientId: string): Promise<void> {
 describe('05 sessions (MQTT 3.1.1)', () => {
   let midge: InProcessMidge;
   let pub: RawClient;
-  before(async () => {
-    midge = await startMidge();
-    pub = await connect(midge.port, { clientId: uniq('pub') });
-  });
-  after(async () => {
-    await disconnect(pub);
-    await midge.stop();
-  });
+  brokerWithPublisher(4, (m, p) => { midge = m; pub = p; });
 
   it('answers Session Present 0 for a new persistent session and 1 when it is resumed [MQTT-3.2.2-2] [MQTT-3.2.2-3] [MQTT-3.1.2-4]', async () => {
     const clientId = uniq('persistent');
@@ -191,14 +184,7 @@ describe('05 sessions (MQTT 3.1.1)', () => {
 describe('05 sessions (MQTT 5)', () => {
   let midge: InProcessMidge;
   let pub: RawClient;
-  before(async () => {
-    midge = await startMidge();
-    pub = await connect(midge.port, { version: 5, clientId: uniq('pub5') });
-  });
-  after(async () => {
-    await disconnect(pub);
-    await midge.stop();
-  });
+  brokerWithPublisher(5, (m, p) => { midge = m; pub = p; });
 
   it('ends a session with Session Expiry Interval 0 when its connection closes (section 3.1.2.11.2)', async () => {
     const clientId = uniq('expiry0');

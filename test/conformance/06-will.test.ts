@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PacketType, type PublishPacket, type QoS, type Will } from '../../src/protocol/index.js';
-import { connect, disconnect, publish, receive, subscribe, uniq, waitUntil } from '../helpers/flows.js';
-import { startMidge, type InProcessMidge } from '../helpers/midge.js';
+import { connect, disconnect, publish, receive, subscribe, uniq, waitUntil, brokerWithPublisher } from '../helpers/flows.js';
+import type { InProcessMidge } from '../helpers/midge.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 function will(topic: string, payload: string, qos: QoS = 0, retain = false, properties?: Will['properties']): Will {
@@ -32,14 +32,7 @@ async function expectWill(watch: RawClient, payload: string, timeoutMs?: number)
 describe('06 wills (MQTT 3.1.1)', () => {
   let midge: InProcessMidge;
   let pub: RawClient;
-  before(async () => {
-    midge = await startMidge();
-    pub = await connect(midge.port, { clientId: uniq('pub') });
-  });
-  after(async () => {
-    await disconnect(pub);
-    await midge.stop();
-  });
+  brokerWithPublisher(4, (m, p) => { midge = m; pub = p; });
 
   it('publishes the will, not retained, when the network connection is lost [MQTT-3.1.2-8] [MQTT-3.1.2-16]', async () => {
     const topic = uniq('lost');
@@ -156,14 +149,7 @@ describe('06 wills (MQTT 3.1.1)', () => {
 describe('06 wills (MQTT 5)', () => {
   let midge: InProcessMidge;
   let pub: RawClient;
-  before(async () => {
-    midge = await startMidge();
-    pub = await connect(midge.port, { version: 5, clientId: uniq('pub5') });
-  });
-  after(async () => {
-    await disconnect(pub);
-    await midge.stop();
-  });
+  brokerWithPublisher(5, (m, p) => { midge = m; pub = p; });
 
   it('discards the will on DISCONNECT with reason code 0x00 [MQTT-3.1.2-10] [MQTT-3.14.4-3]', async () => {
     const topic = uniq('normal');

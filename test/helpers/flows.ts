@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { after, before } from 'node:test';
 import {
   PacketType, type PacketOf, type Properties, type PublishPacket, type QoS, type Subscription,
 } from '../../src/protocol/index.js';
+import { startMidge, type InProcessMidge } from './midge.js';
 import { RawClient, type RawConnectOptions } from './raw-client.js';
 
 /**
@@ -173,4 +175,22 @@ export async function waitUntil(condition: () => boolean, what: string, timeoutM
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/**
+ * A broker started before a suite's tests with a publisher connected to it, both
+ * stopped after them; `use` receives them once they are up.
+ */
+export function brokerWithPublisher(version: 4 | 5, use: (midge: InProcessMidge, pub: RawClient) => void): void {
+  let midge: InProcessMidge | undefined;
+  let pub: RawClient | undefined;
+  before(async () => {
+    midge = await startMidge();
+    pub = await connect(midge.port, { version, clientId: uniq(version === 5 ? 'pub5' : 'pub') });
+    use(midge, pub);
+  });
+  after(async () => {
+    if (pub) await disconnect(pub);
+    await midge?.stop();
+  });
 }
