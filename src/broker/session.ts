@@ -8,15 +8,12 @@ import type { Store, StoredDelivery, StoredSession, StoredWill } from './ports/s
 import type { Recipient, SharedGroup, SubscriptionEntry } from './router/types.js';
 import { toStoredMessage } from './stored.js';
 
-/** A QoS 1/2 delivery waiting for a slot in the inflight window, or in flight. */
-export interface Delivery {
-  seq: number;
+/**
+ * A QoS 1/2 delivery waiting for a slot in the inflight window, or in flight: the
+ * store's record of it, holding the message itself rather than its id.
+ */
+export interface Delivery extends Omit<StoredDelivery, 'clientId' | 'messageId'> {
   message: BrokerMessage;
-  qos: 1 | 2;
-  retain: boolean;
-  subscriptionIds: number[] | undefined;
-  packetId: number | undefined;
-  state: 'queued' | 'sent' | 'released';
   /** The shared subscription it came through, so it can move to another member (section 4.8.2). */
   group?: SharedGroup<Recipient>;
 }
