@@ -126,7 +126,7 @@ export class Broker implements SessionEvents {
   publish(message: BrokerMessage, source?: ConnectionInfo): number {
     this.confidentiality.classify(message, source);
     if (message.retain) this.setRetained(message);
-    const deliveries = deliverToMatches(this, message, source);
+    const deliveries = deliverToMatches(this, message);
     if (this.hooks.has('messagePublished')) this.hooks.emit('messagePublished', { message, deliveries });
     return deliveries;
   }

@@ -2,7 +2,6 @@ import { topicMatches, type QoS } from '../protocol/index.js';
 import type { Broker } from './broker.js';
 import { mayTravel } from './confidentiality.js';
 import { isExpired, type BrokerMessage } from './message.js';
-import type { ConnectionInfo } from './ports/transport.js';
 import type { Recipient, SharedGroup, SubscriptionEntry } from './router/types.js';
 import type { Session } from './session.js';
 
@@ -13,7 +12,7 @@ import type { Session } from './session.js';
  * one member (section 4.8.2). This is the hot path: no allocation for the common
  * case of one subscription per subscriber.
  */
-export function deliverToMatches(broker: Broker, message: BrokerMessage, _source: ConnectionInfo | undefined): number {
+export function deliverToMatches(broker: Broker, message: BrokerMessage): number {
   const result = broker.router.match(message.topic);
   let count = 0;
   const matches = result.bySubscriber;

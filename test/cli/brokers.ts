@@ -96,19 +96,28 @@ export const mosquittoFactory: BrokerFactory = {
     // dropping to its own user, who cannot enter the private temp directories;
     // `user root` keeps it root (and means nothing when the tests run unprivileged).
     const broker = await startMosquitto(`user root\n${extra.config}`);
-    for (const port of [extra.tlsPort, extra.wsPort]) if (port) await waitForPort(port);
-    return {
-      host: broker.host,
-      port: broker.port,
-      ...(extra.tlsPort ? { tlsPort: extra.tlsPort } : {}),
-      ...(extra.wsPort ? { wsPort: extra.wsPort } : {}),
-      async stop() {
-        await broker.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return running(broker, extra, dir);
   },
 };
+
+/** Waits for the extra listeners, then describes a started broker; stop() also removes its directory. */
+async function running(
+  broker: { host: string; port: number; stop(): Promise<void> },
+  extra: { tlsPort?: number; wsPort?: number },
+  dir: string,
+): Promise<Awaited<ReturnType<BrokerFactory['start']>>> {
+  for (const port of [extra.tlsPort, extra.wsPort]) if (port) await waitForPort(port);
+  return {
+    host: broker.host,
+    port: broker.port,
+    ...(extra.tlsPort ? { tlsPort: extra.tlsPort } : {}),
+    ...(extra.wsPort ? { wsPort: extra.wsPort } : {}),
+    async stop() {
+      await broker.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
 
 /** The midge broker (`node dist/cli/main.js broker -c FILE`), which reads mosquitto.conf syntax. */
 export const midgeFactory: BrokerFactory = {
@@ -121,17 +130,7 @@ export const midgeFactory: BrokerFactory = {
     // Imported here so that the mosquitto runs do not load the broker's sources.
     const { spawnMidge } = await import('../helpers/midge.js');
     const broker = await spawnMidge({ config: `${config.join('\n')}\n` });
-    for (const port of [extra.tlsPort, extra.wsPort]) if (port) await waitForPort(port);
-    return {
-      host: broker.host,
-      port: broker.port,
-      ...(extra.tlsPort ? { tlsPort: extra.tlsPort } : {}),
-      ...(extra.wsPort ? { wsPort: extra.wsPort } : {}),
-      async stop() {
-        await broker.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    return running(broker, extra, dir);
   },
 };
 

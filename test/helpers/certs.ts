@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TlsFiles } from '../../src/transport/index.js';
 
 /** Paths of certificates made for one test run. */
 export interface TestCertificates {
@@ -66,4 +67,12 @@ function issue(dir: string, base: string, subject: string, extFile: string): voi
     '-keyout', `${base}.key`, '-out', `${base}.csr`], dir);
   openssl(['x509', '-req', '-in', `${base}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
     '-days', '2', '-extfile', extFile, '-out', `${base}.crt`], dir);
+}
+
+/** TLS listener settings serving these certificates, trusting their CA for client certificates. */
+export function serverTlsFiles(certs: TestCertificates, requireCertificate = false): TlsFiles {
+  return {
+    certfile: certs.serverCert, keyfile: certs.serverKey, cafile: certs.caCert, capath: undefined, crlfile: undefined,
+    ciphers: undefined, tlsVersion: undefined, requireCertificate,
+  };
 }

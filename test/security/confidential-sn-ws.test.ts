@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { startSnGateway, type SnGateway } from '../../src/sn/gateway/index.js';
-import { makeCertificates, type TestCertificates } from '../helpers/certs.js';
+import { makeCertificates, serverTlsFiles, type TestCertificates } from '../helpers/certs.js';
 import { startMidge, type InProcessMidge } from '../helpers/midge.js';
 import { connectCollecting, connectMqttJs, endMqttJs } from '../helpers/mqttjs.js';
 import { collectSn, connectSnClient, fastTimers, type SnMidge } from '../sn/gateway/helpers.js';
@@ -18,10 +18,7 @@ describe('confidential messages stay off plain WebSocket and MQTT-SN', () => {
 
   before(async () => {
     certs = makeCertificates();
-    const tls = {
-      certfile: certs.serverCert, keyfile: certs.serverKey, cafile: certs.caCert, capath: undefined, crlfile: undefined,
-      ciphers: undefined, tlsVersion: undefined, requireCertificate: false,
-    };
+    const tls = serverTlsFiles(certs);
     midge = await startMidge({
       listeners: [
         { port: 0, host: '127.0.0.1', protocol: 'mqtt', tls },

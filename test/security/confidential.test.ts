@@ -4,7 +4,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import type { IClientOptions } from 'mqtt';
 import { PacketType, encodePacket } from '../../src/protocol/index.js';
-import { makeCertificates, type TestCertificates } from '../helpers/certs.js';
+import { makeCertificates, serverTlsFiles, type TestCertificates } from '../helpers/certs.js';
 import { startMidge, type InProcessMidge } from '../helpers/midge.js';
 import { connectCollecting, connectMqttJs, endMqttJs } from '../helpers/mqttjs.js';
 import { RawClient, connectPacket } from '../helpers/raw-client.js';
@@ -21,10 +21,7 @@ describe('what arrives encrypted never leaves in clear', () => {
 
   before(async () => {
     certs = makeCertificates();
-    const tls = {
-      certfile: certs.serverCert, keyfile: certs.serverKey, cafile: certs.caCert, capath: undefined, crlfile: undefined,
-      ciphers: undefined, tlsVersion: undefined, requireCertificate: false,
-    };
+    const tls = serverTlsFiles(certs);
     midge = await startMidge({
       listeners: [
         { port: 0, host: '127.0.0.1', protocol: 'mqtt' },

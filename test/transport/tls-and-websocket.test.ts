@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { makeCertificates, type TestCertificates } from '../helpers/certs.js';
+import { makeCertificates, serverTlsFiles, type TestCertificates } from '../helpers/certs.js';
 import { requireBinary } from '../helpers/external.js';
 import { startMidge, type InProcessMidge } from '../helpers/midge.js';
 import { collect, connectMqttJs, endMqttJs } from '../helpers/mqttjs.js';
@@ -19,14 +19,13 @@ describe('TLS, client certificates and WebSocket listeners', () => {
 
   before(async () => {
     certs = makeCertificates();
-    const tls = { certfile: certs.serverCert, keyfile: certs.serverKey, cafile: certs.caCert, capath: undefined, crlfile: undefined, ciphers: undefined, tlsVersion: undefined };
     midge = await startMidge({
       listeners: [
         { port: 0, host: '127.0.0.1', protocol: 'mqtt' },
-        { port: 0, host: '127.0.0.1', protocol: 'mqtt', tls: { ...tls, requireCertificate: false } },
-        { port: 0, host: '127.0.0.1', protocol: 'mqtt', tls: { ...tls, requireCertificate: true } },
+        { port: 0, host: '127.0.0.1', protocol: 'mqtt', tls: serverTlsFiles(certs) },
+        { port: 0, host: '127.0.0.1', protocol: 'mqtt', tls: serverTlsFiles(certs, true) },
         { port: 0, host: '127.0.0.1', protocol: 'websockets', websocketsPath: '/mqtt' },
-        { port: 0, host: '127.0.0.1', protocol: 'websockets', tls: { ...tls, requireCertificate: false } },
+        { port: 0, host: '127.0.0.1', protocol: 'websockets', tls: serverTlsFiles(certs) },
       ],
     });
     const [tcp, tlsL, mtls, ws, wss] = midge.server.listeners.map((l) => l.port);
