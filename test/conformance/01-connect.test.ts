@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { PacketType, encodePacket } from '../../src/protocol/index.js';
 import { connect, disconnect, publish, receive, subscribe, uniq } from '../helpers/flows.js';
 import { startMidge, type InProcessMidge } from '../helpers/midge.js';
+import { connectMqttJs, endMqttJs } from '../helpers/mqttjs.js';
 import { RawClient, connectPacket } from '../helpers/raw-client.js';
 
 // The tests share a broker but no client ids or topics, so they run at once: three of them wait for timers.
@@ -104,6 +105,12 @@ describe('01 CONNECT', { concurrency: true }, () => {
 
   it('refuses a 3.1.1 keep alive above max_keepalive with identifier rejected, as Mosquitto does', async () => {
     const { client, connack } = await RawClient.connect(midge.port, { keepAlive: 600 });
+    assert.equal(connack.reasonCode, 2);
+    await client.waitClosed();
+  });
+
+  it('refuses a 3.1.1 keep alive of 0 (off) under a max_keepalive below 65535, as Mosquitto does', async () => {
+    const { client, connack } = await RawClient.connect(midge.port, { keepAlive: 0 });
     assert.equal(connack.reasonCode, 2);
     await client.waitClosed();
   });
@@ -218,5 +225,27 @@ describe('01 CONNECT', { concurrency: true }, () => {
     client.sendBytes([0x10, 0x0d, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x58, 0x04, 0x02, 0x00, 0x3c, 0x00, 0x01, 0x78]);
     await client.waitClosed();
     assert.equal(client.received.length, 0);
+  });
+});
+
+describe('01 CONNECT under max_keepalive 0, which mosquitto.conf(5) makes "no limit"', () => {
+  let midge: InProcessMidge;
+  before(async () => {
+    midge = await startMidge({ broker: { limits: { maxKeepalive: 0 } } });
+  });
+  after(() => midge.stop());
+
+  for (const keepalive of [0, 60, 65535]) {
+    it(`lets an MQTT.js 3.1.1 client in with keep alive ${keepalive}`, async () => {
+      const client = await connectMqttJs(midge.port, { protocolVersion: 4, keepalive, clientId: `ka0-311-${keepalive}` });
+      await endMqttJs(client);
+    });
+  }
+
+  it('lets a v5 client keep alive 0 (off) and sends it no Server Keep Alive [MQTT-3.2.2-21]', async () => {
+    const { client, connack } = await RawClient.connect(midge.port, { version: 5, keepAlive: 0, clientId: 'ka0-5' });
+    assert.equal(connack.reasonCode, 0);
+    assert.equal(connack.properties?.serverKeepAlive, undefined);
+    await client.close();
   });
 });

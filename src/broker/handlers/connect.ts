@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { MqttProtocolError, PacketType, type ConnectPacket, type Properties } from '../../protocol/index.js';
+import { MqttProtocolError, PacketType, ReasonCode, type ConnectPacket, type Properties } from '../../protocol/index.js';
 import { authenticateConnect } from '../enhanced-auth.js';
 import { forwardedProperties } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
@@ -103,16 +103,28 @@ function planConnect(conn: MqttConnection, packet: ConnectPacket): ConnectPlan {
     while (conn.broker.sessions.get(clientId) !== undefined);
     assignedClientId = true;
   }
-  let keepAlive = packet.keepAlive;
-  let serverKeepAlive: number | undefined;
-  if (keepAlive > limits.maxKeepalive || (keepAlive === 0 && limits.maxKeepalive < 65535)) {
-    // 3.1.1 has no way to tell the client, so it is refused as Mosquitto does.
-    if (!v5) throw new Refusal(0x85, `keep alive ${keepAlive} exceeds max_keepalive ${limits.maxKeepalive}`);
-    keepAlive = serverKeepAlive = limits.maxKeepalive;
-  }
+  const { keepAlive, serverKeepAlive } = keepAliveFor(packet, limits.maxKeepalive);
   const requested = v5 ? (packet.properties?.sessionExpiryInterval ?? 0) : (packet.clean ? 0 : NEVER_EXPIRES);
   const sessionExpiry = Math.min(requested, limits.maxSessionExpiryInterval);
   return { clientId, assignedClientId, keepAlive, serverKeepAlive, sessionExpiry, requestedExpiry: requested };
+}
+
+/**
+ * The keep alive a client gets under `max_keepalive`, as mosquitto.conf(5) defines it: 0
+ * sets no limit (any keep alive, 0 included); 65535, the default, accepts everything too;
+ * any other value caps the keep alive and counts 0 (no keep alive) as above it. A v5
+ * client is told the cap as Server Keep Alive [MQTT-3.2.2-21]; 3.1.1 has no way to tell
+ * the client, so it is refused with identifier rejected, as Mosquitto does.
+ */
+function keepAliveFor(packet: ConnectPacket, maxKeepalive: number): { keepAlive: number; serverKeepAlive: number | undefined } {
+  const requested = packet.keepAlive;
+  const unlimited = maxKeepalive === 0 || maxKeepalive === 65535;
+  if (unlimited || (requested !== 0 && requested <= maxKeepalive)) return { keepAlive: requested, serverKeepAlive: undefined };
+  if (packet.protocolVersion !== 5) {
+    const why = requested === 0 ? `keep alive 0 (off) is not allowed by max_keepalive ${maxKeepalive}` : `keep alive ${requested} exceeds max_keepalive ${maxKeepalive}`;
+    throw new Refusal(ReasonCode.ClientIdentifierNotValid, why);
+  }
+  return { keepAlive: maxKeepalive, serverKeepAlive: maxKeepalive };
 }
 
 /** Runs the authenticator chain; returns the user name to use from now on. */
