@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { ConfigError, configWarnings, formatConfig, loadConfig, type ConfigOverrides, type MidgeConfig } from '../config/index.js';
 import { startFromConfig, type ConfiguredServer } from '../server/index.js';
+import { CliError, ExitCode, printWarning } from './errors.js';
 
 /** What `midge broker` was asked to do. */
 export interface BrokerRun {
@@ -25,7 +26,7 @@ export async function runBroker(run: BrokerRun): Promise<void> {
   const config = load(run);
   if (run.testConfig) {
     process.stdout.write(formatConfig(config));
-    for (const w of configWarnings(config)) process.stderr.write(`warning: ${w}\n`);
+    for (const w of configWarnings(config)) printWarning(w);
     return;
   }
   const logger = pino({ level: run.logLevel ?? config.operations.logLevel, base: { svc: 'midge' } });
@@ -41,7 +42,8 @@ function load(run: BrokerRun): MidgeConfig {
   try {
     return loadConfig({ file: run.configFile, overrides: run.overrides });
   } catch (err) {
-    if (err instanceof ConfigError) throw new Error(err.message);
+    // mosquitto exits 3 for a configuration it refuses.
+    if (err instanceof ConfigError) throw new CliError(err.message, ExitCode.InvalidConfig);
     throw err;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { Command } from 'commander';
 import { commands } from './commands/index.js';
+import { CliError, ExitCode, printError, useErrorStyle } from './errors.js';
 import { version } from './version.js';
 
 async function main(): Promise<void> {
@@ -19,10 +20,10 @@ async function main(): Promise<void> {
     // Help or a mistyped command: list every command without loading any.
     for (const c of commands) program.command(c.name).description(c.summary).allowUnknownOption().action(() => {});
   }
-  await program.parseAsync(process.argv);
+  await useErrorStyle(program).parseAsync(process.argv);
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`midge: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  printError(err instanceof Error ? err.message : String(err));
+  process.exit(err instanceof CliError ? err.exitCode : ExitCode.Failure);
 });

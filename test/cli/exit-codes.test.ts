@@ -25,25 +25,25 @@ describe('usage errors, before any connection', { concurrency: 2 }, () => {
     ['an unknown flag', ['pub', '-Z'], /unknown option '-Z'/],
     ['QoS 3', ['pub', '-t', 'a', '-m', 'x', '-q', '3'], /QoS must be 0, 1 or 2/],
     ['a port that is not a number', ['sub', '-t', 'a', '-p', 'abc'], /port must be between 1 and 65535/],
-    ['protocol version 4', ['pub', '-t', 'a', '-m', 'x', '-V', '4'], /use 31, 311 or 5/],
+    ['protocol version 6', ['pub', '-t', 'a', '-m', 'x', '-V', '6'], /Use 3.1, 3.1.1 or 5/],
     ['a keep alive above 65535', ['pub', '-t', 'a', '-m', 'x', '-k', '70000'], /keep alive must be between 0 and 65535/],
     ['a bad session expiry interval', ['pub', '-t', 'a', '-m', 'x', '-x', 'soon'], /session expiry interval/],
-    ['no message', ['pub', '-t', 'a'], /^Error: Both topic and message must be supplied\.$/],
-    ['two message sources', ['pub', '-t', 'a', '-m', 'x', '-n'], /^Error: Only one type of message can be sent at once\.$/],
-    ['a wildcard in a publish topic', ['pub', '-t', 'a/#', '-m', 'x'], /^Error: Invalid publish topic 'a\/#', does it contain '\+' or '#'\?$/],
-    ['a bad subscription filter', ['sub', '-t', 'a/#/b'], /^Error: Invalid subscription topic 'a\/#\/b'/],
-    ['sub without a topic', ['sub'], /^Error: You must specify a topic to subscribe to\.$/],
-    ['rr without a response topic', ['rr', '-t', 'a', '-m', 'x'], /^Error: All of topic, message, and response topic must be supplied\.$/],
-    ['-c without a client id', ['sub', '-t', 'a', '-c'], /^Error: You must provide a client id if you are using the -c option\.$/],
-    ['-i with -I', ['pub', '-t', 'a', '-m', 'x', '-i', 'a', '-I', 'b'], /^Error: -i and -I argument cannot be used together\.$/],
-    ['a will payload without a will topic', ['pub', '-t', 'a', '-m', 'x', '--will-payload', 'p'], /^Error: Will payload given, but no will topic given\.$/],
-    ['a certificate without its key', ['pub', '-t', 'a', '-m', 'x', '--cert', '/nonexistent'], /^Error: Both certfile and keyfile must be provided/],
-    ['an unknown -D property', ['pub', '-t', 'a', '-m', 'x', '-V', '5', '-D', 'publish', 'colour', 'red'], /^Error: Invalid property name colour/],
+    ['no message', ['pub', '-t', 'a'], /^midge: Both topic and message must be supplied\.$/],
+    ['two message sources', ['pub', '-t', 'a', '-m', 'x', '-n'], /^midge: Only one type of message can be sent at once\.$/],
+    ['a wildcard in a publish topic', ['pub', '-t', 'a/#', '-m', 'x'], /^midge: Invalid publish topic 'a\/#', does it contain '\+' or '#'\?$/],
+    ['a bad subscription filter', ['sub', '-t', 'a/#/b'], /^midge: Invalid subscription topic 'a\/#\/b'/],
+    ['sub without a topic', ['sub'], /^midge: You must specify a topic to subscribe to\.$/],
+    ['rr without a response topic', ['rr', '-t', 'a', '-m', 'x'], /^midge: All of topic, message, and response topic must be supplied\.$/],
+    ['-c without a client id', ['sub', '-t', 'a', '-c'], /^midge: You must provide a client id if you are using the -c option\.$/],
+    ['-i with -I', ['pub', '-t', 'a', '-m', 'x', '-i', 'a', '-I', 'b'], /^midge: -i and -I argument cannot be used together\.$/],
+    ['a will payload without a will topic', ['pub', '-t', 'a', '-m', 'x', '--will-payload', 'p'], /^midge: Will payload given, but no will topic given\.$/],
+    ['a certificate without its key', ['pub', '-t', 'a', '-m', 'x', '--cert', '/nonexistent'], /^midge: Both certfile and keyfile must be provided/],
+    ['an unknown -D property', ['pub', '-t', 'a', '-m', 'x', '-V', '5', '-D', 'publish', 'colour', 'red'], /^midge: Invalid property name colour/],
     ['a -D property the packet cannot carry', ['pub', '-t', 'a', '-m', 'x', '-V', '5', '-D', 'publish', 'session-expiry-interval', '5'], /not allowed for publish/],
-    ['-D without MQTT v5', ['pub', '-t', 'a', '-m', 'x', '-D', 'publish', 'content-type', 'x'], /^Error: -D properties need MQTT v5/],
-    ['a -L URL of another scheme', ['pub', '-L', 'http://localhost/a', '-m', 'x'], /^Error: unsupported URL scheme\.$/],
+    ['-D without MQTT v5', ['pub', '-t', 'a', '-m', 'x', '-D', 'publish', 'content-type', 'x'], /^midge: -D properties need MQTT v5/],
+    ['a -L URL of another scheme', ['pub', '-L', 'http://localhost/a', '-m', 'x'], /^midge: unsupported URL scheme\.$/],
     ['a -L URL without a topic', ['pub', '-L', 'mqtt://localhost', '-m', 'x'], /topic missing/],
-    ['a file that cannot be read', ['pub', '-t', 'a', '-f', '/nonexistent/file'], /^Error: Unable to read file "\/nonexistent\/file"\.$/],
+    ['a file that cannot be read', ['pub', '-t', 'a', '-f', '/nonexistent/file'], /^midge: Unable to read file "\/nonexistent\/file"\.$/],
   ];
   for (const [what, args, pattern] of cases) {
     test(`${what} exits 1 with one line`, async () => {
@@ -59,11 +59,11 @@ describe('usage errors, before any connection', { concurrency: 2 }, () => {
     assert.deepEqual([result.code, result.stderr], [1, '']);
   });
 
-  test('nothing listening on the port exits 1 with "Error: Connection refused"', async () => {
+  test('nothing listening on the port exits 1 with "midge: Connection refused"', async () => {
     const port = await freePort();
     const result = await runCli(['pub', '-h', '127.0.0.1', '-p', String(port), '-t', 'a', '-m', 'x']);
     assert.equal(result.code, 1);
-    assertOneLine(result, /^Error: Connection refused$/);
+    assertOneLine(result, /^midge: Connection refused$/);
   });
 });
 
@@ -95,7 +95,7 @@ function suite(factory: BrokerFactory): void {
         for (const tool of [['pub', '-t', 'a', '-m', 'x'], ['sub', '-t', 'a'], ['rr', '-t', 'a', '-e', 'b', '-m', 'x']]) {
           const result = await runCli([...tool, ...conn, '-V', version, '-u', 'alice', '-P', 'wrong']);
           assert.equal(result.code, expected, `${tool[0]}: ${result.stderr}`);
-          assertOneLine(result, /^Connection error: Connection Refused: /);
+          assertOneLine(result, /^midge: Connection error: Connection Refused: /);
         }
       });
     }
@@ -114,7 +114,7 @@ function suite(factory: BrokerFactory): void {
       if (!conn) return;
       const result = await runCli(['sub', ...conn, '-u', 'alice', '-P', 'secret', '-t', 'exit/nothing', '-W', '1']);
       assert.equal(result.code, 27);
-      assertOneLine(result, /^Timed out$/);
+      assertOneLine(result, /^midge: Timed out$/);
     });
   });
 }

@@ -70,7 +70,7 @@ function suite(factory: BrokerFactory): void {
       const env = await at(t);
       if (!env) return;
       const result = await runCli(['rr', ...env.conn, '-t', 'rr/nobody', '-e', 'rr/replies/none', '-m', 'anyone?', '-W', '1']);
-      assert.deepEqual([result.code, result.stderr, result.stdout.length], [27, 'Timed out\n', 0]);
+      assert.deepEqual([result.code, result.stderr, result.stdout.length], [27, 'midge: Timed out\n', 0]);
     });
   });
 }

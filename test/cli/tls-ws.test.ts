@@ -67,7 +67,7 @@ function suite(factory: BrokerFactory): void {
       if (!e) return;
       const result = await runCli(['pub', '-h', '127.0.0.1', '-p', String(e.broker.tlsPort), '--cafile', e.certs.caCert, '-t', 'tls/c', '-m', 'x']);
       assert.equal(result.code, 1);
-      assert.match(result.stderr, /^Error: .+\n$/);
+      assert.match(result.stderr, /^midge: .+\n$/);
     });
 
     test('a server certificate naming another host fails the check, unless --insecure', async (t) => {
@@ -79,7 +79,7 @@ function suite(factory: BrokerFactory): void {
       const args = ['pub', '-h', '127.0.0.1', '-p', String(other.tlsPort), '--cafile', e.certs.caCert, '--cert', e.certs.clientCert, '--key', e.certs.clientKey, '-t', 'tls/d', '-m', 'x'];
       const checked = await runCli(args);
       assert.equal(checked.code, 1);
-      assert.match(checked.stderr, /^Error: .*(altnames|host|IP).*\n$/i);
+      assert.match(checked.stderr, /^midge: .*(altnames|host|IP).*\n$/i);
       const insecure = await runCli([...args, '--insecure']);
       assert.deepEqual([insecure.code, insecure.stderr], [0, '']);
     });

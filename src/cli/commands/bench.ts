@@ -16,6 +16,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import {
   Progress, defaultOptions, formatSummary, runBench, type BenchMode, type BenchOptions, type BenchSummary,
 } from '../../bench/index.js';
+import { PROTOCOL_VERSION_HELP, parseProtocolVersion } from '../mqtt-tools/flag-parsers.js';
 
 function integer(min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
@@ -34,13 +35,6 @@ function decimal(value: string): number {
 function qos(value: string): 0 | 1 | 2 {
   if (value === '0' || value === '1' || value === '2') return Number(value) as 0 | 1 | 2;
   throw new InvalidArgumentError('expected 0, 1 or 2');
-}
-
-function protocolVersion(value: string): 3 | 4 | 5 {
-  const versions: Record<string, 3 | 4 | 5> = { '3': 3, '3.1': 3, '31': 3, '4': 4, '3.1.1': 4, '311': 4, '5': 5, '5.0': 5 };
-  const v = versions[value];
-  if (v === undefined) throw new InvalidArgumentError('expected 3.1, 3.1.1 or 5 (or the levels 3, 4, 5)');
-  return v;
 }
 
 /** The flags commander hands over; each is present when it has a default or was given. */
@@ -85,7 +79,7 @@ function commonOptions(cmd: Command, d: BenchOptions, countHelp: string): Comman
     .option('-h, --host <host>', 'broker host', d.host)
     .option('-p, --port <port>', 'broker port', integer(1, 65535), d.port)
     .option('-c, --count <n>', countHelp, integer(1, 200_000), d.clients)
-    .option('-V, --protocol-version <version>', 'MQTT version: 3.1, 3.1.1 or 5', protocolVersion, d.protocolVersion)
+    .option('-V, --protocol-version <version>', PROTOCOL_VERSION_HELP, parseProtocolVersion, d.protocolVersion)
     .option('--id-prefix <prefix>', 'client id prefix; %i is replaced by the client index, else the index is appended')
     .option('-u, --username <name>', 'user name')
     .option('-P, --password <password>', 'password')

@@ -5,7 +5,7 @@ import { addConnectionFlags, connectionSetup, type ConnectionFlags } from '../mq
 import { parseCount, parseDelaySeconds } from '../mqtt-tools/flag-parsers.js';
 import { addMessageFlags, messageSource, readLines, type MessageFlags } from '../mqtt-tools/message-flags.js';
 import { createClient, runTool } from '../mqtt-tools/run-tool.js';
-import { ToolError } from '../mqtt-tools/tool-error.js';
+import { CliError } from '../errors.js';
 
 /** Flags of `midge pub`. */
 interface PubFlags extends ConnectionFlags, MessageFlags {
@@ -34,10 +34,10 @@ export function pubCommand(): Command {
 async function publish(flags: PubFlags): Promise<number> {
   const setup = connectionSetup(flags, 'pub');
   const topic = flags.topic ?? setup.urlTopic;
-  if (flags.url && !topic) throw new ToolError('Invalid URL for -L argument specified - topic missing.');
+  if (flags.url && !topic) throw new CliError('Invalid URL for -L argument specified - topic missing.');
   const source = await messageSource(flags);
-  if (topic === undefined || !source) throw new ToolError('Both topic and message must be supplied.');
-  if (topicNameProblem(topic)) throw new ToolError(`Invalid publish topic '${topic}', does it contain '+' or '#'?`);
+  if (topic === undefined || !source) throw new CliError('Both topic and message must be supplied.');
+  if (topicNameProblem(topic)) throw new CliError(`Invalid publish topic '${topic}', does it contain '+' or '#'?`);
   const options: PublishOptions = { qos: flags.qos, retain: flags.retain ?? false };
   if (setup.properties.publish) options.properties = setup.properties.publish;
   // A line-by-line publisher runs as long as its input: it rides out broker restarts.

@@ -7,7 +7,7 @@ import { addMessageFlags, messageSource, type MessageFlags } from '../mqtt-tools
 import { formatMessage, type OutputOptions } from '../mqtt-tools/output-format.js';
 import { createClient, interrupted, runTool } from '../mqtt-tools/run-tool.js';
 import { instantNow } from '../mqtt-tools/time-format.js';
-import { EXIT_TIMED_OUT, ToolError } from '../mqtt-tools/tool-error.js';
+import { CliError, ExitCode, printError } from '../errors.js';
 
 /** Flags of `midge rr`. */
 interface RrFlags extends ConnectionFlags, MessageFlags {
@@ -51,11 +51,11 @@ async function requestResponse(flags: RrFlags): Promise<number> {
   const source = await messageSource(flags);
   const responseTopic = flags.responseTopic;
   if (topic === undefined || !source || source.kind !== 'single' || responseTopic === undefined) {
-    throw new ToolError('All of topic, message, and response topic must be supplied.');
+    throw new CliError('All of topic, message, and response topic must be supplied.');
   }
-  if (topicNameProblem(topic)) throw new ToolError(`Invalid publish topic '${topic}', does it contain '+' or '#'?`);
+  if (topicNameProblem(topic)) throw new CliError(`Invalid publish topic '${topic}', does it contain '+' or '#'?`);
   // The Response Topic property is a topic name: no wildcards [MQTT-3.3.2-14].
-  if (topicNameProblem(responseTopic)) throw new ToolError(`Invalid response topic '${responseTopic}', does it contain '+' or '#'?`);
+  if (topicNameProblem(responseTopic)) throw new CliError(`Invalid response topic '${responseTopic}', does it contain '+' or '#'?`);
   const client = createClient(setup, flags.debug);
   const responses = client.messages(responseTopic);
   await client.connect();
@@ -66,10 +66,10 @@ async function requestResponse(flags: RrFlags): Promise<number> {
     const options: PublishOptions = { qos: flags.qos, retain: flags.retain ?? false, properties: { ...setup.properties.publish, responseTopic } };
     await client.publish(topic, source.payload, options);
     const timedOut = new Promise<number>((resolve) => {
-      if (flags.timeout) timer = setTimeout(() => resolve(EXIT_TIMED_OUT), flags.timeout * 1000);
+      if (flags.timeout) timer = setTimeout(() => resolve(ExitCode.TimedOut), flags.timeout * 1000);
     });
     const outcome = await Promise.race([printResponse(responses, flags), timedOut, stop.promise.then(() => 0)]);
-    if (outcome === EXIT_TIMED_OUT) throw new ToolError('Timed out', EXIT_TIMED_OUT, '');
+    if (outcome === ExitCode.TimedOut) throw new CliError('Timed out', ExitCode.TimedOut);
     return outcome;
   } finally {
     clearTimeout(timer);
@@ -86,7 +86,7 @@ async function printResponse(responses: AsyncIterableIterator<MqttMessage>, flag
       if (message.retain && flags.retained === false) continue;
       const printed = formatMessage(message, output, instantNow());
       if (printed.bytes.length > 0) process.stdout.write(printed.bytes);
-      if (printed.error && !flags.quiet) process.stderr.write(`Error: ${printed.error}\n`);
+      if (printed.error && !flags.quiet) printError(printed.error);
       return 0;
     }
   } finally {

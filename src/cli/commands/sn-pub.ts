@@ -4,7 +4,7 @@ import { SnClient, type SnTopicSpec } from '../../sn/client/index.js';
 import { isSnShortTopicName, type SnQoS } from '../../sn/protocol/index.js';
 import { addMessageFlags, messageSource, readLines, type MessageFlags } from '../mqtt-tools/message-flags.js';
 import { runTool } from '../mqtt-tools/run-tool.js';
-import { ToolError } from '../mqtt-tools/tool-error.js';
+import { CliError } from '../errors.js';
 import {
   addSnConnectionFlags, parseSleep, parseSnQos, parseTopicId, snClientOptions, type SnConnectionFlags,
 } from '../sn-tools/sn-flags.js';
@@ -39,12 +39,12 @@ export function snPubCommand(): Command {
 
 /** The topic of the flags: exactly one of -t and -T. */
 function topicOf(flags: SnPubFlags): SnTopicSpec {
-  if ((flags.topic === undefined) === (flags.topicId === undefined)) throw new ToolError('Give a topic name (-t) or a predefined topic id (-T), not both.');
+  if ((flags.topic === undefined) === (flags.topicId === undefined)) throw new CliError('Give a topic name (-t) or a predefined topic id (-T), not both.');
   if (flags.topicId !== undefined) return { predefinedId: flags.topicId };
   const topic = flags.topic!;
-  if (topicNameProblem(topic)) throw new ToolError(`Invalid publish topic '${topic}', does it contain '+' or '#'?`);
+  if (topicNameProblem(topic)) throw new CliError(`Invalid publish topic '${topic}', does it contain '+' or '#'?`);
   if (flags.qos === -1 && !isSnShortTopicName(topic)) {
-    throw new ToolError('QoS -1 needs a predefined topic id (-T) or a two-character short topic name [MQTT-SN-1.2 6.8].');
+    throw new CliError('QoS -1 needs a predefined topic id (-T) or a two-character short topic name [MQTT-SN-1.2 6.8].');
   }
   return topic;
 }
@@ -52,7 +52,7 @@ function topicOf(flags: SnPubFlags): SnTopicSpec {
 async function publish(flags: SnPubFlags): Promise<number> {
   const topic = topicOf(flags);
   const source = await messageSource(flags);
-  if (!source) throw new ToolError('A message must be supplied (-m, -f, -s, -l or -n).');
+  if (!source) throw new CliError('A message must be supplied (-m, -f, -s, -l or -n).');
   const options = snClientOptions(flags, true);
   if (flags.qos === -1) {
     if (source.kind === 'lines') {

@@ -3,7 +3,7 @@ import { topicFilterProblem, type QoS } from '../../protocol/index.js';
 import { SnClient, type SnReceivedMessage } from '../../sn/client/index.js';
 import { collect, parseCount, parseSeconds } from '../mqtt-tools/flag-parsers.js';
 import { interrupted, runTool } from '../mqtt-tools/run-tool.js';
-import { EXIT_TIMED_OUT, ToolError } from '../mqtt-tools/tool-error.js';
+import { CliError, ExitCode } from '../errors.js';
 import {
   addSnConnectionFlags, collectTopicIds, parseSleep, parseSubscribeQos, snClientOptions, type SnConnectionFlags,
 } from '../sn-tools/sn-flags.js';
@@ -55,9 +55,9 @@ function format(m: SnReceivedMessage, verbose: boolean | undefined): string {
 async function subscribe(flags: SnSubFlags): Promise<number> {
   const topics = flags.topic ?? [];
   const ids = flags.topicId ?? [];
-  if (topics.length + ids.length === 0) throw new ToolError('You must give a topic (-t) or a predefined topic id (-T) to subscribe to.');
+  if (topics.length + ids.length === 0) throw new CliError('You must give a topic (-t) or a predefined topic id (-T) to subscribe to.');
   for (const t of topics) {
-    if (topicFilterProblem(t)) throw new ToolError(`Invalid subscription topic '${t}', are all '+' and '#' wildcards correct?`);
+    if (topicFilterProblem(t)) throw new CliError(`Invalid subscription topic '${t}', are all '+' and '#' wildcards correct?`);
   }
   const limit = flags.single ? 1 : flags.count;
   const client = await SnClient.open(snClientOptions(flags, flags.clean));
@@ -73,14 +73,14 @@ async function subscribe(flags: SnSubFlags): Promise<number> {
   });
   client.onDisconnect(() => finish(-1));
   void stop.promise.then(() => finish(0));
-  if (flags.timeout) timer = setTimeout(() => finish(EXIT_TIMED_OUT), flags.timeout * 1000);
+  if (flags.timeout) timer = setTimeout(() => finish(ExitCode.TimedOut), flags.timeout * 1000);
   try {
     await client.connect();
     for (const t of topics) await client.subscribe(t, flags.qos);
     for (const id of ids) await client.subscribe({ predefinedId: id }, flags.qos);
     const outcome = flags.sleep === undefined ? await finished : await sleepLoop(client, flags.sleep, finished);
-    if (outcome === EXIT_TIMED_OUT) throw new ToolError('Timed out', EXIT_TIMED_OUT, '');
-    if (outcome === -1) throw new ToolError('the gateway ended the connection.');
+    if (outcome === ExitCode.TimedOut) throw new CliError('Timed out', ExitCode.TimedOut);
+    if (outcome === -1) throw new CliError('the gateway ended the connection.');
     await client.disconnect().catch(() => undefined);
     return outcome;
   } finally {

@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { reasonCodeName, topicFilterProblem, topicMatches } from '../../protocol/index.js';
-import type { MqttClient, MqttMessage } from '../../client/index.js';
-import { addConnectionFlags, connectionSetup, type ConnectionFlags } from '../mqtt-tools/connection-flags.js';
+import { ReasonCodeError, type MqttClient, type MqttMessage } from '../../client/index.js';
+import { CliError, ExitCode, printError, printWarning } from '../errors.js';
+import { addConnectionFlags, connectionSetup, type ConnectionFlags, type ConnectionSetup } from '../mqtt-tools/connection-flags.js';
 import { collect, parseCount, parseSeconds } from '../mqtt-tools/flag-parsers.js';
 import { formatMessage, type OutputOptions } from '../mqtt-tools/output-format.js';
 import { createClient, interrupted, runTool } from '../mqtt-tools/run-tool.js';
 import { instantNow } from '../mqtt-tools/time-format.js';
-import { EXIT_TIMED_OUT, ToolError } from '../mqtt-tools/tool-error.js';
 
 /** Flags of `midge sub`. */
 interface SubFlags extends ConnectionFlags {
@@ -52,12 +52,12 @@ export function subCommand(): Command {
 async function subscribe(flags: SubFlags): Promise<number> {
   const setup = connectionSetup(flags, 'sub');
   const topics = [...(flags.topic ?? []), ...(setup.urlTopic ? [setup.urlTopic] : [])];
-  if (topics.length === 0 && !flags.unsubscribe?.length) throw new ToolError('You must specify a topic to subscribe to.');
+  if (topics.length === 0 && !flags.unsubscribe?.length) throw new CliError('You must specify a topic to subscribe to.');
   for (const t of topics) {
-    if (topicFilterProblem(t)) throw new ToolError(`Invalid subscription topic '${t}', are all '+' and '#' wildcards correct?`);
+    if (topicFilterProblem(t)) throw new CliError(`Invalid subscription topic '${t}', are all '+' and '#' wildcards correct?`);
   }
   for (const t of flags.filterOut ?? []) {
-    if (topicFilterProblem(t)) throw new ToolError(`Invalid filter topic '${t}', are all '+' and '#' wildcards correct?`);
+    if (topicFilterProblem(t)) throw new CliError(`Invalid filter topic '${t}', are all '+' and '#' wildcards correct?`);
   }
   const client = createClient(setup, flags.debug, { reconnect: { initialDelayMs: 1000 } });
   const messages = client.messages();
@@ -65,16 +65,16 @@ async function subscribe(flags: SubFlags): Promise<number> {
   const stop = interrupted();
   let timer: NodeJS.Timeout | undefined;
   try {
-    await subscribeAll(client, flags, topics, setup.properties.subscribe);
+    await subscribeAll(client, flags, topics, setup);
     if (flags.unsubscribe?.length) {
       await client.unsubscribe(flags.unsubscribe, setup.properties.unsubscribe ? { properties: setup.properties.unsubscribe } : {});
     }
     if (flags.exitAfterSubscribe) return 0;
     const timedOut = new Promise<number>((resolve) => {
-      if (flags.timeout) timer = setTimeout(() => resolve(EXIT_TIMED_OUT), flags.timeout * 1000);
+      if (flags.timeout) timer = setTimeout(() => resolve(ExitCode.TimedOut), flags.timeout * 1000);
     });
     const outcome = await Promise.race([printMessages(client, messages, flags), timedOut, stop.promise.then(() => 0)]);
-    if (outcome === EXIT_TIMED_OUT) throw new ToolError('Timed out', EXIT_TIMED_OUT, '');
+    if (outcome === ExitCode.TimedOut) throw new CliError('Timed out', ExitCode.TimedOut);
     return outcome;
   } finally {
     clearTimeout(timer);
@@ -83,19 +83,30 @@ async function subscribe(flags: SubFlags): Promise<number> {
   }
 }
 
-async function subscribeAll(client: MqttClient, flags: SubFlags, topics: string[], properties: SubscribeProperties): Promise<void> {
+/**
+ * SUBSCRIBE and its refusals, as mosquitto_sub words them: every filter refused ends the
+ * tool with `All subscription requests were denied.`; one refused among others is a
+ * warning. MQTT 3.1.1 has a single failure code (0x80) [MQTT-3.9.3-2], so the reason is
+ * named only for v5.
+ */
+async function subscribeAll(client: MqttClient, flags: SubFlags, topics: string[], setup: ConnectionSetup): Promise<void> {
   if (topics.length === 0) return;
-  const codes = await client.subscribe(topics, {
-    qos: flags.qos,
-    ...(flags.retainAsPublished ? { retainAsPublished: true } : {}),
-    ...(properties ? { properties } : {}),
-  });
+  const reason = (code: number): string => (setup.version === 5 ? ` (${reasonCodeName(code)})` : '');
+  let codes: number[];
+  try {
+    codes = await client.subscribe(topics, {
+      qos: flags.qos,
+      ...(flags.retainAsPublished ? { retainAsPublished: true } : {}),
+      ...(setup.properties.subscribe ? { properties: setup.properties.subscribe } : {}),
+    });
+  } catch (e) {
+    if (e instanceof ReasonCodeError && e.packetName === 'SUBACK') throw new CliError(`All subscription requests were denied.${reason(e.reasonCode)}`);
+    throw e;
+  }
   codes.forEach((code, i) => {
-    if (code >= 0x80 && !flags.quiet) process.stderr.write(`Warning: subscription to '${topics[i]}' denied: ${reasonCodeName(code)}\n`);
+    if (code >= 0x80 && !flags.quiet) printWarning(`subscription to '${topics[i]}' was denied.${reason(code)}`);
   });
 }
-
-type SubscribeProperties = ReturnType<typeof connectionSetup>['properties']['subscribe'];
 
 /**
  * Prints messages as mosquitto_sub does, in its order of checks: `--retained-only`
@@ -127,5 +138,5 @@ async function printMessages(client: MqttClient, messages: AsyncIterableIterator
 function print(message: MqttMessage, output: OutputOptions, quiet: boolean | undefined): void {
   const printed = formatMessage(message, output, instantNow());
   if (printed.bytes.length > 0) process.stdout.write(printed.bytes);
-  if (printed.error && !quiet) process.stderr.write(`Error: ${printed.error}\n`);
+  if (printed.error && !quiet) printError(printed.error);
 }

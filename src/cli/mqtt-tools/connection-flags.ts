@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 import { topicNameProblem, type Properties, type ProtocolVersion, type QoS } from '../../protocol/index.js';
 import type { ClientOptions } from '../../client/index.js';
 import {
-  NEVER_EXPIRES, parseKeepAlive, parsePort, parseProtocolVersion, parseQoS, parseSessionExpiry,
+  NEVER_EXPIRES, PROTOCOL_VERSION_HELP, parseKeepAlive, parsePort, parseProtocolVersion, parseQoS, parseSessionExpiry,
 } from './flag-parsers.js';
 import { parsePropertyFlags, type PropertySets } from './property-flags.js';
 import { tlsOptionsFrom, type TlsFlags } from './tls-flags.js';
-import { ToolError } from './tool-error.js';
+import { CliError } from '../errors.js';
 
 /** The three tools, for defaults that differ between them. */
 export type ToolName = 'pub' | 'sub' | 'rr';
@@ -51,7 +51,7 @@ export function addConnectionFlags(command: Command): Command {
     .option('-k, --keepalive <seconds>', 'keep alive in seconds', parseKeepAlive, 60)
     .option('-c, --disable-clean-session', 'keep the session (clean session/clean start 0)')
     .option('-x, --session-expiry-interval <seconds>', 'v5 session expiry interval; -1 never expires', parseSessionExpiry)
-    .option('-V, --protocol-version <version>', '31, 311 or 5 (or mqttv31, mqttv311, mqttv5)', parseProtocolVersion)
+    .option('-V, --protocol-version <version>', PROTOCOL_VERSION_HELP, parseProtocolVersion)
     .option('-q, --qos <qos>', 'quality of service: 0, 1 or 2', parseQoS, 0 as QoS)
     .option('-D, --property <command-property-value...>', 'v5 property: -D command property value (user-property takes name value)')
     .option('-A, --bind-address <address>', 'local address to bind the socket to')
@@ -87,12 +87,12 @@ export interface ConnectionSetup {
 
 /**
  * Checks the flags as mosquitto's tools do and turns them into a URL and client
- * options. Throws {@link ToolError} with mosquitto's wording for bad combinations.
+ * options. Throws {@link CliError} with mosquitto's wording for bad combinations.
  */
 export function connectionSetup(flags: ConnectionFlags, tool: ToolName): ConnectionSetup {
   const version = flags.protocolVersion ?? (tool === 'rr' ? 5 : 4);
   const properties = parsePropertyFlags(flags.property ?? []);
-  if (version !== 5 && Object.keys(properties).length > 0) throw new ToolError('-D properties need MQTT v5 (-V 5).');
+  if (version !== 5 && Object.keys(properties).length > 0) throw new CliError('-D properties need MQTT v5 (-V 5).');
   const target = targetOf(flags);
   const tls = tlsOptionsFrom(flags);
   const secure = target.secure || tls.turnsOn;
@@ -137,10 +137,10 @@ function targetOf(flags: ConnectionFlags): Target {
   try {
     url = new URL(flags.url);
   } catch {
-    throw new ToolError('Invalid URL for -L argument specified.');
+    throw new CliError('Invalid URL for -L argument specified.');
   }
   const scheme = url.protocol.replace(/:$/, '');
-  if (!['mqtt', 'mqtts', 'ws', 'wss'].includes(scheme)) throw new ToolError('unsupported URL scheme.');
+  if (!['mqtt', 'mqtts', 'ws', 'wss'].includes(scheme)) throw new CliError('unsupported URL scheme.');
   const target: Target = {
     host: url.hostname.replace(/^\[(.*)\]$/, '$1') || flags.host,
     secure: scheme === 'mqtts' || scheme === 'wss',
@@ -156,13 +156,13 @@ function targetOf(flags: ConnectionFlags): Target {
 }
 
 function clientIdOf(flags: ConnectionFlags, tool: ToolName): string {
-  if (flags.id !== undefined && flags.idPrefix !== undefined) throw new ToolError('-i and -I argument cannot be used together.');
-  if (flags.id === '') throw new ToolError('Invalid id.');
+  if (flags.id !== undefined && flags.idPrefix !== undefined) throw new CliError('-i and -I argument cannot be used together.');
+  if (flags.id === '') throw new CliError('Invalid id.');
   if (flags.disableCleanSession && flags.id === undefined) {
-    throw new ToolError('You must provide a client id if you are using the -c option.');
+    throw new CliError('You must provide a client id if you are using the -c option.');
   }
   if (flags.sessionExpiryInterval === NEVER_EXPIRES && flags.id === undefined) {
-    throw new ToolError('You must provide a client id if you are using an infinite session expiry interval.');
+    throw new CliError('You must provide a client id if you are using an infinite session expiry interval.');
   }
   if (flags.id !== undefined) return flags.id;
   return `${flags.idPrefix ?? `midge_${tool}_`}${process.pid}`;
@@ -181,12 +181,12 @@ function connectPropertiesOf(flags: ConnectionFlags, version: ProtocolVersion, f
 
 function willOf(flags: ConnectionFlags, properties: Properties | undefined): ClientOptions['will'] {
   if (flags.willTopic === undefined) {
-    if (flags.willPayload !== undefined) throw new ToolError('Will payload given, but no will topic given.');
-    if (flags.willRetain) throw new ToolError('Will retain given, but no will topic given.');
+    if (flags.willPayload !== undefined) throw new CliError('Will payload given, but no will topic given.');
+    if (flags.willRetain) throw new CliError('Will retain given, but no will topic given.');
     return undefined;
   }
   if (topicNameProblem(flags.willTopic)) {
-    throw new ToolError(`Invalid will topic '${flags.willTopic}', does it contain '+' or '#'?`);
+    throw new CliError(`Invalid will topic '${flags.willTopic}', does it contain '+' or '#'?`);
   }
   return {
     topic: flags.willTopic,

@@ -34,14 +34,25 @@ export function parseDelaySeconds(text: string): number {
   return value;
 }
 
-/** `-V`: `31`/`mqttv31`, `311`/`mqttv311`, `5`/`mqttv5` as mosquitto spells them. */
+/**
+ * Every spelling of a protocol version `-V` takes, in every tool: mosquitto's (`mqttv31`,
+ * `mqttv311`, `mqttv5`, and `31`, `311`, `5`), the version numbers (`3.1`, `3.1.1`, `5.0`)
+ * and the protocol levels of CONNECT (`3`, `4`, `5`).
+ */
+const protocolVersions: ReadonlyMap<string, ProtocolVersion> = new Map(Object.entries({
+  3: ['3', '31', '3.1', 'mqttv31', 'mqttv3.1', 'v31', 'v3.1'],
+  4: ['4', '311', '3.1.1', 'mqttv311', 'mqttv3.1.1', 'v311', 'v3.1.1'],
+  5: ['5', '5.0', 'mqttv5', 'mqttv5.0', 'v5', 'v5.0'],
+}).flatMap(([level, names]) => names.map((name) => [name, Number(level) as ProtocolVersion] as const)));
+
+/** The help of `-V`, the same in every tool. */
+export const PROTOCOL_VERSION_HELP = 'MQTT version: 3.1, 3.1.1 or 5; also mqttv31, mqttv311, mqttv5, 31, 311 and the levels 3, 4, 5';
+
+/** `-V` of pub, sub, rr and bench: see {@link protocolVersions}; case does not matter. */
 export function parseProtocolVersion(text: string): ProtocolVersion {
-  switch (text.toLowerCase()) {
-    case '31': case 'mqttv31': return 3;
-    case '311': case 'mqttv311': return 4;
-    case '5': case 'mqttv5': return 5;
-    default: throw new InvalidArgumentError('use 31, 311 or 5 (or mqttv31, mqttv311, mqttv5).');
-  }
+  const version = protocolVersions.get(text.trim().toLowerCase());
+  if (version === undefined) throw new InvalidArgumentError('Use 3.1, 3.1.1 or 5 (or mqttv31, mqttv311, mqttv5, 31, 311, or the levels 3, 4, 5).');
+  return version;
 }
 
 /** The Session Expiry Interval that never expires. */

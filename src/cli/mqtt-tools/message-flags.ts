@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ToolError } from './tool-error.js';
+import { CliError } from '../errors.js';
 
 /** The message flags of mosquitto_pub and mosquitto_rr. */
 export interface MessageFlags {
@@ -36,7 +36,7 @@ export async function messageSource(flags: MessageFlags): Promise<MessageSource 
   const given = [flags.message !== undefined, flags.file !== undefined, !!flags.stdinLine, !!flags.stdinFile, !!flags.nullMessage];
   const count = given.filter(Boolean).length;
   if (count === 0) return undefined;
-  if (count > 1) throw new ToolError('Only one type of message can be sent at once.');
+  if (count > 1) throw new CliError('Only one type of message can be sent at once.');
   if (flags.message !== undefined) return { kind: 'single', payload: Buffer.from(flags.message, 'utf8') };
   if (flags.nullMessage) return { kind: 'single', payload: Buffer.alloc(0) };
   if (flags.stdinLine) return { kind: 'lines' };
@@ -44,7 +44,7 @@ export async function messageSource(flags: MessageFlags): Promise<MessageSource 
     try {
       return { kind: 'single', payload: readFileSync(flags.file) };
     } catch {
-      throw new ToolError(`Unable to read file "${flags.file}".`);
+      throw new CliError(`Unable to read file "${flags.file}".`);
     }
   }
   return { kind: 'single', payload: await readAll(process.stdin) };

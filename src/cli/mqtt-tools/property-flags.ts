@@ -1,5 +1,5 @@
 import { propertyDefinitions, type Properties, type PropertyDefinition, type PropertyPlace } from '../../protocol/index.js';
-import { ToolError } from './tool-error.js';
+import { CliError } from '../errors.js';
 
 /** Which packet a `-D` property goes into, by mosquitto's command name. */
 export type PropertyCommand = 'connect' | 'publish' | 'subscribe' | 'unsubscribe' | 'disconnect' | 'will';
@@ -48,16 +48,16 @@ export function parsePropertyFlags(words: readonly string[]): PropertySets {
   let i = 0;
   while (i < words.length) {
     const [commandName, name] = [words[i]!.toLowerCase(), words[i + 1]?.toLowerCase()];
-    if (name === undefined) throw new ToolError('-D argument given but not enough arguments specified.');
+    if (name === undefined) throw new CliError('-D argument given but not enough arguments specified.');
     const command = toCommand(commandName);
     const def = byName.get(name);
-    if (!def) throw new ToolError(`Invalid property name ${name} given in -D argument.`);
+    if (!def) throw new CliError(`Invalid property name ${name} given in -D argument.`);
     if (!def.places.includes(placeOf[command]) || notSettable.get(name) === command) {
-      throw new ToolError(`${name} property not allowed for ${commandName} in -D argument.`);
+      throw new CliError(`${name} property not allowed for ${commandName} in -D argument.`);
     }
     const arity = def.type === 'pair' ? 2 : 1;
     const values = words.slice(i + 2, i + 2 + arity);
-    if (values.length < arity) throw new ToolError('-D argument given but not enough arguments specified.');
+    if (values.length < arity) throw new CliError('-D argument given but not enough arguments specified.');
     addProperty((sets[command] ??= {}), def, name, values);
     i += 2 + arity;
   }
@@ -66,8 +66,8 @@ export function parsePropertyFlags(words: readonly string[]): PropertySets {
 
 function toCommand(name: string): PropertyCommand {
   if (name in placeOf) return name as PropertyCommand;
-  if (unsupportedCommands.has(name)) throw new ToolError(`${name} properties are not supported in -D argument.`);
-  throw new ToolError(`Invalid command ${name} given in -D argument.`);
+  if (unsupportedCommands.has(name)) throw new CliError(`${name} properties are not supported in -D argument.`);
+  throw new CliError(`Invalid command ${name} given in -D argument.`);
 }
 
 function addProperty(target: Properties, def: PropertyDefinition, name: string, values: string[]): void {
@@ -81,7 +81,7 @@ function addProperty(target: Properties, def: PropertyDefinition, name: string, 
       bag[def.key] = value;
       return;
     case 'binary':
-      if (Buffer.byteLength(value) > 0xffff) throw new ToolError(`Property value too long for property ${name}.`);
+      if (Buffer.byteLength(value) > 0xffff) throw new CliError(`Property value too long for property ${name}.`);
       bag[def.key] = Buffer.from(value, 'utf8');
       return;
     default: {
@@ -94,8 +94,8 @@ function addProperty(target: Properties, def: PropertyDefinition, name: string, 
 }
 
 function parseInteger(text: string, name: string, min: number, max: number): number {
-  if (!/^\d+$/.test(text)) throw new ToolError(`Property value '${text}' not a number.`);
+  if (!/^\d+$/.test(text)) throw new CliError(`Property value '${text}' not a number.`);
   const value = Number(text);
-  if (value < min || value > max) throw new ToolError(`Property value (${text}) out of range for property ${name}.`);
+  if (value < min || value > max) throw new CliError(`Property value (${text}) out of range for property ${name}.`);
   return value;
 }

@@ -2,11 +2,12 @@ import { MqttClient, type ClientOptions } from '../../client/index.js';
 import type { ConnectionSetup } from './connection-flags.js';
 import { logPackets } from './debug-log.js';
 import { tracePackets } from './packet-trace.js';
+import { printError } from '../errors.js';
 import { describeFailure } from './tool-error.js';
 
 /**
  * Runs a tool's body and turns its outcome into an exit status: the number it
- * returns, or for anything it throws one line on stderr (none with `--quiet`) and
+ * returns, or for anything it throws one `midge: ` line on stderr (none with `--quiet`) and
  * the status {@link describeFailure} picks. Never a stack trace.
  */
 export async function runTool(quiet: boolean | undefined, body: () => Promise<number>): Promise<void> {
@@ -15,7 +16,7 @@ export async function runTool(quiet: boolean | undefined, body: () => Promise<nu
     exitCode = await body();
   } catch (e) {
     const failure = describeFailure(e);
-    if (!quiet) process.stderr.write(`${failure.line}\n`);
+    if (!quiet) printError(failure.line);
     exitCode = failure.exitCode;
   }
   process.exitCode = exitCode;

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecureVersion } from 'node:tls';
 import type { DialTlsOptions } from '../../transport/dial.js';
-import { ToolError } from './tool-error.js';
+import { CliError } from '../errors.js';
 
 /** The TLS flags of mosquitto's tools. */
 export interface TlsFlags {
@@ -31,7 +31,7 @@ export interface TlsSetup {
  */
 export function tlsOptionsFrom(flags: TlsFlags): TlsSetup {
   if ((flags.cert === undefined) !== (flags.key === undefined)) {
-    throw new ToolError('Both certfile and keyfile must be provided if one of them is set.');
+    throw new CliError('Both certfile and keyfile must be provided if one of them is set.');
   }
   const options: DialTlsOptions = {};
   const ca = [
@@ -44,7 +44,7 @@ export function tlsOptionsFrom(flags: TlsFlags): TlsSetup {
   if (flags.insecure) options.checkServerIdentity = () => undefined;
   if (flags.tlsVersion !== undefined) {
     const version = tlsVersions[flags.tlsVersion.toLowerCase()];
-    if (!version) throw new ToolError(`Invalid TLS version '${flags.tlsVersion}' (use tlsv1.3, tlsv1.2 or tlsv1.1).`);
+    if (!version) throw new CliError(`Invalid TLS version '${flags.tlsVersion}' (use tlsv1.3, tlsv1.2 or tlsv1.1).`);
     options.minVersion = version;
   }
   if (flags.ciphers !== undefined) options.ciphers = flags.ciphers;
@@ -55,7 +55,7 @@ function readPem(path: string, what: string): Buffer {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new ToolError(`Unable to load ${what} "${path}": ${(e as NodeJS.ErrnoException).code ?? String(e)}.`);
+    throw new CliError(`Unable to load ${what} "${path}": ${(e as NodeJS.ErrnoException).code ?? String(e)}.`);
   }
 }
 
@@ -64,7 +64,7 @@ function readCaDirectory(dir: string): Buffer[] {
   try {
     names = readdirSync(dir);
   } catch (e) {
-    throw new ToolError(`Unable to read CA directory "${dir}": ${(e as NodeJS.ErrnoException).code ?? String(e)}.`);
+    throw new CliError(`Unable to read CA directory "${dir}": ${(e as NodeJS.ErrnoException).code ?? String(e)}.`);
   }
   return names.filter((n) => /\.(pem|crt)$/i.test(n)).sort().map((n) => readPem(join(dir, n), 'CA file'));
 }
