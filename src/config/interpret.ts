@@ -7,13 +7,18 @@ import { OPTIONS, STRUCTURAL_OPTIONS, type OptionDefinition } from './options.js
 import { integerWord, parseBoolean, parseInteger, parseName, type ParseContext } from './values.js';
 
 /** Every name a user could have meant, for "did you mean" hints. */
-const KNOWN_NAMES = [...OPTIONS.keys(), ...STRUCTURAL_OPTIONS, ...ACCEPTED_WITHOUT_EFFECT.keys()];
+export const KNOWN_NAMES: readonly string[] = [...OPTIONS.keys(), ...STRUCTURAL_OPTIONS, ...ACCEPTED_WITHOUT_EFFECT.keys()];
 
-/** The error for a name that is no option of midge. */
-export function unknownOptionError(directive: Directive): ConfigError {
+/** True for a name midge reads (an option, a structural one, or one accepted without effect). */
+export function isKnownName(key: string): boolean {
+  return OPTIONS.has(key) || STRUCTURAL_OPTIONS.includes(key) || ACCEPTED_WITHOUT_EFFECT.has(key);
+}
+
+/** The error for a name that is no option of midge; `names` are the hints (a syntax may spell some differently). */
+export function unknownOptionError(directive: Pick<Directive, 'key' | 'origin'>, names: readonly string[] = KNOWN_NAMES): ConfigError {
   const unsupported = unsupportedMosquittoOption(directive.key);
   if (unsupported) return new ConfigError(unsupported, directive.origin);
-  const suggestion = closestName(directive.key, KNOWN_NAMES);
+  const suggestion = closestName(directive.key, names);
   return new ConfigError(`unknown option '${directive.key}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`, directive.origin);
 }
 

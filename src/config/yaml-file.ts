@@ -1,6 +1,7 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
 import { splitWords, type Directive } from './directive.js';
 import { ConfigError, type Origin } from './errors.js';
+import { isKnownName, KNOWN_NAMES, unknownOptionError } from './interpret.js';
 import { OPTIONS } from './options.js';
 import { DEFAULT_MQTT_PORT, DEFAULT_MQTTSN_PORT } from './types.js';
 
@@ -36,6 +37,19 @@ function predefinedTopicText(node: YAMLMap, place: YamlPlace): string {
   return `${id} ${topic}`;
 }
 
+/** The names a YAML key may have at the top: mosquitto.conf's, with `listeners` for `listener`. */
+const TOP_LEVEL_NAMES = [...KNOWN_NAMES.filter((name) => name !== 'listener'), 'listeners'];
+/** ... and inside a listener object, where `address` joins `port`. */
+const LISTENER_NAMES = [...KNOWN_NAMES, 'address'];
+
+/**
+ * Refuses a key midge does not know before its value is looked at, so a typo gets the same
+ * "did you mean" as in mosquitto.conf, in YAML's spelling, whatever the shape of its value.
+ */
+function checkKey(key: string, origin: Origin, names: readonly string[]): void {
+  if (!isKnownName(key)) throw unknownOptionError({ key, origin }, names);
+}
+
 function directivesOf(key: string, value: unknown, keyOrigin: Origin, place: YamlPlace): Directive[] {
   const definition = OPTIONS.get(key);
   const verbatim = definition?.listValued ?? false;
@@ -66,6 +80,7 @@ function listenerDirectives(item: unknown, place: YamlPlace): Directive[] {
   for (const pair of item.items as Pair[]) {
     const key = scalarText(pair.key, place, 'key');
     if (key === 'port' || key === 'address') continue;
+    checkKey(key, place.of(pair.key), LISTENER_NAMES);
     for (const directive of directivesOf(key, pair.value, place.of(pair.key), place)) {
       directives.push({ ...directive, insideListenerObject: true });
     }
@@ -101,6 +116,7 @@ export function parseYamlText(text: string, source: string): Directive[] {
       for (const item of pair.value.items) last.push(...listenerDirectives(item, place));
       continue;
     }
+    checkKey(key, origin, TOP_LEVEL_NAMES);
     (key === 'per_listener_settings' ? first : middle).push(...directivesOf(key, pair.value, origin, place));
   }
   return [...first, ...middle, ...last];

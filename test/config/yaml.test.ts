@@ -107,7 +107,13 @@ describe('YAML configuration', () => {
   });
 
   const errors: ReadonlyArray<readonly [string, string, number, string]> = [
-    ['an unknown option', 'max_qos: 1\n\nlisener: 1883\n', 3, "unknown option 'lisener' (did you mean 'listener'?)"],
+    ['an unknown option, with the YAML name as the hint', 'max_qos: 1\n\nlisener: 1883\n', 3, "unknown option 'lisener' (did you mean 'listeners'?)"],
+    ['a misspelt option whose value is a list', 'listenrs:\n  - port: 1883\n', 1, "unknown option 'listenrs' (did you mean 'listeners'?)"],
+    ['a misspelt option whose value is a map', 'max_qoss:\n  value: 1\n', 1, "unknown option 'max_qoss' (did you mean 'max_qos'?)"],
+    ['a misspelt list option', 'admin_users: [alice]\n', 1, "unknown option 'admin_users' (did you mean 'admin_user'?)"],
+    ['a misspelt key inside a listener', 'listeners:\n  - port: 1883\n    adress: 127.0.0.1\n', 3, "unknown option 'adress' (did you mean 'address'?)"],
+    ['a misspelt listener option', 'listeners:\n  - port: 1883\n    protocl: websockets\n', 3, "unknown option 'protocl' (did you mean 'protocol'?)"],
+    ['a mosquitto option midge does not have', 'listeners:\n  - port: 1883\n    psk_hint: x\n', 3, 'psk_hint'],
     ['a bad value in a listener', 'listeners:\n  - port: 1883\n    protocol: quic\n', 3, "invalid protocol 'quic'"],
     ['a bad port', 'listeners:\n  - port: 99999\n', 2, "invalid listener '99999'"],
     ['a listener without a port that has no default', 'listeners:\n  - port: 1883\n  - protocol: websockets\n', 3, 'this listener needs a port'],
