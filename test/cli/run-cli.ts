@@ -19,14 +19,29 @@ export interface CliResult {
   stderr: string;
 }
 
-function spawnCli(args: readonly string[]): ChildProcess {
+/**
+ * The environment of a CLI process: the test's, with XDG_CONFIG_HOME pointing where no
+ * defaults file is, so that the user's own `~/.config/midge_pub` cannot change a test.
+ */
+function cliEnv(env: NodeJS.ProcessEnv | undefined): NodeJS.ProcessEnv {
+  return { ...process.env, XDG_CONFIG_HOME: join(ROOT, 'test/cli/no-defaults-here'), ...env };
+}
+
+function spawnCli(args: readonly string[], env?: NodeJS.ProcessEnv): ChildProcess {
   assert.ok(existsSync(CLI), `${CLI} is missing: build first (npx tsc -p tsconfig.build.json)`);
-  return spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [CLI, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: cliEnv(env) });
+}
+
+/** How to run the CLI: its stdin, a bound on its run time, and environment variables to add. */
+export interface RunOptions {
+  input?: string | Buffer;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
 }
 
 /** Runs the CLI to completion; `input` goes to its stdin. Fails the test after `timeoutMs`. */
-export function runCli(args: readonly string[], options: { input?: string | Buffer; timeoutMs?: number } = {}): Promise<CliResult> {
-  const child = spawnCli(args);
+export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  const child = spawnCli(args, options.env);
   const out: Buffer[] = [];
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => out.push(d));
@@ -57,8 +72,8 @@ export interface RunningCli {
 }
 
 /** Starts the CLI and returns at once. */
-export function startCli(args: readonly string[]): RunningCli {
-  const child = spawnCli(args);
+export function startCli(args: readonly string[], env?: NodeJS.ProcessEnv): RunningCli {
+  const child = spawnCli(args, env);
   const out: Buffer[] = [];
   let stderr = '';
   const listeners = new Set<() => void>();

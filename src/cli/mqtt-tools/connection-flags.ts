@@ -69,7 +69,11 @@ export function addConnectionFlags(command: Command): Command {
     .option('--key <file>', 'client private key (PEM)')
     .option('--insecure', 'do not check that the server certificate names the host')
     .option('--tls-version <version>', 'tlsv1.3, tlsv1.2 or tlsv1.1')
-    .option('--ciphers <list>', 'OpenSSL cipher list');
+    .option('--ciphers <list>', 'OpenSSL cipher list')
+    .addHelpText('after', `
+Defaults: options in $XDG_CONFIG_HOME/midge_${command.name()} (else ~/.config/midge_${command.name()}) are read
+first, one per line ("-h broker.example", "-u alice"; # starts a comment), as mosquitto_${command.name()}
+reads ~/.config/mosquitto_${command.name()}. Options given here override them.`);
 }
 
 /** How a tool connects, from its flags. */
