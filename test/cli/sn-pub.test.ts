@@ -3,9 +3,12 @@
  * checked with an MQTT.js subscriber: -t -T -m -l -n -q (-1 to 2) -r -i --fe.
  */
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import type { MqttClient } from 'mqtt';
+import { SnMsgType } from '../../src/sn/protocol/index.js';
 import { collect, connectMqttJs, endMqttJs } from '../helpers/mqttjs.js';
+import { freeUdpPort } from '../helpers/ports.js';
 import { startSnMidge, uniq, waitUntil, type SnMidge } from '../sn/gateway/helpers.js';
 import { runCli } from './run-cli.js';
 
@@ -92,9 +95,24 @@ describe('midge sn-pub', () => {
     assert.match(both.stderr, /not both/);
   });
 
-  it('fails with status 1 when no gateway answers', async () => {
-    const result = await runCli(['sn-pub', '-h', '127.0.0.1', '-p', '9', '--tretry', '0.2', '-t', 'ab', '-m', 'x']);
-    assert.equal(result.code, 1);
-    assert.match(result.stderr, /no answer from the gateway/);
+  it('fails at once, with the default retry timing, when nothing listens on the port (ICMP port unreachable)', async () => {
+    const port = await freeUdpPort();
+    // Without the ICMP answer this takes Tretry x (Nretry + 1) = 40 s, well past runCli's bound.
+    const result = await runCli(['sn-pub', '-h', '127.0.0.1', '-p', String(port), '-t', 'ab', '-m', 'x', '-q', '1'], { timeoutMs: 15_000 });
+    assert.deepEqual([result.code, result.stderr], [1, `midge: no MQTT-SN gateway at 127.0.0.1:${port} (port unreachable)\n`]);
+  });
+
+  it('sends a request --nretry more times, --tretry seconds apart, to a gateway that never answers, then fails with status 1', async () => {
+    const silent = createSocket('udp4');
+    const connects: number[] = [];
+    silent.on('message', (datagram) => connects.push(datagram[1]!));
+    await new Promise<void>((resolve) => silent.bind(0, '127.0.0.1', resolve));
+    try {
+      const result = await runCli(['sn-pub', '-p', String(silent.address().port), '--tretry', '0.2', '--nretry', '2', '-t', 'ab', '-m', 'x']);
+      assert.deepEqual([result.code, result.stderr], [1, 'midge: no answer from the gateway after 2 retransmissions\n']);
+      assert.deepEqual(connects, [SnMsgType.CONNECT, SnMsgType.CONNECT, SnMsgType.CONNECT]);
+    } finally {
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 });

@@ -4,11 +4,11 @@
  * --mqttsn-port` as a process.
  */
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { after, before, describe, it } from 'node:test';
 import type { MqttClient } from 'mqtt';
 import { spawnMidge } from '../helpers/midge.js';
 import { collect, connectMqttJs, endMqttJs } from '../helpers/mqttjs.js';
+import { freeUdpPort } from '../helpers/ports.js';
 import { startSnMidge, uniq, type SnMidge } from '../sn/gateway/helpers.js';
 import { runCli, startCli } from './run-cli.js';
 
@@ -17,15 +17,6 @@ const PREDEFINED_TOPIC = `cli-sub-predefined-${process.pid}`;
 
 function publishMqtt(client: MqttClient, topic: string, payload: string): Promise<void> {
   return new Promise((resolve, reject) => client.publish(topic, payload, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
-}
-
-/** A UDP port that was free a moment ago. */
-function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  return new Promise((resolve) => socket.bind(0, '127.0.0.1', () => {
-    const { port } = socket.address();
-    socket.close(() => resolve(port));
-  }));
 }
 
 describe('midge sn-sub', () => {
@@ -63,10 +54,15 @@ describe('midge sn-sub', () => {
     assert.equal(done.stdout.toString(), 'by id\n');
   });
 
-  it('exits with status 27 when -W runs out before a message', async () => {
-    const result = await runCli(['sn-sub', ...conn, '-t', uniq('cli/silent'), '-W', '1']);
+  it('exits with status 27 when -W runs out before a message, after a DISCONNECT the gateway acknowledged [MQTT-SN-1.2 6.12]', async () => {
+    const broker = sn.midge.server.broker;
+    const before = broker.stats.connectedClients;
+    const result = await runCli(['sn-sub', ...conn, '-d', '-t', uniq('cli/silent'), '-W', '1']);
     assert.equal(result.code, 27);
-    assert.match(result.stderr, /Timed out/);
+    assert.match(result.stderr, /^midge: Timed out$/m);
+    assert.match(result.stderr, /Sending DISCONNECT[^\n]*\nReceived DISCONNECT/);
+    // Gone at once: not left for the keep alive to find out (when its will would be published).
+    assert.equal(broker.stats.connectedClients, before);
   });
 
   it('with --sleep, sleeps between wake-ups and prints what was published while it slept [MQTT-SN-1.2 6.14]', async () => {

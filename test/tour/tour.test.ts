@@ -6,7 +6,6 @@
  * each builds on the one before.
  */
 import assert from 'node:assert/strict';
-import { createSocket } from 'node:dgram';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { after, describe, test } from 'node:test';
 import ts from 'typescript';
 import { CLI, ROOT } from '../helpers/midge.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort, freeUdpPort } from '../helpers/ports.js';
 import { PortMap } from './tour-match.js';
 import { parseTour, type TourStep } from './tour-markdown.js';
 import { TourRunner } from './tour-runner.js';
@@ -24,17 +23,6 @@ const TOUR = join(ROOT, 'docs/tour.md');
 /** The ports the tour names: MQTT, MQTT over TLS, TLS with client certificates, WebSocket (TCP), MQTT-SN (UDP). */
 const TCP_PORTS = [1883, 8883, 8884, 8080] as const;
 const UDP_PORT = 1884;
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
-}
 
 async function portMap(): Promise<PortMap> {
   const map = new Map<number, number>();

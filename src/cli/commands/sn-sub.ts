@@ -79,15 +79,25 @@ async function subscribe(flags: SnSubFlags): Promise<number> {
     for (const t of topics) await client.subscribe(t, flags.qos);
     for (const id of ids) await client.subscribe({ predefinedId: id }, flags.qos);
     const outcome = flags.sleep === undefined ? await finished : await sleepLoop(client, flags.sleep, finished);
-    if (outcome === ExitCode.TimedOut) throw new CliError('Timed out', ExitCode.TimedOut);
     if (outcome === -1) throw new CliError('the gateway ended the connection.');
-    await client.disconnect().catch(() => undefined);
+    // Whatever ends the run (-C, -W, Ctrl-C), say goodbye: a client that vanishes is lost
+    // to the gateway only when its keep alive runs out, and then its will is published.
+    await disconnectWithin(client, flags.tretry);
+    if (outcome === ExitCode.TimedOut) throw new CliError('Timed out', ExitCode.TimedOut);
     return outcome;
   } finally {
     clearTimeout(timer);
     stop.dispose();
     await client.close();
   }
+}
+
+/** DISCONNECT, waiting for the gateway's answer at most one retry interval (it may be gone). */
+async function disconnectWithin(client: SnClient, seconds: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => { timer = setTimeout(resolve, seconds * 1000); });
+  await Promise.race([client.disconnect().catch(() => undefined), bound]);
+  clearTimeout(timer);
 }
 
 /**

@@ -14,14 +14,15 @@ export interface SnConnectionFlags {
   fe?: boolean;
   wlnid?: string;
   tretry: number;
+  nretry: number;
 }
 
 /** The port a midge MQTT-SN gateway listens on by default. */
 const DEFAULT_SN_PORT = 1884;
 
 /**
- * Adds `-h -p -i -k -d --fe --wlnid --tretry`. `-h` is the host, as in mqtt-sn-tools,
- * so help is `--help` only.
+ * Adds `-h -p -i -k -d --fe --wlnid --tretry --nretry`. `-h` is the host, as in
+ * mqtt-sn-tools, so help is `--help` only.
  */
 export function addSnConnectionFlags(command: Command): Command {
   return command
@@ -33,7 +34,17 @@ export function addSnConnectionFlags(command: Command): Command {
     .option('-d, --debug', 'print every message sent and received on stderr')
     .option('--fe', 'send through a forwarder encapsulation [MQTT-SN-1.2 5.5]')
     .option('--wlnid <hex>', 'with --fe: the wireless node id, in hex (default: the process id)')
-    .option('--tretry <seconds>', 'seconds before a request is sent again [MQTT-SN-1.2 6.13]', parseRetry, 10);
+    .option('--tretry <seconds>', 'seconds before a request is sent again [MQTT-SN-1.2 6.13]', parseRetry, 10)
+    .option('--nretry <count>', 'times a request is sent again before giving up [MQTT-SN-1.2 6.13]', parseRetryCount, 3)
+    .addHelpText('after', `
+A gateway that does not answer fails a request after Tretry x (Nretry + 1) seconds (40 by
+default); a host with nothing on the port says so at once (ICMP port unreachable).`);
+}
+
+function parseRetryCount(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value > 255) throw new InvalidArgumentError('expected a whole number from 0 to 255.');
+  return value;
 }
 
 function parseRetry(text: string): number {
@@ -91,6 +102,6 @@ export function snClientOptions(flags: SnConnectionFlags, cleanSession: boolean)
   }
   return {
     host: flags.host, port: flags.port, clientId: flags.id ?? `midge-sn-${process.pid}`, keepAlive: flags.keepalive,
-    cleanSession, tRetry: flags.tretry, nRetry: 3, forwarder, trace: flags.debug ? trace : undefined,
+    cleanSession, tRetry: flags.tretry, nRetry: flags.nretry, forwarder, trace: flags.debug ? trace : undefined,
   };
 }

@@ -2,4 +2,4 @@
 export {
   SnClient, SnRejectedError, type SnClientOptions, type SnReceivedMessage, type SnTopicSpec,
 } from './sn-client.js';
-export { SnTimeoutError, type SnTransportOptions } from './transport.js';
+export { SnTimeoutError, SnUnreachableError, type SnTransportOptions } from './transport.js';

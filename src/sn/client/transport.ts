@@ -26,26 +26,39 @@ export class SnTimeoutError extends Error {
   override readonly name = 'SnTimeoutError';
 }
 
+/**
+ * Nothing listens at the gateway's address: its host answered a datagram with ICMP port
+ * unreachable, which a connected UDP socket reports as ECONNREFUSED. No retransmission
+ * can help, so every request fails at once instead of after Nretry times Tretry.
+ */
+export class SnUnreachableError extends Error {
+  override readonly name = 'SnUnreachableError';
+}
+
 interface Waiter {
   matches(m: SnPlainMessage): boolean;
   resolve(m: SnPlainMessage): void;
+  reject(error: Error): void;
 }
 
 /**
  * One UDP socket to one gateway: sends messages, hands received ones to a listener,
  * and runs the client's retransmission procedure for requests [MQTT-SN-1.2 6.13].
- * Datagrams that are not well-formed MQTT-SN, or come from elsewhere, are ignored.
+ * The socket is connected to the gateway (as mqtt-sn-tools does), so the kernel drops
+ * datagrams from anyone else and reports an ICMP port unreachable as ECONNREFUSED.
+ * Datagrams that are not well-formed MQTT-SN are ignored.
  */
 export class SnTransport {
   private waiters: Waiter[] = [];
   private closed = false;
+  /** Set once the gateway's host said nothing listens there. */
+  private unreachable: SnUnreachableError | undefined;
   /** Datagrams handed to the socket and not yet sent, so close() does not drop them. */
   private sending = 0;
   private drained: Array<() => void> = [];
 
   private constructor(
     private readonly socket: Socket,
-    private readonly address: string,
     private readonly options: SnTransportOptions,
     onMessage: (m: SnPlainMessage) => void,
   ) {
@@ -63,21 +76,31 @@ export class SnTransport {
       if (at >= 0) this.waiters.splice(at, 1)[0]!.resolve(message);
       else onMessage(message);
     });
-    socket.on('error', () => undefined);
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ECONNREFUSED') this.failAll(new SnUnreachableError(`no MQTT-SN gateway at ${options.host}:${options.port} (port unreachable)`));
+    });
   }
 
-  /** Resolves the host and binds a socket of its family. */
+  /** Resolves the host, binds a socket of its family and connects it to the gateway. */
   static async open(options: SnTransportOptions, onMessage: (m: SnPlainMessage) => void): Promise<SnTransport> {
     const address = isIP(options.host) !== 0 ? options.host : (await lookup(options.host)).address;
     const socket = createSocket({ type: isIP(address) === 6 ? 'udp6' : 'udp4' });
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(options.localPort ?? 0, () => {
-        socket.off('error', reject);
-        resolve();
+        socket.connect(options.port, address, () => {
+          socket.off('error', reject);
+          resolve();
+        });
       });
     });
-    return new SnTransport(socket, address, options, onMessage);
+    return new SnTransport(socket, options, onMessage);
+  }
+
+  /** Fails every request waiting, and every later one, with `error`. */
+  private failAll(error: SnUnreachableError): void {
+    this.unreachable = error;
+    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
   }
 
   /** The local port datagrams are sent from. */
@@ -89,19 +112,24 @@ export class SnTransport {
     if (this.closed) return;
     this.options.trace?.('out', message);
     this.sending++;
-    this.socket.send(encodeSnDatagram({ message, forwarder: this.options.forwarder }), this.options.port, this.address, () => {
+    this.socket.send(encodeSnDatagram({ message, forwarder: this.options.forwarder }), () => {
       if (--this.sending === 0) for (const done of this.drained.splice(0)) done();
     });
   }
 
-  /** Waits for a message without sending anything; rejects after `timeoutMs`. */
+  /** Waits for a message without sending anything; rejects after `timeoutMs`, or at once when the gateway is unreachable. */
   waitFor(matches: (m: SnPlainMessage) => boolean, timeoutMs: number): Promise<SnPlainMessage> {
     return new Promise((resolve, reject) => {
+      if (this.unreachable) return reject(this.unreachable);
       const waiter: Waiter = {
         matches,
         resolve: (m) => {
           clearTimeout(timer);
           resolve(m);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
         },
       };
       const timer = setTimeout(() => {
