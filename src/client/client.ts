@@ -1,8 +1,9 @@
 import { EventEmitter } from 'node:events';
-import type { Properties, Subscription } from '../protocol/index.js';
+import { ReasonCode, type Properties, type Subscription } from '../protocol/index.js';
 import { parseDialTarget } from '../transport/dial.js';
 import { reconnectDelay, shouldReconnectAfterDisconnect, shouldRetryRefusal } from './backoff.js';
 import { Connection } from './connection.js';
+import { EnhancedAuthDriver } from './enhanced-auth.js';
 import { ClientClosedError, ConnectionRefusedError, MqttClientError, ReasonCodeError } from './errors.js';
 import { MessageQueue } from './message-queue.js';
 import {
@@ -44,6 +45,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
   private tickAt = Infinity;
   private wake: (() => void) | undefined;
   private shutDown = false;
+  private readonly enhancedAuth: EnhancedAuthDriver | undefined;
 
   /** Throws a TypeError for a URL scheme it cannot dial; connects only on {@link connect}. */
   constructor(url: string | URL, options: ClientOptions = {}) {
@@ -53,6 +55,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     this.options = resolveOptions(this.url, options);
     const store = this.options.inflightStore;
     this.state = new SessionState(this.options.session, { now, ...(store ? { store } : {}) });
+    if (this.options.authenticator) this.enhancedAuth = new EnhancedAuthDriver(this.options.authenticator);
   }
 
   /** True while a connection is established and accepted. */
@@ -177,7 +180,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       connection.destroy(new MqttClientError('CONNECT_TIMEOUT', `no CONNACK within ${timeoutMs} ms`));
     }, timeoutMs);
     try {
-      this.apply(this.state.connect());
+      this.apply(this.state.connect(this.enhancedAuth?.connectData()));
       return (await accepted) as ConnectInfo;
     } finally {
       clearTimeout(timer);
@@ -309,7 +312,10 @@ export class MqttClient extends EventEmitter<ClientEvents> {
         for (const queue of this.queues) queue.push(event.message);
         return;
       case 'server-disconnect': return void this.emit('disconnect', event.packet);
-      case 'auth': return void this.emit('auth', event.packet);
+      case 'auth':
+        this.emit('auth', event.packet);
+        if (this.enhancedAuth && this.attempt) this.guard(() => this.auth(ReasonCode.ContinueAuthentication, this.enhancedAuth!.answer(event.packet)));
+        return;
       case 'close':
         this.closeReason = event.error;
         void this.connection?.end();
@@ -319,11 +325,23 @@ export class MqttClient extends EventEmitter<ClientEvents> {
 
   private onAccepted(event: Extract<SessionEvent, { type: 'connected' }>): void {
     const { connack, limits, clientId } = event;
+    if (this.enhancedAuth && !this.guard(() => this.enhancedAuth!.accepted(connack))) return;
     const info: ConnectInfo = { sessionPresent: connack.sessionPresent, reasonCode: connack.reasonCode, clientId, limits };
     if (connack.properties) info.properties = connack.properties;
     this.status = 'connected';
     this.attempt?.resolve(info);
     this.emit('connect', info);
+  }
+
+  /** Runs a step of enhanced authentication; when it fails, the connection closes with its error (false). */
+  private guard(step: () => void): boolean {
+    try {
+      step();
+      return true;
+    } catch (e) {
+      this.connection?.destroy(e instanceof Error ? e : new Error(String(e)));
+      return false;
+    }
   }
 
   private settle(op: number | undefined, error: Error | undefined, value?: unknown): void {

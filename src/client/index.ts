@@ -17,6 +17,8 @@ export type {
   ClientEvents, ConnectInfo, EndOptions, PacketTrace, PublishResult, SubscriptionRequest,
 } from './client-types.js';
 export type { ClientOptions, Payload, PublishOptions, SubscribeOptions, WillOptions } from './options.js';
+export type { ClientAuthExchange, ClientAuthenticator } from './enhanced-auth.js';
+export { ScramSha256, ScramSha256Exchange } from './scram.js';
 export { ClientClosedError, ConnectionRefusedError, MqttClientError, ReasonCodeError } from './errors.js';
 export { MemoryInflightStore, entryPacketId, type InflightEntry, type InflightStore } from './inflight-store.js';
 export { reconnectDelay, shouldReconnectAfterDisconnect, shouldRetryRefusal, type ReconnectOptions } from './backoff.js';

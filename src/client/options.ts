@@ -3,6 +3,8 @@ import type { Duplex } from 'node:stream';
 import type { Properties, ProtocolVersion, QoS, RetainHandling, Will } from '../protocol/index.js';
 import { dial, type DialOptions, type DialTlsOptions } from '../transport/dial.js';
 import type { ReconnectOptions } from './backoff.js';
+import type { ClientAuthenticator } from './enhanced-auth.js';
+import { MqttClientError } from './errors.js';
 import type { InflightStore } from './inflight-store.js';
 import type { SessionConfig } from './session-types.js';
 
@@ -39,6 +41,11 @@ export interface ClientOptions {
   will?: WillOptions;
   /** v5 CONNECT properties: sessionExpiryInterval, receiveMaximum, maximumPacketSize, topicAliasMaximum, userProperties, ... */
   properties?: Properties;
+  /**
+   * v5 enhanced authentication (MQTT 5.0 section 4.12), e.g. `new ScramSha256(user, password)`:
+   * its method goes in CONNECT, and each connection runs a new exchange with the server.
+   */
+  authenticator?: ClientAuthenticator;
   /** Give up on a connection attempt after this long (dial and CONNACK); default 30 s. */
   connectTimeoutMs?: number;
   /** Reconnect after losing an established connection; default true, with {@link ReconnectOptions} defaults. */
@@ -92,6 +99,7 @@ export interface ResolvedOptions {
   dialOptions: DialOptions;
   dialer: (url: URL, options: DialOptions) => Promise<Duplex>;
   inflightStore: InflightStore | undefined;
+  authenticator: ClientAuthenticator | undefined;
 }
 
 /** Converts a payload to the Buffer the codec sends, copying views so later changes do not leak in. */
@@ -120,6 +128,10 @@ export function resolveOptions(url: URL, options: ClientOptions): ResolvedOption
   if (password !== undefined) session.password = typeof password === 'string' ? Buffer.from(password, 'utf8') : password;
   if (options.will) session.will = toWill(options.will);
   if (options.properties) session.properties = options.properties;
+  if (options.authenticator) {
+    if (version !== 5) throw new MqttClientError('INVALID_ARGUMENT', `${options.authenticator.method} is MQTT 5 enhanced authentication: it needs protocolVersion 5`);
+    session.properties = { ...session.properties, authenticationMethod: options.authenticator.method };
+  }
   if (options.pingTimeoutMs !== undefined) session.pingTimeoutMs = options.pingTimeoutMs;
   return {
     session,
@@ -128,6 +140,7 @@ export function resolveOptions(url: URL, options: ClientOptions): ResolvedOption
     dialOptions: dialOptionsOf(options),
     dialer: options.dialer ?? dial,
     inflightStore: options.inflightStore,
+    authenticator: options.authenticator,
   };
 }
 

@@ -96,13 +96,16 @@ export class SessionState {
 
   /**
    * Starts a connection: returns the CONNECT packet, the first packet the client
-   * sends on it [MQTT-3.1.0-1].
+   * sends on it [MQTT-3.1.0-1]. `authenticationData` is this connection's first step
+   * of enhanced authentication (v5), when the configuration names a method.
    */
-  connect(): SessionOutput {
+  connect(authenticationData?: Buffer): SessionOutput {
     if (this.phaseValue !== 'offline') throw new MqttClientError('BUSY', `cannot connect while ${this.phaseValue}`);
     this.phaseValue = 'connecting';
     const out = this.outbox();
-    out.packet(this.connectPacket());
+    const packet = this.connectPacket();
+    if (authenticationData && packet.properties) packet.properties = { ...packet.properties, authenticationData };
+    out.packet(packet);
     return out;
   }
 
