@@ -66,16 +66,18 @@ export function removeEntry(lines: readonly PasswordFileLine[], username: string
 /**
  * Replaces plain-text secrets with hashes (`-U`). Unlike `mosquitto_passwd -U`, which hashes
  * every line and so double-hashes a file converted before, entries that already hold a valid
- * `$6$`/`$7$` hash are left alone, which makes the conversion safe to repeat.
+ * hash (`$6$`/`$7$`, or what `isHashed` recognises) are left alone, which makes the
+ * conversion safe to repeat.
  */
 export async function hashPlaintextEntries(
   lines: readonly PasswordFileLine[],
   hash: (plainText: string) => Promise<string>,
+  isHashed: (secret: string) => boolean = isPasswordHash,
 ): Promise<{ lines: PasswordFileLine[]; converted: number }> {
   const result: PasswordFileLine[] = [];
   let converted = 0;
   for (const line of lines) {
-    if (line.kind === 'entry' && !isPasswordHash(line.secret)) {
+    if (line.kind === 'entry' && !isHashed(line.secret)) {
       result.push(entryLine(line.username, await hash(line.secret)));
       converted++;
     } else {

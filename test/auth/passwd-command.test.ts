@@ -6,6 +6,8 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { CommanderError } from 'commander';
 import { parsePasswordFile, parsePasswordHash, verifyPassword } from '../../src/auth/index.js';
+import { ScramSha256Authenticator, parseScramUsers } from '../../src/auth/scram/index.js';
+import { ScramSha256 } from '../../src/client/index.js';
 import { passwdCommand, type PasswdIo } from '../../src/cli/commands/passwd.js';
 import { runProcess, tempDir } from './fixtures.js';
 
@@ -230,5 +232,57 @@ describe('midge passwd', () => {
     const stored = parsePasswordHash((await readFile(file, 'utf8')).trim().slice('alice:'.length));
     assert.equal(stored.iterations, 1000);
     assert.equal(await verifyPassword(Buffer.from('secret'), stored), true);
+  });
+
+  describe('-H scram-sha-256: verifiers for scram_users_file', () => {
+    /** True when the broker's SCRAM-SHA-256 authenticator, reading `file`, admits `user` with `password`. */
+    async function scramAdmits(file: string, user: string, password: string): Promise<boolean> {
+      const context = { clientId: 'passwd-test', username: undefined, listener: 'mqtt:1883', remoteAddress: '127.0.0.1', reauthentication: false };
+      const broker = new ScramSha256Authenticator(parseScramUsers(await readFile(file, 'utf8'), file)).begin(context);
+      const client = new ScramSha256(user, password).begin();
+      const challenge = await broker.step(client.start());
+      assert.equal(challenge.outcome, 'continue');
+      const outcome = await broker.step(client.next(challenge.outcome === 'continue' ? challenge.data : undefined));
+      if (outcome.outcome !== 'success') return false;
+      client.finish(outcome.data);
+      return true;
+    }
+
+    it('writes user:SCRAM-SHA-256$4096:salt$StoredKey:ServerKey lines that the broker reads and that admit the right password only', async (t) => {
+      const file = join(await tempDir(t), 'users.scram');
+      await expectOk(['-H', 'scram-sha-256', '-c', '-b', file, 'alice', 'secret']);
+      await expectOk(['-H', 'scram-sha-256', '-b', file, 'bob', 'builder']);
+      const text = await readFile(file, 'utf8');
+      assert.match(text, /^alice:SCRAM-SHA-256\$4096:[A-Za-z0-9+/]{22}==\$[A-Za-z0-9+/]{43}=:[A-Za-z0-9+/]{43}=\nbob:SCRAM-SHA-256\$4096:/);
+      assert.equal((await stat(file)).mode & 0o777, 0o600);
+      assert.equal(await scramAdmits(file, 'alice', 'secret'), true);
+      assert.equal(await scramAdmits(file, 'bob', 'builder'), true);
+      assert.equal(await scramAdmits(file, 'alice', 'builder'), false);
+    });
+
+    it('takes -I for the iteration count, and -U hashes plain-text entries, leaving verifiers alone', async (t) => {
+      const file = join(await tempDir(t), 'users.scram');
+      await expectOk(['-H', 'scram-sha-256', '-I', '8192', '-c', '-b', file, 'alice', 'secret']);
+      const aliceLine = (await readFile(file, 'utf8')).trim();
+      assert.match(aliceLine, /^alice:SCRAM-SHA-256\$8192:/);
+      await writeFile(file, `${aliceLine}\ncarol:plain text\n`);
+      await expectOk(['-H', 'scram-sha-256', '-U', file]);
+      const lines = (await readFile(file, 'utf8')).trim().split('\n');
+      assert.equal(lines[0], aliceLine);
+      assert.equal(await scramAdmits(file, 'carol', 'plain text'), true);
+    });
+
+    it('never mixes verifiers and Mosquitto hashes in one file, and says which line shows the other kind', async (t) => {
+      const dir = await tempDir(t);
+      const scram = join(dir, 'users.scram');
+      const mosquitto = join(dir, 'users.pw');
+      await expectOk(['-H', 'scram-sha-256', '-c', '-b', scram, 'alice', 'secret']);
+      await expectOk(['-c', '-b', ...fast, mosquitto, 'alice', 'secret']);
+      const into = await passwd(['-b', ...fast, scram, 'bob', 'x']);
+      assert.equal(into.error?.message, `${scram}:1: not changed: it holds SCRAM-SHA-256 verifiers (a scram_users_file): use -H scram-sha-256.`);
+      const other = await passwd(['-H', 'scram-sha-256', '-b', mosquitto, 'bob', 'x']);
+      assert.match(other.error?.message ?? '', /users\.pw:1: not changed: it holds Mosquitto password hashes \(a password_file\)/);
+      assert.deepEqual([...parseScramUsers(await readFile(scram, 'utf8'), scram).keys()], ['alice']);
+    });
   });
 });

@@ -24,9 +24,19 @@ export function scramCredential(password: string, iterations = 4096, salt: Buffe
   };
 }
 
+/** `SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`, the part of a users-file line after `user:`. */
+export function formatScramVerifier(c: ScramCredential): string {
+  return `SCRAM-SHA-256$${c.iterations}:${c.salt.toString('base64')}$${c.storedKey.toString('base64')}:${c.serverKey.toString('base64')}`;
+}
+
 /** `user:SCRAM-SHA-256$...` for a users file. */
 export function formatScramLine(user: string, c: ScramCredential): string {
-  return `${user}:SCRAM-SHA-256$${c.iterations}:${c.salt.toString('base64')}$${c.storedKey.toString('base64')}:${c.serverKey.toString('base64')}`;
+  return `${user}:${formatScramVerifier(c)}`;
+}
+
+/** True when `text` is a SCRAM-SHA-256 verifier as a users file holds it. */
+export function isScramVerifier(text: string): boolean {
+  return VERIFIER.test(text);
 }
 
 /** Parses a SCRAM users file; a bad line is an error naming the file and line. */

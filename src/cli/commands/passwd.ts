@@ -2,10 +2,13 @@
  * `midge passwd`: manage Mosquitto-compatible password files, with mosquitto_passwd's flags:
  *
  * ```
- * midge passwd [-H sha512 | -H sha512-pbkdf2] [-I iterations] [-c | -D] passwordfile username
+ * midge passwd [-H sha512 | -H sha512-pbkdf2 | -H scram-sha-256] [-I iterations] [-c | -D] passwordfile username
  * midge passwd [-H ...] [-I iterations] [-c] -b passwordfile username password
- * midge passwd -U passwordfile
+ * midge passwd [-H ...] -U passwordfile
  * ```
+ *
+ * `-H scram-sha-256` writes SCRAM-SHA-256 verifiers (`user:SCRAM-SHA-256$...`) for the broker's
+ * `scram_users_file` instead of Mosquitto hashes; the two kinds never share a file.
  *
  * Differences from mosquitto_passwd, all deliberate: `$7$` lines get 210,000 PBKDF2 iterations
  * by default instead of 101 (Mosquitto 2.0 reads any count); the file is replaced atomically
@@ -19,7 +22,6 @@ import type { Readable, Writable } from 'node:stream';
 import {
   DEFAULT_PBKDF2_ITERATIONS,
   MAX_ITERATIONS,
-  hashPassword,
   hashPlaintextEntries,
   passwordProblem,
   removeEntry,
@@ -29,8 +31,8 @@ import {
   usernameProblem,
   writePasswordFile,
   type PasswordFileLine,
-  type PasswordHashKind,
 } from '../../auth/index.js';
+import { DEFAULT_SCRAM_ITERATIONS, parseSecretKind, secretFormat, type SecretFormat, type SecretKind } from './passwd-format.js';
 
 /** Where `midge passwd` prompts for passwords; a TTY input is read with echo off. */
 export interface PasswdIo {
@@ -44,8 +46,9 @@ export interface PasswdFlags {
   delete?: boolean;
   batch?: boolean;
   updatePlaintext?: boolean;
-  hash: PasswordHashKind;
-  iterations: number;
+  hash: SecretKind;
+  /** PBKDF2 iterations; undefined: the default of the kind. */
+  iterations?: number;
 }
 
 /** One `midge passwd` invocation: the flags and the positional arguments. */
@@ -60,25 +63,20 @@ const processIo: PasswdIo = { input: process.stdin, output: process.stdout };
 /** The `passwd` subcommand. `io` is where passwords are prompted for (the terminal by default). */
 export function passwdCommand(io: PasswdIo = processIo): Command {
   return new Command('passwd')
-    .description('manage Mosquitto-compatible password files ($7$ PBKDF2-SHA512 hashes by default)')
-    .usage('[-c | -D] passwordfile username\n       midge passwd [-c] -b passwordfile username password\n       midge passwd -U passwordfile')
+    .description('manage Mosquitto-compatible password files ($7$ PBKDF2-SHA512 hashes by default), or SCRAM-SHA-256 users files (-H scram-sha-256)')
+    .usage('[-H hash] [-c | -D] passwordfile username\n       midge passwd [-H hash] [-c] -b passwordfile username password\n       midge passwd [-H hash] -U passwordfile')
     .option('-c, --create', 'create a new password file; overwrites an existing one')
     .option('-D, --delete', 'delete the user rather than adding or updating its password')
     .option('-b, --batch', 'take the password from the command line instead of prompting')
     .option('-U, --update-plaintext', 'hash the plain-text passwords of a password file')
-    .option('-H, --hash <type>', 'sha512-pbkdf2 ($7$) or sha512 ($6$, Mosquitto 1.x)', parseHashKind, 'sha512-pbkdf2' as PasswordHashKind)
-    .option('-I, --iterations <count>', 'PBKDF2 iterations for new $7$ hashes', parseIterationCount, DEFAULT_PBKDF2_ITERATIONS)
+    .option('-H, --hash <type>', 'sha512-pbkdf2 ($7$), sha512 ($6$, Mosquitto 1.x), or scram-sha-256 (verifiers for scram_users_file)', parseSecretKind, 'sha512-pbkdf2' as SecretKind)
+    .option('-I, --iterations <count>', `PBKDF2 iterations of new hashes (default ${DEFAULT_PBKDF2_ITERATIONS} for $7$, ${DEFAULT_SCRAM_ITERATIONS} for SCRAM-SHA-256)`, parseIterationCount)
     .argument('<passwordfile>', 'the password file')
     .argument('[username]', 'the user to add, update or delete')
     .argument('[password]', 'the password (with -b only)')
     .action(async (file: string, username: string | undefined, password: string | undefined, flags: PasswdFlags) => {
       await runPasswd({ ...flags, file, username, password }, io);
     });
-}
-
-function parseHashKind(value: string): PasswordHashKind {
-  if (value === 'sha512' || value === 'sha512-pbkdf2') return value;
-  throw new InvalidArgumentError(`unknown hash type '${value}' (use sha512 or sha512-pbkdf2)`);
 }
 
 function parseIterationCount(value: string): number {
@@ -116,25 +114,33 @@ function validateRequest(request: PasswdRequest): void {
 /** Carries out one `midge passwd` invocation; rejects with a one-line message on any error. */
 export async function runPasswd(request: PasswdRequest, io: PasswdIo = processIo): Promise<void> {
   validateRequest(request);
-  const hashOne = async (password: string): Promise<string> =>
-    (await hashPassword(password, { kind: request.hash, iterations: request.iterations })).encoded;
+  const format = secretFormat(request.hash, request.iterations);
   const username = request.username as string;
 
   if (request.create) {
     const password = request.batch ? (request.password as string) : await promptNewPassword(io);
-    await save(request.file, upsertEntry([], username, await hashOne(password)));
+    await save(request.file, upsertEntry([], username, await format.encode(password)));
     return;
   }
   const lines = await readPasswordFileLines(request.file);
+  if (!request.delete) checkSameKind(lines, format, request.file);
   if (request.updatePlaintext) {
-    await save(request.file, (await hashPlaintextEntries(lines, hashOne)).lines);
+    await save(request.file, (await hashPlaintextEntries(lines, format.encode, format.isEncoded)).lines);
   } else if (request.delete) {
     const { lines: kept, removed } = removeEntry(lines, username);
     if (removed === 0) throw new Error(`User ${username} not found in password file.`);
     await save(request.file, kept);
   } else {
     const password = request.batch ? (request.password as string) : await promptNewPassword(io);
-    await save(request.file, upsertEntry(lines, username, await hashOne(password)));
+    await save(request.file, upsertEntry(lines, username, await format.encode(password)));
+  }
+}
+
+/** Refuses to add one kind of secret to a file of the other kind, naming the first entry that shows it. */
+function checkSameKind(lines: readonly PasswordFileLine[], format: SecretFormat, file: string): void {
+  for (const line of lines) {
+    const why = line.kind === 'entry' ? format.otherKind(line.secret) : undefined;
+    if (why) throw new Error(`${file}:${line.lineNumber}: not changed: ${why}.`);
   }
 }
 

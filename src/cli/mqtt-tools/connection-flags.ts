@@ -1,6 +1,6 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { topicNameProblem, type Properties, type ProtocolVersion, type QoS } from '../../protocol/index.js';
-import type { ClientOptions } from '../../client/index.js';
+import { ScramSha256, type ClientOptions } from '../../client/index.js';
 import {
   NEVER_EXPIRES, PROTOCOL_VERSION_HELP, parseKeepAlive, parsePort, parseProtocolVersion, parseQoS, parseSessionExpiry,
 } from './flag-parsers.js';
@@ -18,6 +18,7 @@ export interface ConnectionFlags extends TlsFlags {
   url?: string;
   username?: string;
   pw?: string;
+  authMethod?: AuthMethod;
   id?: string;
   idPrefix?: string;
   keepalive: number;
@@ -37,6 +38,15 @@ export interface ConnectionFlags extends TlsFlags {
   willRetain?: boolean;
 }
 
+/** The MQTT 5 enhanced authentication methods the tools speak. */
+export type AuthMethod = 'SCRAM-SHA-256';
+
+/** `--auth-method`: the method's name, in any case. */
+function parseAuthMethod(text: string): AuthMethod {
+  if (text.toUpperCase() === 'SCRAM-SHA-256') return 'SCRAM-SHA-256';
+  throw new InvalidArgumentError('the tools speak SCRAM-SHA-256.');
+}
+
 /** Adds the connection flags of mosquitto_pub/sub/rr to a command. `-h` is the host; help is `--help`. */
 export function addConnectionFlags(command: Command): Command {
   return command
@@ -46,6 +56,7 @@ export function addConnectionFlags(command: Command): Command {
     .option('-L, --url <url>', 'mqtt(s)://[username[:password]@]host[:port]/topic; also ws:// and wss://')
     .option('-u, --username <username>', 'user name')
     .option('-P, --pw <password>', 'password')
+    .option('--auth-method <method>', 'SCRAM-SHA-256: MQTT 5 enhanced authentication with -u and -P; the password never leaves this machine, and the broker must prove it knows the user (implies -V 5)', parseAuthMethod)
     .option('-i, --id <id>', 'client identifier (default midge_<tool>_<pid>)')
     .option('-I, --id-prefix <prefix>', 'client identifier: this prefix followed by the process id')
     .option('-k, --keepalive <seconds>', 'keep alive in seconds', parseKeepAlive, 60)
@@ -94,7 +105,7 @@ export interface ConnectionSetup {
  * options. Throws {@link CliError} with mosquitto's wording for bad combinations.
  */
 export function connectionSetup(flags: ConnectionFlags, tool: ToolName): ConnectionSetup {
-  const version = flags.protocolVersion ?? (tool === 'rr' ? 5 : 4);
+  const version = flags.protocolVersion ?? (tool === 'rr' || flags.authMethod ? 5 : 4);
   const properties = parsePropertyFlags(flags.property ?? []);
   if (version !== 5 && Object.keys(properties).length > 0) throw new CliError('-D properties need MQTT v5 (-V 5).');
   const target = targetOf(flags);
@@ -111,10 +122,7 @@ export function connectionSetup(flags: ConnectionFlags, tool: ToolName): Connect
     keepAlive: flags.keepalive,
     reconnect: false,
   };
-  const username = target.username ?? flags.username;
-  const password = target.password ?? flags.pw;
-  if (username !== undefined) options.username = username;
-  if (password !== undefined) options.password = password;
+  Object.assign(options, credentialsOf(flags, target, version));
   if (secure) options.tls = tls.options;
   if (flags.bindAddress) options.localAddress = flags.bindAddress;
   const connectProperties = connectPropertiesOf(flags, version, properties.connect);
@@ -157,6 +165,21 @@ function targetOf(flags: ConnectionFlags): Target {
   const topic = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (topic) target.topic = topic;
   return target;
+}
+
+/**
+ * User name and password: in CONNECT, or with `--auth-method` the enhanced authentication
+ * that proves the password without sending it (MQTT 5.0 section 4.12).
+ */
+function credentialsOf(flags: ConnectionFlags, target: Target, version: ProtocolVersion): Pick<ClientOptions, 'username' | 'password' | 'authenticator'> {
+  const username = target.username ?? flags.username;
+  const password = target.password ?? flags.pw;
+  if (flags.authMethod) {
+    if (version !== 5) throw new CliError(`--auth-method ${flags.authMethod} is MQTT 5 enhanced authentication: use -V 5, or leave -V out.`);
+    if (username === undefined || password === undefined) throw new CliError(`--auth-method ${flags.authMethod} needs a user name (-u) and a password (-P).`);
+    return { authenticator: new ScramSha256(username, password) };
+  }
+  return { ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) };
 }
 
 function clientIdOf(flags: ConnectionFlags, tool: ToolName): string {
