@@ -44,7 +44,7 @@ export type AuthMethod = 'SCRAM-SHA-256';
 /** `--auth-method`: the method's name, in any case. */
 function parseAuthMethod(text: string): AuthMethod {
   if (text.toUpperCase() === 'SCRAM-SHA-256') return 'SCRAM-SHA-256';
-  throw new InvalidArgumentError('the tools speak SCRAM-SHA-256.');
+  throw new InvalidArgumentError('Use SCRAM-SHA-256, the one method the tools speak.');
 }
 
 /** Adds the connection flags of mosquitto_pub/sub/rr to a command. `-h` is the host; help is `--help`. */
