@@ -1,4 +1,5 @@
 import type { AuthenticationResult, Authenticator, ConnectCredentials } from '../broker/ports/auth.js';
+import { ReasonCode } from '../protocol/index.js';
 
 /**
  * The rule for a listener without a password file, as Mosquitto 2 applies it:
@@ -13,6 +14,6 @@ export class AnonymousPolicyAuthenticator implements Authenticator {
   authenticate(credentials: ConnectCredentials): AuthenticationResult {
     if (this.allowAnonymous) return { outcome: 'allow' };
     const who = credentials.username === undefined ? 'anonymous clients are' : 'no password file is configured, so clients are';
-    return { outcome: 'deny', reasonCode: 0x87, reason: `${who} not allowed` };
+    return { outcome: 'deny', reasonCode: ReasonCode.NotAuthorized, reason: `${who} not allowed` };
   }
 }

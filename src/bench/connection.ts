@@ -1,5 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import {
+  isFailureCode,
   PacketFramer, PacketType, decodePacket, reasonCodeName, type ProtocolVersion,
 } from '../protocol/index.js';
 import { nowNs } from './clock.js';
@@ -212,7 +213,7 @@ export class LoadConnection {
       this.state = 'awaiting-suback';
       this.write(this.target.subscribePacket);
     } else if (packet.type === PacketType.SUBACK && this.state === 'awaiting-suback') {
-      const refused = packet.reasonCodes.find((code) => code >= 0x80);
+      const refused = packet.reasonCodes.find(isFailureCode);
       if (refused !== undefined) return this.fail(`SUBACK refused: ${reasonCodeName(refused)}`);
       this.becomeReady();
     } else {

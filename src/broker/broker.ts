@@ -22,6 +22,7 @@ import { SessionManager } from './session-manager.js';
 import type { DropReason, Session, SessionEvents, SessionLimits } from './session.js';
 import { BrokerStats } from './stats.js';
 import { toStoredMessage, fromStoredMessage } from './stored.js';
+import { ReasonCode } from '../protocol/index.js';
 
 /**
  * The broker core: sessions, routing, retained messages, wills and limits. It
@@ -213,7 +214,7 @@ export class Broker implements SessionEvents {
     }
     if (allowed) return allowed;
     if (chain.length === 0) return { outcome: 'allow' };
-    return { outcome: 'deny', reasonCode: 0x87, reason: 'no authenticator admitted the client' };
+    return { outcome: 'deny', reasonCode: ReasonCode.NotAuthorized, reason: 'no authenticator admitted the client' };
   }
 
   /** Clients never publish to `$SYS` (section 4.7.2); otherwise the authorizer chain decides. */
@@ -274,7 +275,7 @@ export class Broker implements SessionEvents {
     this.logger.info({
       clientId, username: conn.principal.username, listener: info.listener, remoteAddress: info.remoteAddress,
       // reasonCode: the CONNACK's (always Success here), so one query finds connects and disconnects alike.
-      protocolVersion: conn.protocolVersion, sessionPresent, keepAlive: conn.keepAliveMs / 1000, reasonCode: 0,
+      protocolVersion: conn.protocolVersion, sessionPresent, keepAlive: conn.keepAliveMs / 1000, reasonCode: ReasonCode.Success,
     }, 'client connected');
     this.hooks.emit('clientConnected', {
       clientId, username: conn.principal.username, listener: info.listener, remoteAddress: info.remoteAddress,
@@ -340,12 +341,12 @@ export class Broker implements SessionEvents {
 
   /**
    * Stops the broker: connections are closed (v5 clients get `reasonCode`,
-   * 0x8B Server shutting down by default), timers stop, and the store is
+   * Server shutting down by default), timers stop, and the store is
    * committed and closed. Sessions keep their state: a persistent session's will
    * is published after a restart unless its client returns within the will delay,
    * just as after a crash.
    */
-  async close(reasonCode = 0x8b): Promise<void> {
+  async close(reasonCode: number = ReasonCode.ServerShuttingDown): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.sweeper.stop();

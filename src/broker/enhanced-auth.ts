@@ -1,10 +1,7 @@
-import { MqttProtocolError, PacketType, type AuthPacket, type ConnectPacket } from '../protocol/index.js';
+import { ReasonCode, MqttProtocolError, PacketType, type AuthPacket, type ConnectPacket } from '../protocol/index.js';
 import type { MqttConnection } from './mqtt-connection.js';
 import type { AuthStep, EnhancedAuthExchange } from './ports/auth.js';
 
-const CONTINUE_AUTHENTICATION = 0x18;
-const RE_AUTHENTICATE = 0x19;
-const BAD_AUTHENTICATION_METHOD = 0x8c;
 
 /** The outcome of the CONNECT-time exchange. */
 export type ConnectAuthOutcome =
@@ -14,12 +11,12 @@ export type ConnectAuthOutcome =
 /**
  * Runs the enhanced authentication exchange a CONNECT with an Authentication
  * Method starts: AUTH 0x18 packets both ways until the method succeeds or fails
- * [MQTT-4.12.0-2] [MQTT-4.12.0-3]. An unknown method is refused with 0x8C.
+ * [MQTT-4.12.0-2] [MQTT-4.12.0-3]. An unknown method is refused with Bad authentication method.
  */
 export async function authenticateConnect(conn: MqttConnection, packet: ConnectPacket): Promise<ConnectAuthOutcome> {
   const method = packet.properties!.authenticationMethod!;
   const authenticator = conn.broker.options.enhancedAuthenticators.find((a) => a.method === method);
-  if (!authenticator) return { ok: false, reasonCode: BAD_AUTHENTICATION_METHOD, reason: `authentication method '${method}' is not supported` };
+  if (!authenticator) return { ok: false, reasonCode: ReasonCode.BadAuthenticationMethod, reason: `authentication method '${method}' is not supported` };
   conn.authMethod = method;
   const exchange = authenticator.begin({
     clientId: conn.clientId, username: packet.username, listener: conn.info.listener,
@@ -27,7 +24,7 @@ export async function authenticateConnect(conn: MqttConnection, packet: ConnectP
   });
   let step = await exchange.step(packet.properties?.authenticationData);
   while (step.outcome === 'continue') {
-    sendAuth(conn, CONTINUE_AUTHENTICATION, method, step.data);
+    sendAuth(conn, ReasonCode.ContinueAuthentication, method, step.data);
     const reply = await conn.waitForAuth(conn.broker.options.authStepTimeout * 1000);
     checkContinuation(reply, method);
     step = await exchange.step(reply.properties?.authenticationData);
@@ -43,24 +40,24 @@ export async function authenticateConnect(conn: MqttConnection, packet: ConnectP
  */
 export async function handleAuth(conn: MqttConnection, packet: AuthPacket): Promise<void> {
   const method = conn.authMethod;
-  if (method === undefined) throw new MqttProtocolError(0x82, 'AUTH without an authentication method in CONNECT [MQTT-4.12.0-7]');
+  if (method === undefined) throw new MqttProtocolError(ReasonCode.ProtocolError, 'AUTH without an authentication method in CONNECT [MQTT-4.12.0-7]');
   if (packet.properties?.authenticationMethod !== method) {
-    throw new MqttProtocolError(0x82, 'AUTH with a different authentication method [MQTT-4.12.1-1]');
+    throw new MqttProtocolError(ReasonCode.ProtocolError, 'AUTH with a different authentication method [MQTT-4.12.1-1]');
   }
-  const code = packet.reasonCode ?? 0;
-  if (code === RE_AUTHENTICATE && !conn.reauthentication) {
+  const code = packet.reasonCode ?? ReasonCode.Success;
+  if (code === ReasonCode.ReAuthenticate && !conn.reauthentication) {
     const authenticator = conn.broker.options.enhancedAuthenticators.find((a) => a.method === method)!;
     conn.reauthentication = authenticator.begin({
       clientId: conn.clientId, username: conn.principal.username, listener: conn.info.listener,
       remoteAddress: conn.info.remoteAddress, reauthentication: true,
     });
-  } else if (code !== CONTINUE_AUTHENTICATION || !conn.reauthentication) {
-    throw new MqttProtocolError(0x82, `unexpected AUTH reason code 0x${code.toString(16)}`);
+  } else if (code !== ReasonCode.ContinueAuthentication || !conn.reauthentication) {
+    throw new MqttProtocolError(ReasonCode.ProtocolError, `unexpected AUTH reason code 0x${code.toString(16)}`);
   }
   const exchange: EnhancedAuthExchange = conn.reauthentication;
   const step: AuthStep = await exchange.step(packet.properties?.authenticationData);
   if (step.outcome === 'continue') {
-    sendAuth(conn, CONTINUE_AUTHENTICATION, method, step.data);
+    sendAuth(conn, ReasonCode.ContinueAuthentication, method, step.data);
     return;
   }
   conn.reauthentication = undefined;
@@ -69,15 +66,15 @@ export async function handleAuth(conn: MqttConnection, packet: AuthPacket): Prom
     return;
   }
   if (step.username !== undefined) conn.principal = { ...conn.principal, username: step.username };
-  sendAuth(conn, 0, method, step.data);
+  sendAuth(conn, ReasonCode.Success, method, step.data);
 }
 
 function checkContinuation(reply: AuthPacket, method: string): void {
-  if ((reply.reasonCode ?? 0) !== CONTINUE_AUTHENTICATION) {
-    throw new MqttProtocolError(0x82, 'expected AUTH 0x18 Continue authentication');
+  if ((reply.reasonCode ?? ReasonCode.Success) !== ReasonCode.ContinueAuthentication) {
+    throw new MqttProtocolError(ReasonCode.ProtocolError, 'expected AUTH Continue authentication');
   }
   if (reply.properties?.authenticationMethod !== method) {
-    throw new MqttProtocolError(0x82, 'AUTH with a different authentication method [MQTT-4.12.0-5]');
+    throw new MqttProtocolError(ReasonCode.ProtocolError, 'AUTH with a different authentication method [MQTT-4.12.0-5]');
   }
 }
 

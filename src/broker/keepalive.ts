@@ -1,4 +1,5 @@
 import type { MqttConnection } from './mqtt-connection.js';
+import { ReasonCode } from '../protocol/index.js';
 
 const SWEEP_INTERVAL_MS = 500;
 
@@ -33,11 +34,11 @@ export class KeepAliveSweeper {
     for (const conn of this.connections) {
       if (conn.state === 'open') {
         if (conn.keepAliveMs > 0 && now - conn.lastActivity > conn.keepAliveMs * 1.5) {
-          conn.close(0x8d, 'keep alive timeout');
+          conn.close(ReasonCode.KeepAliveTimeout, 'keep alive timeout');
         }
       } else if (conn.state !== 'closed' && now - conn.openedAt > this.connectTimeoutMs) {
         const what = conn.state === 'new' ? 'no CONNECT' : 'CONNECT not decided';
-        conn.close(0x80, `${what} within the connect timeout`);
+        conn.close(ReasonCode.UnspecifiedError, `${what} within the connect timeout`);
       }
     }
   }

@@ -1,5 +1,7 @@
 import type { Duplex } from 'node:stream';
 import {
+  isFailureCode,
+  ReasonCode,
   PacketFramer, PacketType, decodePacket, encodePacket, isMqttProtocolError,
   peekConnectLevel, reasonCodeName, toConnackReasonCode, toDisconnectReasonCode, toV3ConnackCode, type AuthPacket, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
 } from '../protocol/index.js';
@@ -78,7 +80,7 @@ export class MqttConnection implements SessionLink {
     this.out = new OutgoingBuffer(stream, (n) => { broker.stats.bytesSent += n; });
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('drain', () => this.session?.pump());
-    stream.on('error', (err: Error) => this.noteClose(0x80, `socket error: ${err.message}`));
+    stream.on('error', (err: Error) => this.noteClose(ReasonCode.UnspecifiedError, `socket error: ${err.message}`));
     stream.on('close', () => this.onClosed());
   }
 
@@ -125,11 +127,11 @@ export class MqttConnection implements SessionLink {
       }
       // Packets sent before CONNACK are handled once CONNECT is decided.
       this.early ??= [];
-      if (this.early.length >= MAX_EARLY_PACKETS) throw new MqttProtocolError(0x97, 'too many packets before CONNACK');
+      if (this.early.length >= MAX_EARLY_PACKETS) throw new MqttProtocolError(ReasonCode.QuotaExceeded, 'too many packets before CONNACK');
       // Bounded in bytes too: a slow authenticator must not let a client park 1000 large packets here.
       this.earlyBytes += body.length;
       if (this.earlyBytes > MAX_EARLY_PACKET_SIZES * this.broker.options.limits.maxPacketSize) {
-        throw new MqttProtocolError(0x97, 'too much data before CONNACK');
+        throw new MqttProtocolError(ReasonCode.QuotaExceeded, 'too much data before CONNACK');
       }
       this.early.push([firstByte, Buffer.from(body)]);
       return;
@@ -148,7 +150,7 @@ export class MqttConnection implements SessionLink {
    */
   private decodeFirst(firstByte: number, body: Buffer): Packet {
     if (firstByte >> 4 !== PacketType.CONNECT) {
-      throw new MqttProtocolError(0x82, 'the first packet must be CONNECT [MQTT-3.1.0-1]');
+      throw new MqttProtocolError(ReasonCode.ProtocolError, 'the first packet must be CONNECT [MQTT-3.1.0-1]');
     }
     try {
       return decodePacket(firstByte, body, 4);
@@ -158,7 +160,7 @@ export class MqttConnection implements SessionLink {
       if (level === 5) {
         this.protocolVersion = 5;
         this.refuse(err.reasonCode, err.message);
-      } else if (err.reasonCode === 0x84 || err.reasonCode === 0x85) {
+      } else if (err.reasonCode === ReasonCode.UnsupportedProtocolVersion || err.reasonCode === ReasonCode.ClientIdentifierNotValid) {
         this.protocolVersion = 4;
         this.refuse(err.reasonCode, err.message);
       } else {
@@ -174,7 +176,7 @@ export class MqttConnection implements SessionLink {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.authWaiter = undefined;
-        reject(new MqttProtocolError(0x87, 'no AUTH answer in time'));
+        reject(new MqttProtocolError(ReasonCode.NotAuthorized, 'no AUTH answer in time'));
       }, timeoutMs);
       timer.unref();
       this.authWaiter = (packet) => {
@@ -183,7 +185,7 @@ export class MqttConnection implements SessionLink {
       };
       this.stream.once('close', () => {
         clearTimeout(timer);
-        reject(new MqttProtocolError(0x80, 'connection closed during authentication'));
+        reject(new MqttProtocolError(ReasonCode.UnspecifiedError, 'connection closed during authentication'));
       });
     });
   }
@@ -247,7 +249,7 @@ export class MqttConnection implements SessionLink {
    * only when the client did not turn Request Problem Information off [MQTT-3.1.2-29].
    */
   problem(reasonCode: number, reason: string): Properties | undefined {
-    if (this.protocolVersion !== 5 || reasonCode < 0x80 || !this.requestProblemInformation) return undefined;
+    if (this.protocolVersion !== 5 || !isFailureCode(reasonCode) || !this.requestProblemInformation) return undefined;
     return { reasonString: reason };
   }
 
@@ -288,7 +290,7 @@ export class MqttConnection implements SessionLink {
     if (this.state === 'closed' || err instanceof ConnectionClosedSignal) return;
     if (!isMqttProtocolError(err)) {
       this.broker.reportError(err, `client ${this.clientId || '(connecting)'}`);
-      this.close(0x83, 'internal error');
+      this.close(ReasonCode.ImplementationSpecificError, 'internal error');
       return;
     }
     if (this.state !== 'open') {
@@ -314,12 +316,12 @@ export class MqttConnection implements SessionLink {
   }
 
   private onClosed(): void {
-    const reason = this.closeReason ?? { code: 0x80, reason: 'connection lost' };
+    const reason = this.closeReason ?? { code: ReasonCode.UnspecifiedError, reason: 'connection lost' };
     this.state = 'closed';
     this.broker.connectionClosed(this, reason.code, reason.reason);
   }
 
-  /** Why the connection ended, for logs: `0x8d Keep Alive timeout: ...`. */
+  /** Why the connection ended, for logs: the reason code by number and name (`reasonCodeName`), then why. */
   describeClose(): string {
     const r = this.closeReason;
     return r ? `${reasonCodeName(r.code)}: ${r.reason}` : 'open';

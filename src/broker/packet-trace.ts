@@ -171,7 +171,7 @@ function wholeFrame(firstByte: number, body: Buffer): Buffer {
 /** Decodes a frame the broker encoded; undefined if it somehow does not decode. */
 function decodeFrame(bytes: Buffer, version: ProtocolVersion): Packet | undefined {
   let offset = 1;
-  while (offset < bytes.length && (bytes[offset]! & 0x80) !== 0) offset++;
+  while (offset < bytes.length && (bytes[offset]! & 0b1000_0000) !== 0) offset++;
   try {
     return decodePacket(bytes[0]!, bytes.subarray(offset + 1), version);
   } catch {

@@ -8,6 +8,7 @@ import type { RestoredState, StoredWill } from './ports/store.js';
 import { Session, type Delivery } from './session.js';
 import { fromStoredMessage } from './stored.js';
 import { LongTimer } from './timers.js';
+import { ReasonCode } from '../protocol/index.js';
 
 const NEVER_EXPIRES = 0xffffffff;
 
@@ -66,7 +67,7 @@ export class SessionManager {
 
   /**
    * Opens the session for a CONNECT. A client id already connected is taken over:
-   * the old connection is closed (v5: DISCONNECT 0x8E) [MQTT-3.1.4-3]. Clean Start
+   * the old connection is closed (v5: DISCONNECT Session taken over) [MQTT-3.1.4-3]. Clean Start
    * discards an existing session [MQTT-3.1.2-4]; otherwise it resumes [MQTT-3.1.2-5].
    */
   open(link: MqttConnection | SessionLink, req: SessionRequest): { session: Session; present: boolean } {
@@ -200,7 +201,7 @@ export class SessionManager {
 
   /**
    * Cluster: the client connected to another node, which now owns the session.
-   * The connection here is closed (v5: DISCONNECT 0x8E) with the will rules of a
+   * The connection here is closed (v5: DISCONNECT Session taken over) with the will rules of a
    * takeover, the session's last state is committed, and the session leaves this
    * node without being ended (its records stay for the new owner); `left` is
    * called the moment it is out of the router. Resolves false when the session
@@ -258,7 +259,7 @@ export class SessionManager {
     this.cancelTimers(session);
     const old = session.link;
     if (old) {
-      old.close(0x8e, 'session taken over');
+      old.close(ReasonCode.SessionTakenOver, 'session taken over');
       session.detach(Date.now());
       // The old connection did not end gracefully: its will goes now unless a
       // delay lets the new connection cancel it [MQTT-3.1.3-9].

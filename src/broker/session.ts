@@ -7,6 +7,7 @@ import type { SessionLink } from './ports/session-link.js';
 import type { Store, StoredDelivery, StoredSession, StoredWill } from './ports/store.js';
 import type { Recipient, SharedGroup, SubscriptionEntry } from './router/types.js';
 import { toStoredMessage } from './stored.js';
+import { ReasonCode } from '../protocol/index.js';
 
 /**
  * A QoS 1/2 delivery waiting for a slot in the inflight window, or in flight: the
@@ -190,7 +191,7 @@ export class Session implements Recipient {
     const link = this.link;
     void whenDurable(this.store, () => {
       if (this.link === link && this.inflight.get(delivery.packetId!) === delivery) this.transmit(delivery, false);
-    }, () => link?.close(0x80, 'the delivery state could not be stored'));
+    }, () => link?.close(ReasonCode.UnspecifiedError, 'the delivery state could not be stored'));
   }
 
   private transmit(delivery: Delivery, dup: boolean): void {
@@ -234,7 +235,7 @@ export class Session implements Recipient {
     if (link) {
       void whenDurable(this.durable ? this.store : undefined, () => {
         if (this.link === link) link.sendPubrel(packetId);
-      }, () => link.close(0x80, 'the delivery state could not be stored'));
+      }, () => link.close(ReasonCode.UnspecifiedError, 'the delivery state could not be stored'));
     }
     return true;
   }

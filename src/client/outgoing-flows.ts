@@ -1,4 +1,4 @@
-import { PacketType, ReasonCode, type AckPacket, type PublishPacket } from '../protocol/index.js';
+import { isFailureCode, PacketType, ReasonCode, type AckPacket, type PublishPacket } from '../protocol/index.js';
 import { MqttClientError, ReasonCodeError } from './errors.js';
 import { entryPacketId, type InflightStore } from './inflight-store.js';
 import type { Outbox } from './outbox.js';
@@ -126,7 +126,7 @@ export class OutgoingFlows {
   onPubrec(ack: AckPacket<typeof PacketType.PUBREC>, out: Outbox): void {
     const entry = this.store.get(ack.packetId);
     if (entry?.kind === 'publish' && entry.packet.qos === 2) {
-      if ((ack.reasonCode ?? 0) >= 0x80) {
+      if (isFailureCode(ack.reasonCode ?? ReasonCode.Success)) {
         this.inflight--;
         this.settle(ack, 'PUBREC', out);
         this.drain(out);
@@ -252,7 +252,7 @@ export class OutgoingFlows {
   /** Ends a flow with the server's answer: success, or a failure reason code. */
   private settle(ack: AckPacket<number>, name: string, out: Outbox): void {
     const reasonCode = ack.reasonCode ?? 0;
-    if (reasonCode >= 0x80) {
+    if (isFailureCode(reasonCode)) {
       this.fail(ack.packetId, out, new ReasonCodeError(name, reasonCode, ack.properties));
     } else {
       this.finish(ack.packetId, out, { reasonCode, ...(ack.properties ? { properties: ack.properties } : {}) });

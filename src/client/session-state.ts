@@ -1,4 +1,5 @@
 import {
+  isFailureCode,
   MAX_REMAINING_LENGTH, PacketType, ProtocolViolationError, isMqttProtocolError, packetTypeNames, protocolNameFor,
   topicFilterProblem, topicNameProblem,
   type AuthPacket, type ConnackPacket, type MqttProtocolError, type ConnectPacket, type DisconnectPacket, type Packet, type Properties,
@@ -252,7 +253,7 @@ export class SessionState {
    */
   private onConnack(connack: ConnackPacket, out: Outbox): void {
     if (this.phaseValue !== 'connecting') throw new ProtocolViolationError('a second CONNACK on one connection [MQTT-3.2.0-2]');
-    const refused = this.config.protocolVersion === 5 ? connack.reasonCode >= 0x80 : connack.reasonCode !== 0;
+    const refused = this.config.protocolVersion === 5 ? isFailureCode(connack.reasonCode) : connack.reasonCode !== 0;
     if (refused) {
       this.goOffline();
       out.event({ type: 'connect-refused', connack });
@@ -276,7 +277,7 @@ export class SessionState {
     this.goOffline();
     out.event({ type: 'server-disconnect', packet });
     const reasonCode = packet.reasonCode ?? 0;
-    const error = reasonCode >= 0x80
+    const error = isFailureCode(reasonCode)
       ? new ReasonCodeError('DISCONNECT', reasonCode, packet.properties)
       : new MqttClientError('SERVER_DISCONNECT', 'the server closed the connection');
     out.event({ type: 'close', error });

@@ -1,4 +1,5 @@
 import {
+  isFailureCode, ReasonCode,
   PacketType, type Properties, type SubackPacket, type SubscribePacket, type Subscription, type UnsubackPacket,
   type UnsubscribePacket,
 } from '../protocol/index.js';
@@ -82,12 +83,12 @@ export class SubscriptionFlows {
     const request = this.take(suback.packetId, PacketType.SUBSCRIBE);
     if (!request) return;
     const subscriptions = (request.packet as SubscribePacket).subscriptions;
-    const codes = subscriptions.map((_, i) => suback.reasonCodes[i] ?? 0x80);
+    const codes = subscriptions.map((_, i) => suback.reasonCodes[i] ?? ReasonCode.UnspecifiedError);
     subscriptions.forEach((subscription, i) => {
-      if (codes[i]! < 0x80) this.active.set(subscription.topicFilter, { subscription, properties: request.packet.properties });
+      if (!isFailureCode(codes[i]!)) this.active.set(subscription.topicFilter, { subscription, properties: request.packet.properties });
       else this.active.delete(subscription.topicFilter);
     });
-    if (request.op !== undefined && codes.every((code) => code >= 0x80)) {
+    if (request.op !== undefined && codes.every(isFailureCode)) {
       out.event({ type: 'subscribe-failed', op: request.op, error: new ReasonCodeError('SUBACK', codes[0]!, suback.properties) });
       return;
     }
@@ -101,9 +102,9 @@ export class SubscriptionFlows {
     const filters = (request.packet as UnsubscribePacket).topicFilters;
     const codes = filters.map((_, i) => unsuback.reasonCodes?.[i] ?? 0);
     filters.forEach((filter, i) => {
-      if (codes[i]! < 0x80) this.active.delete(filter);
+      if (!isFailureCode(codes[i]!)) this.active.delete(filter);
     });
-    if (codes.every((code) => code >= 0x80)) {
+    if (codes.every(isFailureCode)) {
       out.event({ type: 'unsubscribe-failed', op: request.op, error: new ReasonCodeError('UNSUBACK', codes[0]!, unsuback.properties) });
       return;
     }
@@ -134,7 +135,7 @@ export class SubscriptionFlows {
     const name = request.packet.type === PacketType.SUBSCRIBE ? 'SUBSCRIBE' : 'UNSUBSCRIBE';
     const error = written instanceof Error
       ? new MqttClientError('INVALID_ARGUMENT', `the ${name} cannot be encoded: ${written.message}`)
-      : new ReasonCodeError(name, 0x95, { reasonString: `the packet of ${out.sizeOf(request.packet)} bytes exceeds the server's Maximum Packet Size` });
+      : new ReasonCodeError(name, ReasonCode.PacketTooLarge, { reasonString: `the packet of ${out.sizeOf(request.packet)} bytes exceeds the server's Maximum Packet Size` });
     out.event({ type: request.packet.type === PacketType.SUBSCRIBE ? 'subscribe-failed' : 'unsubscribe-failed', op: request.op, error });
   }
 

@@ -10,6 +10,7 @@ import { Ownership } from './ownership.js';
 import { RetainedSync } from './retained-sync.js';
 import { withScripts } from './scripts.js';
 import { RemoteTable } from './table.js';
+import { ReasonCode } from '../protocol/index.js';
 
 /** Longest wait for a Redis reply (reads block 1 s at most, scripts are short). */
 const COMMAND_TIMEOUT_MS = 5000;
@@ -250,7 +251,7 @@ export class RedisCluster implements ClusterBus {
     const ctx = this.ctx!;
     const parts = this.parts!;
     ctx.logger.error({ node: ctx.me }, 'cluster: this node was declared dead; dropping its sessions and joining again');
-    ctx.broker.sessions.dropAll(0x80, 'this node lost its place in the cluster');
+    ctx.broker.sessions.dropAll(ReasonCode.UnspecifiedError, 'this node lost its place in the cluster');
     this.tokens.clear();
     parts.table.clear();
     await parts.membership.join();

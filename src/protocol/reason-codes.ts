@@ -60,6 +60,16 @@ export const ConnackReturnCode = {
   NotAuthorized: 5,
 } as const;
 
+/** The MQTT 3.1.1 SUBACK return code of a refused subscription (3.1.1 section 3.9.3). */
+export const SubackReturnCode = {
+  Failure: 0x80,
+} as const;
+
+/** Reason codes of 0x80 and above report a failure, those below a success (section 2.4). */
+export function isFailureCode(reasonCode: number): boolean {
+  return reasonCode >= ReasonCode.UnspecifiedError;
+}
+
 const reasonNames = new Map<number, string>([
   [0x00, 'Success'], [0x01, 'Granted QoS 1'], [0x02, 'Granted QoS 2'], [0x04, 'Disconnect with Will Message'],
   [0x10, 'No matching subscribers'], [0x11, 'No subscription existed'], [0x18, 'Continue authentication'],

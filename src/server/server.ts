@@ -45,7 +45,7 @@ export interface MidgeServer {
   readonly listeners: readonly ServerListener[];
   /** The admin listener, when one was asked for. */
   readonly admin?: AdminServer;
-  /** Stops accepting, closes clients (v5: DISCONNECT 0x8B) and the store. */
+  /** Stops accepting, closes clients (v5: DISCONNECT Server shutting down) and the store. */
   close(): Promise<void>;
 }
 

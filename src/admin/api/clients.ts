@@ -3,9 +3,8 @@ import { clientSummary } from '../broker-view.js';
 import { HttpError, intParam, sendJson } from '../http.js';
 import type { RouteContext, Router } from '../router.js';
 import type { ApiContext } from './context.js';
+import { ReasonCode } from '../../protocol/index.js';
 
-/** v5 DISCONNECT reason code 0x98 Administrative action. */
-const ADMINISTRATIVE_ACTION = 0x98;
 
 function sessionOf(api: ApiContext, ctx: RouteContext): Session {
   const session = api.broker.sessions.get(ctx.params.id!);
@@ -29,7 +28,7 @@ function listSessions(api: ApiContext, url: URL): Session[] {
 
 /**
  * Clients (sessions, connected or not), paged; one client; its subscriptions;
- * kicking it (v5 clients get DISCONNECT 0x98 Administrative action); and
+ * kicking it (v5 clients get DISCONNECT Administrative action); and
  * discarding the session of a client that is not connected.
  */
 export function clientRoutes(router: Router, api: ApiContext): void {
@@ -54,8 +53,8 @@ export function clientRoutes(router: Router, api: ApiContext): void {
     const session = sessionOf(api, ctx);
     const link = session.link;
     if (!link) throw new HttpError(409, 'the client is not connected');
-    api.logger.info({ clientId: session.clientId, admin: ctx.identity.name, reasonCode: ADMINISTRATIVE_ACTION }, 'admin kicked a client');
-    link.close(ADMINISTRATIVE_ACTION, 'administrative action');
+    api.logger.info({ clientId: session.clientId, admin: ctx.identity.name, reasonCode: ReasonCode.AdministrativeAction }, 'admin kicked a client');
+    link.close(ReasonCode.AdministrativeAction, 'administrative action');
     sendJson(ctx.res, 200, { clientId: session.clientId, kicked: true });
   });
   router.add('DELETE', '/api/v1/clients/:id', (ctx) => {

@@ -1,9 +1,8 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { AuthStep, EnhancedAuthContext, EnhancedAuthExchange, EnhancedAuthenticator } from '../../broker/ports/auth.js';
 import { scramCredential, type ScramCredential } from './scram-users.js';
+import { ReasonCode } from '../../protocol/index.js';
 
-const NOT_AUTHORIZED = 0x87;
-const BAD_CREDENTIALS = 0x86;
 
 /**
  * SCRAM-SHA-256 (RFC 5802, RFC 7677) as an MQTT 5 enhanced authentication method:
@@ -41,13 +40,13 @@ class ScramExchange implements EnhancedAuthExchange {
     const message = data?.toString('utf8') ?? '';
     if (this.state === 'first') return this.first(message);
     if (this.state === 'final') return this.final(message);
-    return fail(NOT_AUTHORIZED, 'the SCRAM exchange is already complete');
+    return fail(ReasonCode.NotAuthorized, 'the SCRAM exchange is already complete');
   }
 
   /** client-first-message: `n,,n=user,r=nonce` (no channel binding). */
   private first(message: string): AuthStep {
     const match = /^n,(?:a=[^,]*)?,(n=([^,]*),r=([^,]+)(?:,.*)?)$/.exec(message);
-    if (!match) return fail(NOT_AUTHORIZED, 'malformed SCRAM client-first-message');
+    if (!match) return fail(ReasonCode.NotAuthorized, 'malformed SCRAM client-first-message');
     this.clientFirstBare = match[1]!;
     this.user = match[2]!.replaceAll('=2C', ',').replaceAll('=3D', '=');
     this.credential = this.lookup(this.user);
@@ -62,16 +61,16 @@ class ScramExchange implements EnhancedAuthExchange {
   private final(message: string): AuthStep {
     this.state = 'done';
     const match = /^(c=([^,]*),r=([^,]+)(?:,.*)?),p=([A-Za-z0-9+/=]+)$/.exec(message);
-    if (!match || match[3] !== this.nonce) return fail(NOT_AUTHORIZED, 'malformed SCRAM client-final-message');
+    if (!match || match[3] !== this.nonce) return fail(ReasonCode.NotAuthorized, 'malformed SCRAM client-final-message');
     const cred = this.credential;
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${match[1]}`;
     const proof = Buffer.from(match[4]!, 'base64');
-    if (!cred || proof.length !== 32) return fail(BAD_CREDENTIALS, 'bad user name or password');
+    if (!cred || proof.length !== 32) return fail(ReasonCode.BadUserNameOrPassword, 'bad user name or password');
     const clientSignature = createHmac('sha256', cred.storedKey).update(authMessage).digest();
     const clientKey = Buffer.alloc(32);
     for (let i = 0; i < 32; i++) clientKey[i] = proof[i]! ^ clientSignature[i]!;
     const storedKey = createHash('sha256').update(clientKey).digest();
-    if (!timingSafeEqual(storedKey, cred.storedKey)) return fail(BAD_CREDENTIALS, 'bad user name or password');
+    if (!timingSafeEqual(storedKey, cred.storedKey)) return fail(ReasonCode.BadUserNameOrPassword, 'bad user name or password');
     const serverSignature = createHmac('sha256', cred.serverKey).update(authMessage).digest('base64');
     return { outcome: 'success', data: Buffer.from(`v=${serverSignature}`), username: this.user };
   }

@@ -1,8 +1,7 @@
-import { PacketType, type PubackPacket, type PubcompPacket, type PubrecPacket, type PubrelPacket } from '../../protocol/index.js';
+import { isFailureCode, ReasonCode, PacketType, type PubackPacket, type PubcompPacket, type PubrecPacket, type PubrelPacket } from '../../protocol/index.js';
 import { whenDurable } from '../commit-gate.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 
-const PACKET_ID_NOT_FOUND = 0x92;
 
 /** PUBACK ends a QoS 1 delivery to the client and frees its window slot. */
 export function handlePuback(conn: MqttConnection, packet: PubackPacket): void {
@@ -12,17 +11,17 @@ export function handlePuback(conn: MqttConnection, packet: PubackPacket): void {
 
 /**
  * PUBREC for a QoS 2 delivery: answer PUBREL [MQTT-4.3.3-4]. For an id we do not
- * know, v5 answers PUBREL 0x92 so the client can end its flow.
+ * know, v5 answers PUBREL Packet Identifier not found so the client can end its flow.
  */
 export function handlePubrec(conn: MqttConnection, packet: PubrecPacket): void {
   const session = conn.session!;
-  const failed = (packet.reasonCode ?? 0) >= 0x80;
+  const failed = isFailureCode(packet.reasonCode ?? ReasonCode.Success);
   if (session.received(packet.packetId, failed)) {
     if (failed) session.pump();
     return;
   }
   if (!failed) {
-    conn.send({ type: PacketType.PUBREL, packetId: packet.packetId, reasonCode: PACKET_ID_NOT_FOUND });
+    conn.send({ type: PacketType.PUBREL, packetId: packet.packetId, reasonCode: ReasonCode.PacketIdentifierNotFound });
   }
 }
 
@@ -36,10 +35,10 @@ export function handlePubrel(conn: MqttConnection, packet: PubrelPacket): void |
   const session = conn.session!;
   const known = session.releaseInbound(packet.packetId);
   if (known && conn.unackedInbound > 0) conn.unackedInbound--;
-  const pubcomp = { type: PacketType.PUBCOMP, packetId: packet.packetId, reasonCode: known ? 0 : PACKET_ID_NOT_FOUND } as const;
+  const pubcomp = { type: PacketType.PUBCOMP, packetId: packet.packetId, reasonCode: known ? ReasonCode.Success : ReasonCode.PacketIdentifierNotFound } as const;
   return whenDurable(session.durable ? conn.broker.store : undefined, () => conn.send(pubcomp), (err: unknown) => {
     conn.broker.reportError(err, 'store commit');
-    conn.close(0x80, 'the release could not be stored');
+    conn.close(ReasonCode.UnspecifiedError, 'the release could not be stored');
   });
 }
 

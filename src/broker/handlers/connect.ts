@@ -29,7 +29,7 @@ interface ConnectPlan {
  * what is in flight and drain the queue.
  */
 export async function handleConnect(conn: MqttConnection, packet: ConnectPacket): Promise<void> {
-  if (conn.state !== 'new') throw new MqttProtocolError(0x82, 'a second CONNECT [MQTT-3.1.0-2]');
+  if (conn.state !== 'new') throw new MqttProtocolError(ReasonCode.ProtocolError, 'a second CONNECT [MQTT-3.1.0-2]');
   conn.state = 'connecting';
   conn.protocolVersion = packet.protocolVersion;
   readClientSettings(conn, packet.properties);
@@ -53,7 +53,7 @@ export async function handleConnect(conn: MqttConnection, packet: ConnectPacket)
       });
       conn.session = session;
       conn.keepAliveMs = plan.keepAlive * 1000;
-      conn.send({ type: PacketType.CONNACK, sessionPresent: present, reasonCode: 0, properties: connackProperties(conn, plan) });
+      conn.send({ type: PacketType.CONNACK, sessionPresent: present, reasonCode: ReasonCode.Success, properties: connackProperties(conn, plan) });
       conn.opened();
       session.attach(conn);
       broker.connectionOpened(conn, present);
@@ -67,12 +67,12 @@ export async function handleConnect(conn: MqttConnection, packet: ConnectPacket)
   }
 }
 
-/** Cluster: claims the client id; a cluster out of reach refuses the CONNECT (0x88 Server unavailable). */
+/** Cluster: claims the client id; a cluster out of reach refuses the CONNECT (Server unavailable). */
 async function claimSession(conn: MqttConnection, clientId: string, clean: boolean): Promise<() => void> {
   try {
     return await conn.broker.sessions.acquire(clientId, clean);
   } catch (err) {
-    if (err instanceof ClusterUnavailableError) throw new Refusal(0x88, err.message);
+    if (err instanceof ClusterUnavailableError) throw new Refusal(ReasonCode.ServerUnavailable, err.message);
     throw err;
   }
 }
@@ -94,10 +94,10 @@ function planConnect(conn: MqttConnection, packet: ConnectPacket): ConnectPlan {
   let clientId = packet.clientId;
   let assignedClientId = false;
   if (clientId.length === 0) {
-    if (packet.protocolVersion === 3) throw new Refusal(0x85, 'MQTT 3.1 requires a client identifier');
+    if (packet.protocolVersion === 3) throw new Refusal(ReasonCode.ClientIdentifierNotValid, 'MQTT 3.1 requires a client identifier');
     // 3.1.1: a zero-length id needs Clean Session 1 [MQTT-3.1.3-7] [MQTT-3.1.3-8].
-    if (!v5 && !packet.clean) throw new Refusal(0x85, 'a zero-length client id needs clean session [MQTT-3.1.3-8]');
-    if (!allowZeroLengthClientId) throw new Refusal(0x85, 'zero-length client ids are not allowed');
+    if (!v5 && !packet.clean) throw new Refusal(ReasonCode.ClientIdentifierNotValid, 'a zero-length client id needs clean session [MQTT-3.1.3-8]');
+    if (!allowZeroLengthClientId) throw new Refusal(ReasonCode.ClientIdentifierNotValid, 'zero-length client ids are not allowed');
     // Unique among existing sessions [MQTT-3.2.2-16]: 72 random bits, checked all the same.
     do clientId = `midge-${randomBytes(9).toString('base64url')}`;
     while (conn.broker.sessions.get(clientId) !== undefined);
@@ -153,12 +153,12 @@ function checkWill(conn: MqttConnection, packet: ConnectPacket): void {
   const will = packet.will;
   if (!will) return;
   const { options } = conn.broker;
-  if (will.qos > options.limits.maxQos) throw new Refusal(0x9b, `will QoS ${will.qos} is not supported [MQTT-3.2.2-12]`);
-  if (will.retain && !options.retainAvailable) throw new Refusal(0x9a, 'retained wills are not supported [MQTT-3.2.2-13]');
+  if (will.qos > options.limits.maxQos) throw new Refusal(ReasonCode.QoSNotSupported, `will QoS ${will.qos} is not supported [MQTT-3.2.2-12]`);
+  if (will.retain && !options.retainAvailable) throw new Refusal(ReasonCode.RetainNotSupported, 'retained wills are not supported [MQTT-3.2.2-13]');
   const levels = will.topic.split('/').length;
-  if (levels > options.limits.maxTopicLevels) throw new Refusal(0x90, `will topic has ${levels} levels`);
+  if (levels > options.limits.maxTopicLevels) throw new Refusal(ReasonCode.TopicNameInvalid, `will topic has ${levels} levels`);
   if (!conn.broker.canPublish(conn.principal, will.topic, will.qos, will.retain, conn.info)) {
-    throw new Refusal(0x87, `not authorized to publish the will to '${will.topic}'`);
+    throw new Refusal(ReasonCode.NotAuthorized, `not authorized to publish the will to '${will.topic}'`);
   }
 }
 

@@ -1,7 +1,6 @@
-import { MqttProtocolError, type DisconnectPacket } from '../../protocol/index.js';
+import { ReasonCode, MqttProtocolError, type DisconnectPacket } from '../../protocol/index.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 
-const DISCONNECT_WITH_WILL = 0x04;
 
 /**
  * DISCONNECT from the client: the will is discarded [MQTT-3.1.2-10] unless a v5
@@ -13,11 +12,11 @@ export function handleDisconnect(conn: MqttConnection, packet: DisconnectPacket)
   const newExpiry = packet.properties?.sessionExpiryInterval;
   if (newExpiry !== undefined) {
     if (session.expiryInterval === 0 && newExpiry > 0) {
-      throw new MqttProtocolError(0x82, 'session expiry changed from 0 on DISCONNECT (section 3.14.2.2.2)');
+      throw new MqttProtocolError(ReasonCode.ProtocolError, 'session expiry changed from 0 on DISCONNECT (section 3.14.2.2.2)');
     }
     conn.broker.sessions.setExpiry(session, newExpiry);
   }
-  const reasonCode = packet.reasonCode ?? 0;
-  conn.graceful = reasonCode !== DISCONNECT_WITH_WILL;
+  const reasonCode = packet.reasonCode ?? ReasonCode.NormalDisconnection;
+  conn.graceful = reasonCode !== ReasonCode.DisconnectWithWillMessage;
   conn.clientDisconnected(reasonCode);
 }

@@ -1,4 +1,4 @@
-import { MqttProtocolError, PacketType, packetTypeNames, type Packet, type PacketOf } from '../../protocol/index.js';
+import { ReasonCode, MqttProtocolError, PacketType, packetTypeNames, type Packet, type PacketOf } from '../../protocol/index.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 import { handlePubcomp, handlePuback, handlePubrec, handlePubrel } from './acks.js';
 import { handleAuth } from '../enhanced-auth.js';
@@ -14,7 +14,7 @@ export type Handler<P extends Packet> = (conn: MqttConnection, packet: P) => voi
 
 /** Packets only a server sends: receiving one is a protocol error [MQTT-4.8.0-1]. */
 const serverOnly: Handler<Packet> = (_conn, packet) => {
-  throw new MqttProtocolError(0x82, `a client may not send ${packetTypeNames[packet.type]}`);
+  throw new MqttProtocolError(ReasonCode.ProtocolError, `a client may not send ${packetTypeNames[packet.type]}`);
 };
 
 /** One handler per packet type; `satisfies` makes a missing type a compile error. */
@@ -39,7 +39,7 @@ const handlers = {
 /** Hands a decoded packet to its handler. */
 export function dispatchPacket(conn: MqttConnection, packet: Packet): void | Promise<void> {
   if (packet.type !== PacketType.CONNECT && conn.state !== 'open') {
-    throw new MqttProtocolError(0x82, 'packet before CONNACK');
+    throw new MqttProtocolError(ReasonCode.ProtocolError, 'packet before CONNACK');
   }
   const handler = handlers[packet.type] as Handler<Packet>;
   return handler(conn, packet);

@@ -1,16 +1,12 @@
 import { isUtf8 } from 'node:buffer';
-import { MqttProtocolError, PacketType, type PublishPacket } from '../../protocol/index.js';
+import { isFailureCode, ReasonCode, MqttProtocolError, PacketType, type PublishPacket } from '../../protocol/index.js';
 import { messageFromPublish } from '../message.js';
 import { whenDurable, whenRouted } from '../commit-gate.js';
 import type { BrokerMessage } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 
-const NO_MATCHING_SUBSCRIBERS = 0x10;
-const NOT_AUTHORIZED = 0x87;
-const PAYLOAD_FORMAT_INVALID = 0x99;
-const QUOTA_EXCEEDED = 0x97;
 /** Cluster: the message could not be handed to the other nodes (v5 Unspecified error). */
-const UNROUTABLE = 0x80;
+const UNROUTABLE = ReasonCode.UnspecifiedError;
 
 /**
  * PUBLISH from a client: resolve any topic alias, check limits and rights, route,
@@ -25,11 +21,11 @@ export function handlePublish(conn: MqttConnection, packet: PublishPacket): void
   stats.publishReceived++;
   stats.publishReceivedByQos[packet.qos]!++;
   stats.publishBytesReceivedByQos[packet.qos]! += packet.payload.length;
-  if (packet.qos > limits.maxQos) throw new MqttProtocolError(0x9b, `QoS ${packet.qos} is not supported [MQTT-3.2.2-11]`);
-  if (packet.retain && !retainAvailable) throw new MqttProtocolError(0x9a, 'retained messages are not supported [MQTT-3.2.2-14]');
+  if (packet.qos > limits.maxQos) throw new MqttProtocolError(ReasonCode.QoSNotSupported, `QoS ${packet.qos} is not supported [MQTT-3.2.2-11]`);
+  if (packet.retain && !retainAvailable) throw new MqttProtocolError(ReasonCode.RetainNotSupported, 'retained messages are not supported [MQTT-3.2.2-14]');
   const topic = resolveTopic(conn, packet);
   if (countLevels(topic) > limits.maxTopicLevels) {
-    throw new MqttProtocolError(0x90, `topic has more than ${limits.maxTopicLevels} levels`);
+    throw new MqttProtocolError(ReasonCode.TopicNameInvalid, `topic has more than ${limits.maxTopicLevels} levels`);
   }
   const session = conn.session!;
   if (packet.qos === 2 && !session.addInbound(packet.packetId!)) {
@@ -39,18 +35,18 @@ export function handlePublish(conn: MqttConnection, packet: PublishPacket): void
   if (limits.maxPayloadSize > 0 && packet.payload.length > limits.maxPayloadSize) {
     // Dropped as Mosquitto drops messages over message_size_limit; v5 learns why.
     stats.countDrop('payload-too-large');
-    return acknowledge(conn, packet, conn.protocolVersion === 5 ? QUOTA_EXCEEDED : 0);
+    return acknowledge(conn, packet, conn.protocolVersion === 5 ? ReasonCode.QuotaExceeded : 0);
   }
   const v5 = conn.protocolVersion === 5;
   if (v5 && packet.properties?.payloadFormatIndicator === 1 && !isUtf8(packet.payload)) {
     // The payload must be UTF-8 when the indicator says so (section 3.3.2.3.2).
-    if (packet.qos === 0) throw new MqttProtocolError(PAYLOAD_FORMAT_INVALID, 'payload is not UTF-8 as its format indicator says');
-    return acknowledge(conn, packet, PAYLOAD_FORMAT_INVALID);
+    if (packet.qos === 0) throw new MqttProtocolError(ReasonCode.PayloadFormatInvalid, 'payload is not UTF-8 as its format indicator says');
+    return acknowledge(conn, packet, ReasonCode.PayloadFormatInvalid);
   }
   if (!broker.canPublish(conn.principal, topic, packet.qos, packet.retain, conn.info)) {
     // 3.1.1 has no way to say no: the message is acknowledged and dropped, as Mosquitto does.
     broker.logDenied(conn, 'publish', topic);
-    return acknowledge(conn, packet, v5 ? NOT_AUTHORIZED : 0);
+    return acknowledge(conn, packet, v5 ? ReasonCode.NotAuthorized : 0);
   }
   // A node cut off from its cluster refuses what it could not route, rather than
   // acknowledge a message that other nodes' subscribers would never get.
@@ -58,7 +54,7 @@ export function handlePublish(conn: MqttConnection, packet: PublishPacket): void
   if (cluster && !cluster.available && packet.qos > 0) return acknowledge(conn, packet, UNROUTABLE);
   const message = messageFromPublish(packet, topic, session.clientId, Date.now());
   const deliveries = broker.publish(message, conn.info);
-  const reason = deliveries === 0 && v5 ? NO_MATCHING_SUBSCRIBERS : 0;
+  const reason = deliveries === 0 && v5 ? ReasonCode.NoMatchingSubscribers : 0;
   return acknowledge(conn, packet, reason, message);
 }
 
@@ -68,14 +64,14 @@ function resolveTopic(conn: MqttConnection, packet: PublishPacket): string {
   if (alias === undefined) return packet.topic;
   const max = conn.broker.options.limits.topicAliasMaximum;
   if (alias === 0 || alias > max) {
-    throw new MqttProtocolError(0x94, `topic alias ${alias} is outside 1..${max} [MQTT-3.3.2-8] [MQTT-3.3.2-9]`);
+    throw new MqttProtocolError(ReasonCode.TopicAliasInvalid, `topic alias ${alias} is outside 1..${max} [MQTT-3.3.2-8] [MQTT-3.3.2-9]`);
   }
   if (packet.topic.length > 0) {
     conn.inboundAliases.set(alias, packet.topic);
     return packet.topic;
   }
   const topic = conn.inboundAliases.get(alias);
-  if (topic === undefined) throw new MqttProtocolError(0x82, `topic alias ${alias} was never set`);
+  if (topic === undefined) throw new MqttProtocolError(ReasonCode.ProtocolError, `topic alias ${alias} was never set`);
   return topic;
 }
 
@@ -89,15 +85,15 @@ function countLevels(topic: string): number {
 function countInbound(conn: MqttConnection): void {
   conn.unackedInbound++;
   if (conn.protocolVersion === 5 && conn.unackedInbound > conn.broker.options.limits.maxInflightMessages) {
-    throw new MqttProtocolError(0x93, 'receive maximum exceeded [MQTT-3.3.4-7]');
+    throw new MqttProtocolError(ReasonCode.ReceiveMaximumExceeded, 'receive maximum exceeded [MQTT-3.3.4-7]');
   }
 }
 
 /** PUBACK for QoS 1, PUBREC for QoS 2 (nothing for QoS 0). */
 const reasons: Record<number, string> = {
-  [NOT_AUTHORIZED]: 'not authorized to publish to this topic',
-  [PAYLOAD_FORMAT_INVALID]: 'payload is not UTF-8 as its format indicator says',
-  [QUOTA_EXCEEDED]: 'payload larger than the broker accepts',
+  [ReasonCode.NotAuthorized]: 'not authorized to publish to this topic',
+  [ReasonCode.PayloadFormatInvalid]: 'payload is not UTF-8 as its format indicator says',
+  [ReasonCode.QuotaExceeded]: 'payload larger than the broker accepts',
   [UNROUTABLE]: 'the cluster cannot be reached: the message was not accepted',
 };
 
@@ -112,7 +108,7 @@ function acknowledge(conn: MqttConnection, packet: PublishPacket, reasonCode: nu
   const { broker } = conn;
   const failed = (err: unknown) => {
     broker.reportError(err, 'store commit');
-    conn.close(0x80, 'the message could not be stored');
+    conn.close(ReasonCode.UnspecifiedError, 'the message could not be stored');
   };
   const cluster = broker.options.cluster;
   if (!cluster) return whenDurable(broker.store, () => sendAck(conn, packet, reasonCode), failed);
@@ -129,7 +125,7 @@ function sendAck(conn: MqttConnection, packet: PublishPacket, reasonCode: number
     conn.send({ type: PacketType.PUBACK, packetId: packet.packetId!, reasonCode, properties });
   } else if (packet.qos === 2) {
     // A PUBREC with a failure reason code ends the QoS 2 flow: the id is free again.
-    if (reasonCode >= 0x80) {
+    if (isFailureCode(reasonCode)) {
       conn.session!.releaseInbound(packet.packetId!);
       if (conn.unackedInbound > 0) conn.unackedInbound--;
     }

@@ -1,14 +1,10 @@
 import {
-  PacketType, parseSharedFilter, topicFilterProblem, type QoS, type SubscribePacket, type Subscription,
+  ReasonCode, SubackReturnCode, PacketType, parseSharedFilter, topicFilterProblem, type QoS, type SubscribePacket, type Subscription,
 } from '../../protocol/index.js';
 import { whenDurable } from '../commit-gate.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 import type { SubscriptionEntry } from '../router/types.js';
 import type { Session } from '../session.js';
-
-const TOPIC_FILTER_INVALID = 0x8f;
-const NOT_AUTHORIZED = 0x87;
-const V3_FAILURE = 0x80;
 
 /**
  * SUBSCRIBE: each filter is checked, authorized and added (replacing an existing
@@ -21,7 +17,7 @@ export function handleSubscribe(conn: MqttConnection, packet: SubscribePacket): 
   const added: Array<{ entry: SubscriptionEntry<Session>; isNew: boolean }> = [];
   const reasonCodes = packet.subscriptions.map((sub) => {
     const refusal = checkSubscription(conn, sub);
-    if (refusal !== undefined) return conn.protocolVersion === 5 ? refusal : V3_FAILURE;
+    if (refusal !== undefined) return conn.protocolVersion === 5 ? refusal : SubackReturnCode.Failure;
     const granted = Math.min(sub.qos, conn.broker.options.limits.maxQos) as QoS;
     const shared = parseSharedFilter(sub.topicFilter);
     const entry: SubscriptionEntry<Session> = {
@@ -46,18 +42,18 @@ export function handleSubscribe(conn: MqttConnection, packet: SubscribePacket): 
     for (const { entry, isNew } of added) conn.broker.sendRetained(session, entry, isNew);
   }, (err: unknown) => {
     conn.broker.reportError(err, 'store commit');
-    conn.close(0x80, 'the subscription could not be stored');
+    conn.close(ReasonCode.UnspecifiedError, 'the subscription could not be stored');
   });
 }
 
 /** A v5 reason code when the subscription cannot be granted, undefined when it can. */
 function checkSubscription(conn: MqttConnection, sub: Subscription): number | undefined {
   const { broker } = conn;
-  if (topicFilterProblem(sub.topicFilter) !== undefined) return TOPIC_FILTER_INVALID;
-  if (sub.topicFilter.split('/').length > broker.options.limits.maxTopicLevels) return TOPIC_FILTER_INVALID;
+  if (topicFilterProblem(sub.topicFilter) !== undefined) return ReasonCode.TopicFilterInvalid;
+  if (sub.topicFilter.split('/').length > broker.options.limits.maxTopicLevels) return ReasonCode.TopicFilterInvalid;
   if (!broker.canSubscribe(conn.principal, sub.topicFilter, sub.qos, conn.info)) {
     broker.logDenied(conn, 'subscribe', sub.topicFilter);
-    return NOT_AUTHORIZED;
+    return ReasonCode.NotAuthorized;
   }
   return undefined;
 }

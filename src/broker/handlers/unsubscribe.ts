@@ -1,7 +1,6 @@
-import { PacketType, type UnsubscribePacket } from '../../protocol/index.js';
+import { ReasonCode, PacketType, type UnsubscribePacket } from '../../protocol/index.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 
-const NO_SUBSCRIPTION_EXISTED = 0x11;
 
 /**
  * UNSUBSCRIBE: each filter is compared character by character with the existing
@@ -11,6 +10,6 @@ const NO_SUBSCRIPTION_EXISTED = 0x11;
 export function handleUnsubscribe(conn: MqttConnection, packet: UnsubscribePacket): void {
   const session = conn.session!;
   const reasonCodes = packet.topicFilters.map((filter) =>
-    conn.broker.unsubscribe(session, filter) ? 0 : NO_SUBSCRIPTION_EXISTED);
+    conn.broker.unsubscribe(session, filter) ? ReasonCode.Success : ReasonCode.NoSubscriptionExisted);
   conn.send({ type: PacketType.UNSUBACK, packetId: packet.packetId, reasonCodes });
 }

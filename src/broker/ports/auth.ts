@@ -26,7 +26,7 @@ export interface ConnectCredentials {
 /** The outcome of authentication. */
 export type AuthenticationResult =
   | { outcome: 'allow'; /** The user name the broker should use from now on (e.g. from a certificate). */ username?: string }
-  /** Refused: reasonCode is a v5 CONNACK code (0x86 bad credentials, 0x87 not authorized, ...). */
+  /** Refused: reasonCode is a v5 CONNACK code (`ReasonCode.BadUserNameOrPassword`, `ReasonCode.NotAuthorized`, ...). */
   | { outcome: 'deny'; reasonCode: number; reason: string }
   /** This authenticator has no opinion; the next one in the chain decides. */
   | { outcome: 'ignore' };
@@ -69,7 +69,7 @@ export type AuthStep =
   | { outcome: 'continue'; data: Buffer | undefined }
   /** Authenticated; `data` goes in the CONNACK or final AUTH. */
   | { outcome: 'success'; data: Buffer | undefined; username?: string }
-  /** Refused with a v5 reason code (0x87 not authorized, 0x8C bad method, ...). */
+  /** Refused with a v5 reason code (`ReasonCode.NotAuthorized`, `ReasonCode.BadAuthenticationMethod`, ...). */
   | { outcome: 'failure'; reasonCode: number; reason: string };
 
 /** The facts an enhanced authentication exchange starts from. */

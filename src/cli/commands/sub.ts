@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { reasonCodeName, topicFilterProblem, topicMatches } from '../../protocol/index.js';
+import { isFailureCode, reasonCodeName, topicFilterProblem, topicMatches } from '../../protocol/index.js';
 import { ReasonCodeError, type MqttClient, type MqttMessage } from '../../client/index.js';
 import { CliError, ExitCode, printError, printWarning } from '../errors.js';
 import { addConnectionFlags, connectionSetup, type ConnectionFlags, type ConnectionSetup } from '../mqtt-tools/connection-flags.js';
@@ -104,7 +104,7 @@ async function subscribeAll(client: MqttClient, flags: SubFlags, topics: string[
     throw e;
   }
   codes.forEach((code, i) => {
-    if (code >= 0x80 && !flags.quiet) printWarning(`subscription to '${topics[i]}' was denied.${reason(code)}`);
+    if (isFailureCode(code) && !flags.quiet) printWarning(`subscription to '${topics[i]}' was denied.${reason(code)}`);
   });
 }
 

@@ -7,6 +7,7 @@ import { isSnShortTopicName, SnMsgType, type SnPlainMessage, type SnPublishTopic
 import type { SnAddress, SnGatewayContext } from './context.js';
 import { SnOutbound } from './outbound.js';
 import { SnTopicTable } from './topic-table.js';
+import { ReasonCode } from '../../protocol/index.js';
 
 /**
  * Where a client is in its life [MQTT-SN-1.2 6.14, Figure 4], with the steps of the
@@ -166,7 +167,7 @@ export class SnClientLink implements ClientEndpoint {
   /** Keep alive, sleep or retransmissions ran out: the will goes out [MQTT-SN-1.2 6.14]. */
   lose(reason: string): void {
     this.ctx.logger.debug({ clientId: this.clientId, reason }, 'MQTT-SN client lost');
-    this.end(0x8d, reason, false);
+    this.end(ReasonCode.KeepAliveTimeout, reason, false);
   }
 
   /** DISCONNECT with a duration: asleep, messages are buffered [MQTT-SN-1.2 6.14]. */
@@ -208,7 +209,7 @@ export class SnClientLink implements ClientEndpoint {
       if (this.state !== 'awake' || !this.outbound.isIdle) return;
       this.send({ type: SnMsgType.PINGRESP });
       this.sleep(this.sleepSeconds);
-    }, () => this.close(0x80, 'the delivery state could not be stored'));
+    }, () => this.close(ReasonCode.UnspecifiedError, 'the delivery state could not be stored'));
   }
 
   private finish(): void {

@@ -1,5 +1,5 @@
 import { ClusterUnavailableError, type StoredWill } from '../../broker/index.js';
-import { topicNameProblem } from '../../protocol/index.js';
+import { ReasonCode, topicNameProblem } from '../../protocol/index.js';
 import {
   SN_PROTOCOL_ID, SnMsgType, SnReturnCode, type SnConnectMessage, type SnReturnCodeValue, type SnWillMsgMessage,
   type SnWillTopicMessage,
@@ -9,11 +9,6 @@ import type { SnAddress, SnGatewayContext } from './context.js';
 import { snWill, willProblem } from './will.js';
 
 const NEVER_EXPIRES = 0xffffffff;
-/** v5 reason codes for the broker's connectRefused hook and logs. */
-const UNSUPPORTED = 0x84;
-const QUOTA_EXCEEDED = 0x97;
-const BAD_WILL = 0x87;
-const SERVER_UNAVAILABLE = 0x88;
 
 /**
  * CONNECT [MQTT-SN-1.2 6.2], from a new address or a known one. A known client sending
@@ -24,7 +19,7 @@ const SERVER_UNAVAILABLE = 0x88;
  */
 export function handleConnect(ctx: SnGatewayContext, address: SnAddress, m: SnConnectMessage): void {
   const existing = ctx.clients.get(address.key);
-  if (existing) existing.end(0, 'client sent CONNECT again', true);
+  if (existing) existing.end(ReasonCode.NormalDisconnection, 'client sent CONNECT again', true);
   else if (ctx.clients.size >= ctx.options.maxClients) {
     ctx.logger.info({ clientId: m.clientId, remoteAddress: address.address }, 'MQTT-SN client refused: max clients');
     ctx.send(address, { type: SnMsgType.CONNACK, returnCode: SnReturnCode.REJECTED_CONGESTION });
@@ -72,7 +67,7 @@ export function handleWillTopic(link: SnClientLink, m: SnWillTopicMessage): void
   }
   const problem = topicNameProblem(m.will.topic);
   if (problem) {
-    refuse(link, SnReturnCode.REJECTED_NOT_SUPPORTED, BAD_WILL, `will topic: ${problem}`);
+    refuse(link, SnReturnCode.REJECTED_NOT_SUPPORTED, ReasonCode.NotAuthorized, `will topic: ${problem}`);
     return;
   }
   link.pendingWill = { topic: m.will.topic, qos: m.will.qos, retain: m.will.retain };
@@ -104,7 +99,7 @@ function finishConnect(link: SnClientLink, prompted: StoredWill | undefined): vo
   link.state = 'authenticating';
   openSession(link, prompted).catch((err: unknown) => {
     link.ctx.broker.reportError(err, `MQTT-SN client ${link.clientId}`);
-    if (!link.open) refuse(link, SnReturnCode.REJECTED_CONGESTION, 0x80, 'internal error');
+    if (!link.open) refuse(link, SnReturnCode.REJECTED_CONGESTION, ReasonCode.UnspecifiedError, 'internal error');
   });
 }
 
@@ -125,13 +120,13 @@ async function openSession(link: SnClientLink, prompted: StoredWill | undefined)
   link.principal = { clientId: request.clientId, username, listener: ctx.listener };
   const will = chooseWill(link, prompted);
   const problem = will && willProblem(ctx, link.principal, link.info, will);
-  if (problem) return refuse(link, SnReturnCode.REJECTED_NOT_SUPPORTED, BAD_WILL, problem);
+  if (problem) return refuse(link, SnReturnCode.REJECTED_NOT_SUPPORTED, ReasonCode.NotAuthorized, problem);
   // In a cluster this node first becomes the client id's owner, as for MQTT clients.
   const release = broker.options.cluster ? await claimClientId(link) : undefined;
   if (release === null) return;
   if (!broker.openEndpoint(link)) {
     release?.();
-    return refuse(link, SnReturnCode.REJECTED_CONGESTION, QUOTA_EXCEEDED, 'the broker is closing');
+    return refuse(link, SnReturnCode.REJECTED_CONGESTION, ReasonCode.QuotaExceeded, 'the broker is closing');
   }
   link.registered = true;
   const { limits } = broker.options;
@@ -163,7 +158,7 @@ async function claimClientId(link: SnClientLink): Promise<(() => void) | null> {
     release = await ctx.broker.sessions.acquire(request.clientId, request.cleanSession);
   } catch (err) {
     if (!(err instanceof ClusterUnavailableError)) throw err;
-    refuse(link, SnReturnCode.REJECTED_CONGESTION, SERVER_UNAVAILABLE, err.message);
+    refuse(link, SnReturnCode.REJECTED_CONGESTION, ReasonCode.ServerUnavailable, err.message);
     return null;
   }
   if (link.state === 'authenticating') return release;
@@ -174,6 +169,6 @@ async function claimClientId(link: SnClientLink): Promise<(() => void) | null> {
 /** CONNACK with a rejection, and the client is forgotten. */
 function refuse(link: SnClientLink, returnCode: SnReturnCodeValue, reasonCode: number, reason: string): void {
   link.send({ type: SnMsgType.CONNACK, returnCode });
-  link.ctx.broker.connectRefused(link, reasonCode === 0 ? UNSUPPORTED : reasonCode, reason);
+  link.ctx.broker.connectRefused(link, reasonCode === ReasonCode.Success ? ReasonCode.UnsupportedProtocolVersion : reasonCode, reason);
   link.end(reasonCode, reason, true);
 }

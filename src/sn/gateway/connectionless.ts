@@ -5,6 +5,7 @@ import {
 import type { SnClientLink } from './client-link.js';
 import type { SnAddress, SnGatewayContext } from './context.js';
 import { publishRefusal, resolveInboundTopic, route, wireTopicId } from './publish.js';
+import { ReasonCode } from '../../protocol/index.js';
 
 /**
  * Messages that only make sense on a connection. From an address the gateway does not
@@ -82,7 +83,7 @@ export function handleTooLarge(ctx: SnGatewayContext, address: SnAddress, link: 
     // WILLTOPIC and WILLMSG belong to the connection setup only.
     if (reply.type === SnMsgType.CONNACK && link.open && m.type !== SnMsgType.CONNECT) return;
     link.send(reply);
-    if (reply.type === SnMsgType.CONNACK) link.end(0x95, 'message too large during CONNECT', true);
+    if (reply.type === SnMsgType.CONNACK) link.end(ReasonCode.PacketTooLarge, 'message too large during CONNECT', true);
     return;
   }
   const answerable = m.type === SnMsgType.CONNECT || (m.type === SnMsgType.PUBLISH && m.qos === -1);

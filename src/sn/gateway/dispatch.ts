@@ -2,6 +2,7 @@ import {
   SnMsgType, type SnDisconnectMessage, type SnMessageOfType, type SnPingreqMessage, type SnPlainMessage,
   type SnPlainMsgTypeCode,
 } from '../protocol/index.js';
+import { ReasonCode } from '../../protocol/index.js';
 import type { SnClientLink } from './client-link.js';
 import { handleWillMsg, handleWillTopic } from './connect.js';
 import { handlePublish, handlePubrel } from './publish.js';
@@ -42,7 +43,7 @@ function handleDisconnect(link: SnClientLink, m: SnDisconnectMessage): void {
     link.sleep(m.duration);
     return;
   }
-  link.end(0, 'client sent DISCONNECT', true);
+  link.end(ReasonCode.NormalDisconnection, 'client sent DISCONNECT', true);
 }
 
 /** One handler per message type; `satisfies` makes a missing type a compile error. */

@@ -10,6 +10,7 @@ import { dispatchToClient } from './dispatch.js';
 import { resolveSnGatewayOptions, type SnGatewayOptions } from './options.js';
 import { SnClientRegistry } from './registry.js';
 import { bindUdp, type BoundUdpSocket } from './udp.js';
+import { ReasonCode } from '../../protocol/index.js';
 
 /** How often keep alive, sleep and connect deadlines are checked. */
 const SWEEP_INTERVAL_MS = 250;
@@ -168,7 +169,7 @@ class SnGatewayServer implements SnGateway {
     this.disposeHook();
     // A broker closing in this same turn ends our clients first, keeping their wills.
     await new Promise((resolve) => setImmediate(resolve));
-    for (const link of this.clients.values()) link.close(0x8b, 'gateway closing');
+    for (const link of this.clients.values()) link.close(ReasonCode.ServerShuttingDown, 'gateway closing');
     await new Promise<void>((resolve) => {
       if (this.sending === 0) return resolve();
       this.sent.push(resolve);

@@ -1,6 +1,6 @@
 import { whenDurable } from '../../broker/commit-gate.js';
 import { createMessage, type ClientPrincipal, type ConnectionInfo } from '../../broker/index.js';
-import { topicNameProblem, type QoS } from '../../protocol/index.js';
+import { ReasonCode, topicNameProblem, type QoS } from '../../protocol/index.js';
 import {
   SnMsgType, SnReturnCode, type SnPublishMessage, type SnPublishTopic, type SnReturnCodeValue,
 } from '../protocol/index.js';
@@ -78,7 +78,7 @@ function acknowledge(link: SnClientLink, m: SnPublishMessage, answer: () => void
     if (link.open) answer();
   }, (err: unknown) => {
     link.ctx.broker.reportError(err, 'store commit');
-    link.close(0x80, 'the message could not be stored');
+    link.close(ReasonCode.UnspecifiedError, 'the message could not be stored');
   });
 }
 
@@ -116,6 +116,6 @@ export function handlePubrel(link: SnClientLink, msgId: number): void | Promise<
     if (link.open) link.send({ type: SnMsgType.PUBCOMP, msgId });
   }, (err: unknown) => {
     link.ctx.broker.reportError(err, 'store commit');
-    link.close(0x80, 'the release could not be stored');
+    link.close(ReasonCode.UnspecifiedError, 'the release could not be stored');
   });
 }

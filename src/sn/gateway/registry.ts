@@ -1,4 +1,5 @@
 import type { SnClientLink } from './client-link.js';
+import { ReasonCode } from '../../protocol/index.js';
 
 /**
  * The gateway's clients by address key, connecting, active or asleep; their number is
@@ -37,7 +38,7 @@ export class SnClientRegistry {
     for (const link of this.byKey.values()) {
       if (link.deadline === undefined || now <= link.deadline) continue;
       if (link.open) link.lose(link.state === 'active' ? 'keep alive timeout' : 'sleep timer ran out');
-      else link.end(0x80, 'the connection setup did not finish within the connect timeout', true);
+      else link.end(ReasonCode.UnspecifiedError, 'the connection setup did not finish within the connect timeout', true);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { whenDurable } from '../../broker/commit-gate.js';
 import type { Session } from '../../broker/index.js';
 import type { SubscriptionEntry } from '../../broker/router/types.js';
-import { SHARE_PREFIX, parseSharedFilter, topicFilterProblem, topicNameProblem, type QoS } from '../../protocol/index.js';
+import { ReasonCode, SHARE_PREFIX, parseSharedFilter, topicFilterProblem, topicNameProblem, type QoS } from '../../protocol/index.js';
 import {
   SnMsgType, SnReturnCode, type SnRegisterMessage, type SnReturnCodeValue, type SnSubscribeMessage,
   type SnSubscribeTopic, type SnUnsubscribeMessage,
@@ -82,7 +82,7 @@ export function handleSubscribe(link: SnClientLink, m: SnSubscribeMessage): void
     broker.sendRetained(session, entry, !replaced);
   }, (err: unknown) => {
     broker.reportError(err, 'store commit');
-    link.close(0x80, 'the subscription could not be stored');
+    link.close(ReasonCode.UnspecifiedError, 'the subscription could not be stored');
   });
 }
 
