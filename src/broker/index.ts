@@ -2,6 +2,7 @@
 export { Broker } from './broker.js';
 export { MqttConnection } from './mqtt-connection.js';
 export { defaultLimits, resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
+export { exceedsTopicLevels } from './limits.js';
 export type * from './ports/auth.js';
 export type * from './ports/store.js';
 export { ClusterUnavailableError, type ClaimResult, type ClusterBus } from './ports/cluster.js';

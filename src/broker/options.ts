@@ -3,17 +3,21 @@ import type { Logger } from './ports/logger.js';
 import type { ClusterBus } from './ports/cluster.js';
 import type { Store } from './ports/store.js';
 
-/** Limits a broker enforces; every one configurable. */
+/**
+ * Limits a broker enforces; every one configurable. A limit that may be switched off is
+ * `Infinity` when off: the core compares against it and knows no other "no limit" value
+ * (the configuration's `0` and `-1` are translated where it is read).
+ */
 export interface BrokerLimits {
   /** Largest packet accepted from clients, fixed header included (v5 Maximum Packet Size we advertise). */
   maxPacketSize: number;
-  /** Largest PUBLISH payload accepted (mosquitto's `message_size_limit`); 0: no limit beyond the packet size. */
+  /** Largest PUBLISH payload accepted (mosquitto's `message_size_limit`); Infinity: no limit beyond the packet size. */
   maxPayloadSize: number;
   /** Outgoing QoS 1/2 messages in flight per client (also the v5 Receive Maximum we advertise). */
   maxInflightMessages: number;
-  /** Messages queued per client beyond the inflight window; more are dropped and counted. */
+  /** Messages queued per client beyond the inflight window; more are dropped and counted. Infinity: no limit. */
   maxQueuedMessages: number;
-  /** Bytes of payload queued per client (0: no byte limit). */
+  /** Bytes of payload queued per client. Infinity: no byte limit. */
   maxQueuedBytes: number;
   /** Levels a topic name or filter may have. */
   maxTopicLevels: number;
@@ -77,10 +81,10 @@ export interface BrokerOptions {
 /** Defaults: safe, local, and close to what Mosquitto 2 users expect. */
 export const defaultLimits: BrokerLimits = {
   maxPacketSize: 1024 * 1024,
-  maxPayloadSize: 0,
+  maxPayloadSize: Infinity,
   maxInflightMessages: 20,
   maxQueuedMessages: 1000,
-  maxQueuedBytes: 0,
+  maxQueuedBytes: Infinity,
   maxTopicLevels: 128,
   connectTimeout: 10,
   maxKeepalive: 65535,

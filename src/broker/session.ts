@@ -104,8 +104,7 @@ export class Session implements Recipient {
       return;
     }
     const limits = this.limits;
-    if (this.queue.length >= limits.maxQueuedMessages
-      || (limits.maxQueuedBytes > 0 && this.queuedBytes + message.payload.length > limits.maxQueuedBytes)) {
+    if (this.queue.length >= limits.maxQueuedMessages || this.queuedBytes + message.payload.length > limits.maxQueuedBytes) {
       return this.events.dropped(this, 'queue-full', message);
     }
     const delivery: Delivery = {

@@ -1,5 +1,6 @@
 import { ConfigError, formatOrigin, type Origin } from './errors.js';
-import type { OptionDefinition, SettingName, SettingValues } from './options.js';
+import type { OptionDefinition } from './option-spec.js';
+import type { SettingName, SettingValues } from './options.js';
 
 /** Values set in one place (the broker, or one listener), with where each was set. */
 export interface SettingBag {
@@ -69,9 +70,10 @@ export function emptyDraft(): Draft {
  * (environment, command line), which set a value outright, lists included.
  */
 export function storeSetting(bag: SettingBag, definition: OptionDefinition, value: unknown, origin: Origin, replace: boolean): void {
-  // The option table guarantees `value` has the slot's type; this is the one place it is erased.
+  // The option table guarantees `value` has the slot's type and the slot is an option's
+  // name; this is the one place that is erased.
   const values = bag.values as Record<string, unknown>;
-  const slot = definition.slot;
+  const slot = definition.slot as SettingName;
   const previous = values[slot];
   if (!replace && definition.repeat === 'append') {
     values[slot] = [...(Array.isArray(previous) ? previous : []), ...(value as unknown[])];

@@ -1,106 +1,60 @@
 import { Document, isMap, isSeq } from 'yaml';
+import type { Section } from './option-spec.js';
+import { REDACTED, redactUrl } from './option-values.js';
+import { OPTIONS, optionsOf } from './options.js';
 import { configProvenance } from './provenance.js';
-import type { ListenerConfig, MidgeConfig, SecuritySettings } from './types.js';
+import type { ListenerConfig, MidgeConfig } from './types.js';
 
-/** What secrets are replaced with. */
-export const REDACTED = 'redacted';
+export { REDACTED, redactUrl };
 
 type YamlObject = Record<string, unknown>;
 
-/** Keeps optional settings out of the output when unset, so the output loads back as is. */
-function defined(entries: YamlObject): YamlObject {
-  return Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
-}
+/** Written on every listener: a listener's own value, or the global default it took. */
+const MAX_CONNECTIONS = OPTIONS.get('max_connections')!;
 
-/** A Redis URL may carry a password: keep the rest, which is what one needs to debug. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = REDACTED;
-    return parsed.toString();
-  } catch {
-    return REDACTED;
+/**
+ * The options of one section as the config writes them, by the option table: each option's
+ * `format` of its field; unset and empty values are left out, so the output loads back as is.
+ */
+function sectionOptions(section: Section, fields: object): YamlObject {
+  const values = fields as Record<string, unknown>;
+  const options: YamlObject = {};
+  for (const option of optionsOf(section)) {
+    const value = values[option.field];
+    const written = value === undefined ? undefined : option.format(value);
+    if (written !== undefined) options[option.name] = written;
   }
-}
-
-function securityOptions(security: SecuritySettings): YamlObject {
-  return defined({
-    allow_anonymous: security.allowAnonymous,
-    allow_zero_length_clientid: security.allowZeroLengthClientId,
-    password_file: security.passwordFile,
-    acl_file: security.aclFile,
-  });
+  return options;
 }
 
 function listenerOptions(listener: ListenerConfig, perListener: boolean): YamlObject {
-  const tls = listener.tls;
-  return defined({
+  const own = sectionOptions('listener', listener);
+  // Nobody publishes through the admin API's listener: `confidential` means nothing there.
+  if (listener.protocol === 'http') delete own.confidential;
+  return {
     port: listener.port,
-    address: listener.address,
-    protocol: listener.protocol,
-    max_connections: listener.maxConnections,
-    socket_domain: listener.socketDomain,
-    websockets_path: listener.websocketsPath,
-    confidential: listener.protocol === 'http' ? undefined : listener.confidential,
-    ...(tls && defined({
-      certfile: tls.certfile,
-      keyfile: tls.keyfile,
-      cafile: tls.cafile,
-      capath: tls.capath,
-      crlfile: tls.crlfile,
-      ciphers: tls.ciphers,
-      tls_version: tls.tlsVersion,
-      require_certificate: tls.requireCertificate,
-      use_identity_as_username: tls.useIdentityAsUsername,
-      use_subject_as_username: tls.useSubjectAsUsername,
-    })),
-    ...(perListener ? securityOptions(listener.security) : {}),
-  });
-}
-
-/** A list option is written only when it has entries (an empty YAML list would not load). */
-function nonEmpty<T>(values: readonly T[]): readonly T[] | undefined {
-  return values.length === 0 ? undefined : values;
+    ...(listener.address === undefined ? {} : { address: listener.address }),
+    ...own,
+    max_connections: MAX_CONNECTIONS.format(listener.maxConnections),
+    ...(listener.tls && sectionOptions('tls', listener.tls)),
+    ...(perListener ? sectionOptions('security', listener.security) : {}),
+  };
 }
 
 function globalOptions(config: MidgeConfig): YamlObject {
-  const { auth, limits, persistence, operations, mqttsn } = config;
-  return defined({
+  const { auth } = config;
+  return {
     per_listener_settings: auth.perListenerSettings,
-    ...(auth.perListenerSettings ? {} : securityOptions(auth)),
-    admin_user: nonEmpty(auth.adminUsers),
-    admin_token: auth.adminToken === undefined ? undefined : REDACTED,
-    scram_users_file: auth.scramUsersFile,
-    max_packet_size: limits.maxPacketSize,
-    message_size_limit: limits.maxPayloadSize,
-    max_inflight_messages: limits.maxInflightMessages,
-    max_queued_messages: limits.maxQueuedMessages,
-    max_queued_bytes: limits.maxQueuedBytes,
-    max_topic_levels: limits.maxTopicLevels,
-    connect_timeout: limits.connectTimeout,
-    max_keepalive: limits.maxKeepalive,
-    max_session_expiry_interval: limits.maxSessionExpiryInterval,
-    max_topic_alias: limits.topicAliasMaximum,
-    max_qos: limits.maxQos,
-    retain_available: limits.retainAvailable,
-    max_connections: limits.maxConnections,
-    persistence: persistence.enabled,
-    persistence_location: persistence.location,
-    persistence_sync: persistence.sync,
-    sys_interval: operations.sysInterval,
-    log_level: operations.logLevel,
-    trace_clients: nonEmpty(operations.traceClients),
-    response_information_prefix: operations.responseInformationPrefix || undefined,
-    mqttsn_gateway_id: mqttsn.gatewayId,
-    mqttsn_advertise_interval: mqttsn.advertiseInterval,
-    mqttsn_predefined_topic: nonEmpty(mqttsn.predefinedTopics.map((t) => ({ id: t.id, topic: t.topic }))),
-    mqttsn_max_clients: mqttsn.maxClients,
-    confidential_topics: nonEmpty(config.confidentialTopics),
-    cluster_redis_url: config.cluster && redactUrl(config.cluster.redisUrl),
-    cluster_node_id: config.cluster?.nodeId,
+    ...(auth.perListenerSettings ? {} : sectionOptions('security', auth)),
+    ...sectionOptions('auth', auth),
+    ...sectionOptions('limits', config.limits),
+    ...sectionOptions('persistence', config.persistence),
+    ...sectionOptions('operations', config.operations),
+    ...sectionOptions('mqttsn', config.mqttsn),
+    ...sectionOptions('root', config),
+    ...(config.cluster && sectionOptions('cluster', config.cluster)),
     listeners: config.listeners.map((listener) => listenerOptions(listener, auth.perListenerSettings)),
-  });
+  };
 }
 
 /** `mqtts, encrypted`: the scheme clients use, and the derived `encrypted` flag. */

@@ -7,7 +7,7 @@ export { formatConfig, REDACTED } from './format.js';
 export { configWarnings } from './warnings.js';
 export { ConfigError, formatOrigin, type Origin } from './errors.js';
 export { configProvenance, type ConfigProvenance } from './provenance.js';
-export { DEFAULT_LIMITS, isLoopbackAddress } from './resolve.js';
+export { DEFAULT_LIMITS, brokerLimitsOf, isLoopbackAddress } from './resolve.js';
 export { describeListener } from './validate.js';
 export { ENVIRONMENT_PREFIX } from './env.js';
 export * from './types.js';

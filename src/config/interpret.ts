@@ -3,7 +3,8 @@ import type { Directive } from './directive.js';
 import { storeSetting, type Draft, type DraftListener } from './draft.js';
 import { ConfigError, formatOrigin } from './errors.js';
 import { ACCEPTED_WITHOUT_EFFECT, closestName, unsupportedMosquittoOption } from './mosquitto-compat.js';
-import { OPTIONS, STRUCTURAL_OPTIONS, type OptionDefinition } from './options.js';
+import type { OptionDefinition } from './option-spec.js';
+import { OPTIONS, STRUCTURAL_OPTIONS } from './options.js';
 import { integerWord, parseBoolean, parseInteger, parseName, type ParseContext } from './values.js';
 
 /** Every name a user could have meant, for "did you mean" hints. */

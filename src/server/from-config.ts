@@ -1,6 +1,6 @@
 import type { BrokerLimits, EnhancedAuthenticator, Logger, Store } from '../broker/index.js';
 import { ScramSha256Authenticator, loadScramUsers } from '../auth/scram/index.js';
-import type { ListenerConfig, MidgeConfig } from '../config/index.js';
+import { brokerLimitsOf, type ListenerConfig, type MidgeConfig } from '../config/index.js';
 import { createStore } from '../persistence/index.js';
 import type { TlsFiles } from '../transport/index.js';
 import { adminFromConfig } from './admin-config.js';
@@ -18,21 +18,7 @@ export interface ConfiguredServer {
 
 /** The broker limits a configuration asks for. */
 export function brokerLimits(config: MidgeConfig): Partial<BrokerLimits> {
-  const l = config.limits;
-  return {
-    maxPacketSize: l.maxPacketSize,
-    maxPayloadSize: l.maxPayloadSize,
-    maxInflightMessages: l.maxInflightMessages,
-    // 0 means no limit in mosquitto's configuration language.
-    maxQueuedMessages: l.maxQueuedMessages === 0 ? Number.MAX_SAFE_INTEGER : l.maxQueuedMessages,
-    maxQueuedBytes: l.maxQueuedBytes,
-    maxTopicLevels: l.maxTopicLevels,
-    connectTimeout: l.connectTimeout,
-    maxKeepalive: l.maxKeepalive,
-    maxSessionExpiryInterval: l.maxSessionExpiryInterval,
-    topicAliasMaximum: l.topicAliasMaximum,
-    maxQos: l.maxQos,
-  };
+  return brokerLimitsOf(config.limits);
 }
 
 /** The TLS files of a listener: the configuration's settings less the identity ones. */
@@ -58,7 +44,7 @@ export async function startFromConfig(
       port: l.port,
       host: l.address,
       protocol: l.protocol,
-      maxConnections: l.maxConnections < 0 ? 0 : l.maxConnections,
+      maxConnections: l.maxConnections,
       confidential: l.confidential,
       tls: tlsFiles(l),
       websocketsPath: l.websocketsPath,

@@ -11,6 +11,7 @@ export interface ListenerSpec {
   /** `mqtt` over TCP (TLS when `tls` is set) or `websockets` (wss when `tls` is set). */
   protocol: 'mqtt' | 'websockets';
   name?: string;
+  /** Connections accepted at once; Infinity (the default): no limit. */
   maxConnections?: number;
   confidential?: boolean;
   tls?: TlsFiles;
@@ -57,7 +58,7 @@ export function listenerName(spec: ListenerSpec): string {
 
 async function openListener(broker: Broker, spec: ListenerSpec): Promise<ServerListener> {
   const common = {
-    port: spec.port, host: spec.host, name: listenerName(spec), maxConnections: spec.maxConnections ?? 0,
+    port: spec.port, host: spec.host, name: listenerName(spec), maxConnections: spec.maxConnections ?? Infinity,
     confidential: spec.confidential ?? false, security: spec.security,
   };
   let bound: ServerListener;

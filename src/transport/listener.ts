@@ -7,7 +7,7 @@ export interface ListenerCommon {
   host: string | undefined;
   /** The listener's name in logs, metrics and ACLs. */
   name: string;
-  /** Refuse connections beyond this many (0: no limit). */
+  /** Refuse connections beyond this many (Infinity or 0: no limit). */
   maxConnections: number;
   /** Everything published on this listener is confidential. */
   confidential: boolean;

@@ -22,7 +22,7 @@ export function listenTcp(broker: Broker, options: TcpListenerOptions): Promise<
     info.security = options.security;
     broker.accept(socket, info);
   });
-  if (options.maxConnections > 0) server.maxConnections = options.maxConnections;
+  if (options.maxConnections > 0 && options.maxConnections !== Infinity) server.maxConnections = options.maxConnections;
   return bind(server, options.port, options.host, options.name, 'mqtt');
 }
 

@@ -21,7 +21,7 @@ export function listenTls(broker: Broker, options: ListenerCommon & { tls: TlsFi
   });
   // A failed handshake is the client's problem: it must never reach the broker or crash us.
   server.on('tlsClientError', () => {});
-  if (options.maxConnections > 0) server.maxConnections = options.maxConnections;
+  if (options.maxConnections > 0 && options.maxConnections !== Infinity) server.maxConnections = options.maxConnections;
   return bind(server, options.port, options.host, options.name, 'mqtts').then((bound) => ({
     ...bound,
     reloadTls() {

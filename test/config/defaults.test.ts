@@ -12,14 +12,14 @@ function expectedDefaults(cwd: string): MidgeConfig {
   const security = { allowAnonymous: true, passwordFile: undefined, aclFile: undefined, allowZeroLengthClientId: true };
   return {
     listeners: [{
-      port: 1883, address: '127.0.0.1', protocol: 'mqtt', encrypted: false, tls: undefined, maxConnections: -1,
+      port: 1883, address: '127.0.0.1', protocol: 'mqtt', encrypted: false, tls: undefined, maxConnections: Infinity,
       websocketsPath: undefined, confidential: false, socketDomain: undefined, security,
     }],
     auth: { perListenerSettings: false, ...security, adminUsers: [], adminToken: undefined, scramUsersFile: undefined },
     limits: {
-      maxPacketSize: 1048576, maxPayloadSize: 0, maxInflightMessages: 20, maxQueuedMessages: 1000, maxQueuedBytes: 0,
+      maxPacketSize: 1048576, maxPayloadSize: Infinity, maxInflightMessages: 20, maxQueuedMessages: 1000, maxQueuedBytes: Infinity,
       maxTopicLevels: 128, connectTimeout: 10, maxKeepalive: 65535, maxSessionExpiryInterval: 4294967295,
-      topicAliasMaximum: 10, maxQos: 2, retainAvailable: true, maxConnections: -1,
+      topicAliasMaximum: 10, maxQos: 2, retainAvailable: true, maxConnections: Infinity,
     },
     persistence: { enabled: true, location: join(cwd, 'data'), sync: 'normal' },
     operations: { sysInterval: 10, logLevel: 'info', traceClients: [], responseInformationPrefix: 'response/' },

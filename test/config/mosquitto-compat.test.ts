@@ -85,14 +85,14 @@ describe('a mosquitto.conf from a Mosquitto 2.0 installation', () => {
     };
     const plain = { tls: undefined, encrypted: false, websocketsPath: undefined, confidential: false, socketDomain: undefined, security };
     assert.deepEqual(config.listeners, [
-      { ...plain, port: 1883, address: 'localhost', protocol: 'mqtt', maxConnections: -1 },
+      { ...plain, port: 1883, address: 'localhost', protocol: 'mqtt', maxConnections: Infinity },
       { ...plain, port: 8883, address: undefined, protocol: 'mqtt', maxConnections: 5000, encrypted: true, tls: { ...tls, cafile: etc('ca_certificates/ca.crt'), tlsVersion: 'tlsv1.2' } },
-      { ...plain, port: 9001, address: undefined, protocol: 'websockets', maxConnections: -1, encrypted: true, tls },
+      { ...plain, port: 9001, address: undefined, protocol: 'websockets', maxConnections: Infinity, encrypted: true, tls },
     ]);
     assert.deepEqual(config.limits, {
       maxPacketSize: 262144, maxPayloadSize: 131072, maxInflightMessages: 40, maxQueuedMessages: 5000, maxQueuedBytes: 10485760,
       maxTopicLevels: 128, connectTimeout: 10, maxKeepalive: 300, maxSessionExpiryInterval: 14 * 86400, topicAliasMaximum: 10,
-      maxQos: 2, retainAvailable: true, maxConnections: -1,
+      maxQos: 2, retainAvailable: true, maxConnections: Infinity,
     });
     assert.deepEqual(config.persistence, { enabled: true, location: sandbox.path('var/lib/mosquitto'), sync: 'normal' });
     assert.equal(config.operations.sysInterval, 30);

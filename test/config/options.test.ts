@@ -21,6 +21,9 @@ interface ListenerOptionCase extends Omit<OptionCase, 'read'> {
 }
 
 const sandbox = new ConfigSandbox();
+
+/** How a test name shows a value: the broker core's "no limit" by name. */
+const show = (value: unknown): string => (value === Infinity ? 'Infinity (no limit)' : JSON.stringify(value));
 const abs = (name: string): string => sandbox.path(name);
 
 const bool = (key: string, read: (c: MidgeConfig) => unknown): OptionCase => ({
@@ -46,13 +49,13 @@ const globalCases: OptionCase[] = [
     good: [['20', 20], ['2048', 2048], ['268435455', 268435455], ['0', 268435455]],
     bad: [['19', 'expected 0 (no limit) or 20 to 268435455'], ['268435456', range(0, 268435455)], ['1k', range(0, 268435455)]],
   },
-  { key: 'message_size_limit', read: (c) => c.limits.maxPayloadSize, good: [['0', 0], ['1000', 1000]], bad: [['268435456', range(0, 268435455)], ['-1', range(0, 268435455)]] },
+  { key: 'message_size_limit', read: (c) => c.limits.maxPayloadSize, good: [['0', Infinity], ['1000', 1000]], bad: [['268435456', range(0, 268435455)], ['-1', range(0, 268435455)]] },
   { key: 'max_inflight_messages', read: (c) => c.limits.maxInflightMessages, good: [['1', 1], ['20', 20], ['65535', 65535], ['0', 65535]], bad: [['65536', range(0, 65535)], ['-1', range(0, 65535)]] },
-  { key: 'max_queued_messages', read: (c) => c.limits.maxQueuedMessages, good: [['0', 0], ['5000', 5000]], bad: [['-1', 'expected an integer from 0']] },
-  { key: 'max_queued_bytes', read: (c) => c.limits.maxQueuedBytes, good: [['0', 0], ['1048576', 1048576]], bad: [['-5', 'expected an integer from 0']] },
+  { key: 'max_queued_messages', read: (c) => c.limits.maxQueuedMessages, good: [['0', Infinity], ['5000', 5000]], bad: [['-1', 'expected an integer from 0']] },
+  { key: 'max_queued_bytes', read: (c) => c.limits.maxQueuedBytes, good: [['0', Infinity], ['1048576', 1048576]], bad: [['-5', 'expected an integer from 0']] },
   { key: 'max_topic_levels', read: (c) => c.limits.maxTopicLevels, good: [['1', 1], ['65535', 65535]], bad: [['0', range(1, 65535)], ['65536', range(1, 65535)]] },
   { key: 'connect_timeout', read: (c) => c.limits.connectTimeout, good: [['1', 1], ['30', 30]], bad: [['0', range(1, 86400)], ['ten', range(1, 86400)]] },
-  { key: 'max_connections', read: (c) => c.limits.maxConnections, good: [['-1', -1], ['100', 100], ['-5', -1]], bad: [['many', 'expected an integer']] },
+  { key: 'max_connections', read: (c) => c.limits.maxConnections, good: [['-1', Infinity], ['0', Infinity], ['100', 100], ['-5', Infinity]], bad: [['many', 'expected an integer']] },
   { key: 'max_qos', read: (c) => c.limits.maxQos, good: [['0', 0], ['1', 1], ['2', 2]], bad: [['3', range(0, 2)], ['-1', range(0, 2)]] },
   bool('retain_available', (c) => c.limits.retainAvailable),
   { key: 'max_topic_alias', read: (c) => c.limits.topicAliasMaximum, good: [['0', 0], ['65535', 65535]], bad: [['65536', range(0, 65535)]] },
@@ -118,7 +121,7 @@ const listenerCases: ListenerOptionCase[] = [
   { key: 'websockets_path', read: (l) => l.websocketsPath, setup: 'protocol websockets', good: [['/mqtt', '/mqtt']], bad: [['mqtt', "must start with '/'"], ['', 'missing value']] },
   listenerBool('confidential', (l) => l.confidential, false),
   { key: 'socket_domain', read: (l) => l.socketDomain, good: [['ipv4', 'ipv4'], ['ipv6', 'ipv6']], bad: [['ipv5', 'expected ipv4, ipv6']] },
-  { key: 'max_connections', read: (l) => l.maxConnections, good: [['10', 10], ['-1', -1]], bad: [['ten', 'expected an integer']] },
+  { key: 'max_connections', read: (l) => l.maxConnections, good: [['10', 10], ['-1', Infinity]], bad: [['ten', 'expected an integer']] },
   { key: 'certfile', read: (l) => l.tls?.certfile, good: [['cert.pem', abs('cert.pem')]], bad: [['nope.pem', 'no such file']] },
   { key: 'keyfile', read: (l) => l.tls?.keyfile, good: [['key.pem', abs('key.pem')]], bad: [['nope.pem', 'no such file']] },
 ];
@@ -142,7 +145,7 @@ after(() => sandbox.cleanup());
 describe('each global option', () => {
   for (const option of globalCases) {
     for (const [value, expected] of option.good) {
-      it(`reads '${option.key} ${value}' as ${JSON.stringify(expected)}`, () => {
+      it(`reads '${option.key} ${value}' as ${show(expected)}`, () => {
         assert.deepEqual(option.read(sandbox.load('good.conf', globalConf(option.key, value))), expected);
       });
     }
@@ -158,7 +161,7 @@ describe('each global option', () => {
 describe('each listener option', () => {
   for (const option of listenerCases) {
     for (const [value, expected] of option.good) {
-      it(`reads '${option.key} ${value}' on its listener as ${JSON.stringify(expected)}`, () => {
+      it(`reads '${option.key} ${value}' on its listener as ${show(expected)}`, () => {
         const config = sandbox.load('good.conf', listenerConf(option, value));
         assert.equal(config.listeners.length, 1);
         assert.deepEqual(option.read(config.listeners[0]!), expected);

@@ -1,4 +1,4 @@
-import { createMessage } from '../../broker/index.js';
+import { createMessage, exceedsTopicLevels } from '../../broker/index.js';
 import { topicNameProblem, type QoS } from '../../protocol/index.js';
 import { HttpError, readJson, sendJson } from '../http.js';
 import type { Router } from '../router.js';
@@ -29,7 +29,7 @@ function parsePublish(body: unknown, api: ApiContext): PublishRequest {
   if (problem) throw new HttpError(400, problem);
   // As for clients (section 4.7.2): topics starting with $ belong to the broker.
   if (topic.startsWith('$')) throw new HttpError(403, 'topics starting with $ belong to the broker');
-  if (topic.split('/').length > limits.maxTopicLevels) throw new HttpError(400, `topic has more than ${limits.maxTopicLevels} levels`);
+  if (exceedsTopicLevels(topic, limits)) throw new HttpError(400, `topic has more than ${limits.maxTopicLevels} levels`);
   const encoding = field(b, 'encoding', 'string', 'utf8');
   if (encoding !== 'utf8' && encoding !== 'base64') throw new HttpError(400, 'encoding must be utf8 or base64');
   const payload = Buffer.from(field(b, 'payload', 'string', ''), encoding);

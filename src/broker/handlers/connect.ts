@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MqttProtocolError, PacketType, ReasonCode, type ConnectPacket, type Properties } from '../../protocol/index.js';
 import { authenticateConnect } from '../enhanced-auth.js';
+import { exceedsTopicLevels } from '../limits.js';
 import { forwardedProperties } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 import { ClusterUnavailableError } from '../ports/cluster.js';
@@ -155,8 +156,9 @@ function checkWill(conn: MqttConnection, packet: ConnectPacket): void {
   const { options } = conn.broker;
   if (will.qos > options.limits.maxQos) throw new Refusal(ReasonCode.QoSNotSupported, `will QoS ${will.qos} is not supported [MQTT-3.2.2-12]`);
   if (will.retain && !options.retainAvailable) throw new Refusal(ReasonCode.RetainNotSupported, 'retained wills are not supported [MQTT-3.2.2-13]');
-  const levels = will.topic.split('/').length;
-  if (levels > options.limits.maxTopicLevels) throw new Refusal(ReasonCode.TopicNameInvalid, `will topic has ${levels} levels`);
+  if (exceedsTopicLevels(will.topic, options.limits)) {
+    throw new Refusal(ReasonCode.TopicNameInvalid, `will topic has more than ${options.limits.maxTopicLevels} levels`);
+  }
   if (!conn.broker.canPublish(conn.principal, will.topic, will.qos, will.retain, conn.info)) {
     throw new Refusal(ReasonCode.NotAuthorized, `not authorized to publish the will to '${will.topic}'`);
   }

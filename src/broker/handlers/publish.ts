@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { isFailureCode, ReasonCode, MqttProtocolError, PacketType, type PublishPacket } from '../../protocol/index.js';
 import { messageFromPublish } from '../message.js';
 import { whenDurable, whenRouted } from '../commit-gate.js';
+import { exceedsTopicLevels } from '../limits.js';
 import type { BrokerMessage } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 
@@ -24,7 +25,7 @@ export function handlePublish(conn: MqttConnection, packet: PublishPacket): void
   if (packet.qos > limits.maxQos) throw new MqttProtocolError(ReasonCode.QoSNotSupported, `QoS ${packet.qos} is not supported [MQTT-3.2.2-11]`);
   if (packet.retain && !retainAvailable) throw new MqttProtocolError(ReasonCode.RetainNotSupported, 'retained messages are not supported [MQTT-3.2.2-14]');
   const topic = resolveTopic(conn, packet);
-  if (countLevels(topic) > limits.maxTopicLevels) {
+  if (exceedsTopicLevels(topic, limits)) {
     throw new MqttProtocolError(ReasonCode.TopicNameInvalid, `topic has more than ${limits.maxTopicLevels} levels`);
   }
   const session = conn.session!;
@@ -32,7 +33,7 @@ export function handlePublish(conn: MqttConnection, packet: PublishPacket): void
     return acknowledge(conn, packet, 0);
   }
   if (packet.qos > 0) countInbound(conn);
-  if (limits.maxPayloadSize > 0 && packet.payload.length > limits.maxPayloadSize) {
+  if (packet.payload.length > limits.maxPayloadSize) {
     // Dropped as Mosquitto drops messages over message_size_limit; v5 learns why.
     stats.countDrop('payload-too-large');
     return acknowledge(conn, packet, conn.protocolVersion === 5 ? ReasonCode.QuotaExceeded : 0);
@@ -73,12 +74,6 @@ function resolveTopic(conn: MqttConnection, packet: PublishPacket): string {
   const topic = conn.inboundAliases.get(alias);
   if (topic === undefined) throw new MqttProtocolError(ReasonCode.ProtocolError, `topic alias ${alias} was never set`);
   return topic;
-}
-
-function countLevels(topic: string): number {
-  let levels = 1;
-  for (let i = 0; i < topic.length; i++) if (topic.charCodeAt(i) === 47) levels++;
-  return levels;
 }
 
 /** The client may not exceed the Receive Maximum we advertised [MQTT-3.3.4-7]. */

@@ -2,6 +2,7 @@ import {
   ReasonCode, SubackReturnCode, PacketType, parseSharedFilter, topicFilterProblem, type QoS, type SubscribePacket, type Subscription,
 } from '../../protocol/index.js';
 import { whenDurable } from '../commit-gate.js';
+import { exceedsTopicLevels } from '../limits.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 import type { SubscriptionEntry } from '../router/types.js';
 import type { Session } from '../session.js';
@@ -50,7 +51,7 @@ export function handleSubscribe(conn: MqttConnection, packet: SubscribePacket): 
 function checkSubscription(conn: MqttConnection, sub: Subscription): number | undefined {
   const { broker } = conn;
   if (topicFilterProblem(sub.topicFilter) !== undefined) return ReasonCode.TopicFilterInvalid;
-  if (sub.topicFilter.split('/').length > broker.options.limits.maxTopicLevels) return ReasonCode.TopicFilterInvalid;
+  if (exceedsTopicLevels(sub.topicFilter, broker.options.limits)) return ReasonCode.TopicFilterInvalid;
   if (!broker.canSubscribe(conn.principal, sub.topicFilter, sub.qos, conn.info)) {
     broker.logDenied(conn, 'subscribe', sub.topicFilter);
     return ReasonCode.NotAuthorized;

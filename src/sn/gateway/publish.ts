@@ -1,5 +1,5 @@
 import { whenDurable } from '../../broker/commit-gate.js';
-import { createMessage, type ClientPrincipal, type ConnectionInfo } from '../../broker/index.js';
+import { createMessage, exceedsTopicLevels, type ClientPrincipal, type ConnectionInfo } from '../../broker/index.js';
 import { ReasonCode, topicNameProblem, type QoS } from '../../protocol/index.js';
 import {
   SnMsgType, SnReturnCode, type SnPublishMessage, type SnPublishTopic, type SnReturnCodeValue,
@@ -34,12 +34,12 @@ export function publishRefusal(
 ): SnReturnCodeValue | undefined {
   const { limits, retainAvailable } = ctx.broker.options;
   if (qos > limits.maxQos || (retain && !retainAvailable)) return SnReturnCode.REJECTED_NOT_SUPPORTED;
-  if (limits.maxPayloadSize > 0 && payloadSize > limits.maxPayloadSize) {
+  if (payloadSize > limits.maxPayloadSize) {
     // Dropped as MQTT clients' messages over message_size_limit are; congestion says it was a limit.
     ctx.broker.stats.countDrop('payload-too-large');
     return SnReturnCode.REJECTED_CONGESTION;
   }
-  if (topic.split('/').length > limits.maxTopicLevels) return SnReturnCode.REJECTED_INVALID_TOPIC_ID;
+  if (exceedsTopicLevels(topic, limits)) return SnReturnCode.REJECTED_INVALID_TOPIC_ID;
   // Clients never publish to $SYS and ACLs apply as to MQTT clients; MQTT-SN has no
   // "not authorized" code, so "not supported" says no.
   if (!ctx.broker.canPublish(principal, topic, qos, retain, info)) {

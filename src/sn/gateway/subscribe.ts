@@ -1,5 +1,5 @@
 import { whenDurable } from '../../broker/commit-gate.js';
-import type { Session } from '../../broker/index.js';
+import { exceedsTopicLevels, type Session } from '../../broker/index.js';
 import type { SubscriptionEntry } from '../../broker/router/types.js';
 import { ReasonCode, SHARE_PREFIX, parseSharedFilter, topicFilterProblem, topicNameProblem, type QoS } from '../../protocol/index.js';
 import {
@@ -59,7 +59,7 @@ export function handleSubscribe(link: SnClientLink, m: SnSubscribeMessage): void
   const requestedId = m.topic.topicIdType === 'predefined' ? m.topic.topicId : 0;
   const filter = filterOf(link, m.topic);
   const limits = broker.options.limits;
-  if (filter === undefined || topicFilterProblem(filter) !== undefined || filter.split('/').length > limits.maxTopicLevels) {
+  if (filter === undefined || topicFilterProblem(filter) !== undefined || exceedsTopicLevels(filter, limits)) {
     return answer(0, requestedId, SnReturnCode.REJECTED_INVALID_TOPIC_ID);
   }
   if (!broker.canSubscribe(link.principal, filter, m.qos, link.info)) {
