@@ -43,8 +43,8 @@ const bridgeHint = 'bridges are not supported (midge nodes share state through c
 const pluginHint = 'plugins are not supported';
 const pskHint = 'TLS-PSK is not supported; use certificates';
 
-/** mosquitto options midge does not offer, with a hint where one helps. */
-const UNSUPPORTED: ReadonlyMap<string, string> = new Map<string, string>([
+/** mosquitto options midge does not offer, with a hint where one helps (`plugin_opt_` and `auth_opt_` are prefixes). */
+export const UNSUPPORTED_OPTIONS: ReadonlyMap<string, string> = new Map<string, string>([
   ...['connection', 'address', 'addresses', 'topic', 'remote_clientid', 'remote_username', 'remote_password',
     'local_clientid', 'local_username', 'local_password', 'notifications', 'notification_topic', 'cleansession',
     'keepalive_interval', 'restart_timeout', 'start_type', 'try_private', 'round_robin', 'idle_timeout', 'threshold',
@@ -67,7 +67,7 @@ const UNSUPPORTED: ReadonlyMap<string, string> = new Map<string, string>([
 /** The problem to report for a mosquitto option midge lacks, or undefined for a name mosquitto lacks too. */
 export function unsupportedMosquittoOption(key: string): string | undefined {
   const prefix = key.startsWith('plugin_opt_') ? 'plugin_opt_' : key.startsWith('auth_opt_') ? 'auth_opt_' : key;
-  const hint = UNSUPPORTED.get(prefix);
+  const hint = UNSUPPORTED_OPTIONS.get(prefix);
   if (hint === undefined) return undefined;
   return `'${key}' is a mosquitto option midge does not support${hint ? ` (${hint})` : ''}`;
 }
