@@ -78,6 +78,17 @@ export function brokerMetrics(broker: Broker, options: ResolvedAdminOptions): Br
   gauge('midge_process_heap_used_bytes', 'V8 heap in use.', () => process.memoryUsage().heapUsed);
   gauge('midge_process_resident_memory_bytes', 'Resident set size.', () => process.memoryUsage.rss());
   if (options.storeMetrics) addStoreMetrics(registry, options.storeMetrics);
+  if (broker.store?.health) {
+    const health = () => broker.store?.health;
+    gauge('midge_store_writable', '1 while the store commits; 0 while its writes fail and are retried (acknowledgements wait).',
+      () => (health()?.writable === false ? 0 : 1));
+    gauge('midge_store_failing_seconds', 'Seconds the store has been failing to write; 0 while it writes.', () => {
+      const since = health()?.failingSince;
+      return since === undefined ? 0 : (Date.now() - since) / 1000;
+    });
+    counter('midge_store_write_failures_total', 'Failed store write attempts (each retried).', () => health()?.failedWrites ?? 0);
+    counter('midge_store_recoveries_total', 'Times the store came back after its writes had failed.', () => health()?.recoveries ?? 0);
+  }
   const lag = addEventLoopLag(registry);
   return { registry, close: () => lag.disable() };
 }

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import type { QoS } from '../protocol/index.js';
 import { ConfidentialityPolicy } from './confidentiality.js';
-import { Hooks } from './hooks.js';
+import { Hooks, type Disposer } from './hooks.js';
 import { KeepAliveSweeper } from './keepalive.js';
 import type { BrokerMessage } from './message.js';
 import { Readiness } from './readiness.js';
@@ -21,6 +21,7 @@ import type { Recipient, SubscriptionEntry } from './router/types.js';
 import { SessionManager } from './session-manager.js';
 import type { DropReason, Session, SessionEvents, SessionLimits } from './session.js';
 import { BrokerStats } from './stats.js';
+import { commitUnlessFailing, watchStoreHealth } from './store-health.js';
 import { toStoredMessage, fromStoredMessage } from './stored.js';
 import { ReasonCode } from '../protocol/index.js';
 
@@ -52,6 +53,8 @@ export class Broker implements SessionEvents {
   private readonly sweeper: KeepAliveSweeper;
   private started = false;
   private closed = false;
+  /** Stops turning the store's health into readiness and log lines (see store-health.ts). */
+  private unwatchStore: Disposer | undefined;
 
   constructor(options: Partial<Omit<BrokerOptions, 'limits'>> & { limits?: Partial<BrokerLimits> } = {}) {
     this.options = resolveBrokerOptions(options);
@@ -81,6 +84,7 @@ export class Broker implements SessionEvents {
     if (this.started) return;
     this.started = true;
     const { store, cluster } = this.options;
+    if (store) this.unwatchStore = watchStoreHealth(store, this.readiness, this.logger);
     if (cluster) {
       // Sessions live in the cluster: each is loaded by the node its client connects
       // to (or that adopts it), never all of them at boot.
@@ -88,6 +92,7 @@ export class Broker implements SessionEvents {
       await cluster.start(this);
     } else if (store) {
       await store.open();
+      for (const notice of store.notices ?? []) this.logger.warn({ store: store.name }, notice);
       const state = await store.restore();
       for (const m of state.retained) this.retained.set(fromStoredMessage(m));
       this.sessions.restore(state);
@@ -355,7 +360,9 @@ export class Broker implements SessionEvents {
     this.sessions.stopTimers();
     const store = this.store;
     // A store that failed has said so already; it must still be closed (and its lock freed).
-    await store?.commit().catch((err: unknown) => this.reportError(err, 'store commit at shutdown'));
+    // One whose writes are failing is not waited for: its close() makes the last attempt.
+    if (store) await commitUnlessFailing(store).catch((err: unknown) => this.reportError(err, 'store commit at shutdown'));
+    this.unwatchStore?.();
     // The other nodes adopt this node's sessions from what is committed now.
     await this.options.cluster?.stop().catch((err: unknown) => this.reportError(err, 'leaving the cluster'));
     await store?.close();

@@ -74,6 +74,18 @@ export function sysFigures(broker: Broker, now: number): Array<[string, string]>
     ['retained messages/count', String(broker.retained.size)],
     ['heap/current', String(getHeapStatistics().used_heap_size)],
     ['confidential/withheld', String(s.withheldConfidential)],
+    ...storeFigures(broker),
+  ];
+}
+
+/** `store/state` (`ok` or `failing`), failed writes and recoveries, for a store that reports its health. */
+function storeFigures(broker: Broker): Array<[string, string]> {
+  const health = broker.store?.health;
+  if (!health) return [];
+  return [
+    ['store/state', health.writable ? 'ok' : 'failing'],
+    ['store/writes/failed', String(health.failedWrites)],
+    ['store/recoveries', String(health.recoveries)],
   ];
 }
 

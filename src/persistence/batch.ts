@@ -62,3 +62,25 @@ export function batchSize(batch: Batch): number {
   }
   return n;
 }
+
+/**
+ * Adds the deltas of `later` to `into`, as if `into` had been written first and
+ * `later` after it: the last write to a key wins, and a client cleared in `later`
+ * loses everything `into` had for it. Used to retry a batch that failed together
+ * with what was staged since, in one transaction.
+ */
+export function mergeBatch(into: Batch, later: Batch): void {
+  for (const [clientId, delta] of later.clients) {
+    const earlier = into.clients.get(clientId);
+    if (!earlier || delta.cleared) {
+      into.clients.set(clientId, delta);
+      continue;
+    }
+    if (delta.session !== undefined) earlier.session = delta.session;
+    for (const [filter, sub] of delta.subscriptions) earlier.subscriptions.set(filter, sub);
+    for (const [seq, d] of delta.deliveries) earlier.deliveries.set(seq, d);
+    for (const [packetId, add] of delta.inbound) earlier.inbound.set(packetId, add);
+  }
+  for (const [id, m] of later.messages) into.messages.set(id, m);
+  for (const [topic, m] of later.retained) into.retained.set(topic, m);
+}

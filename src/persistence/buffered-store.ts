@@ -1,7 +1,7 @@
 import type {
-  RestoredState, Store, StoredDelivery, StoredInbound, StoredMessage, StoredSession, StoredSubscription,
+  RestoredState, Store, StoredDelivery, StoredInbound, StoredMessage, StoredSession, StoredSubscription, StoreHealth,
 } from '../broker/index.js';
-import { batchSize, clearClient, clientDelta, newBatch, type Batch } from './batch.js';
+import { batchSize, clearClient, clientDelta, mergeBatch, newBatch, type Batch } from './batch.js';
 import { MessageRefs } from './message-refs.js';
 
 /** Commit figures of a store since it was opened. */
@@ -21,6 +21,10 @@ interface Deferred {
   reject(err: unknown): void;
 }
 
+/** First wait before retrying a failed write; it doubles up to {@link RETRY_MAX_MS}. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 5000;
+
 function deferred(): Deferred {
   let resolve!: () => void;
   let reject!: (err: unknown) => void;
@@ -37,20 +41,33 @@ function deferred(): Deferred {
  * time (deltas staged meanwhile form the next batch, so batches grow with load),
  * and messages are reference-counted by the deliveries that refer to them.
  *
- * A failed write is fatal: the store keeps the error and every later commit
- * rejects with it, so the broker stops acknowledging what it cannot keep rather
- * than acknowledging and losing it.
+ * A failed write (disk full, an I/O error) is retried with backoff when the
+ * backend says it may be ({@link BufferedStore.retriesFailedWrites}): the batch
+ * is kept, what is staged meanwhile is merged into it, every commit stays pending
+ * (so nothing that needs the store is acknowledged) and {@link health} says so
+ * until a retry succeeds. Otherwise, and while closing, a failed write is fatal:
+ * the store keeps the error and every later commit rejects with it. Either way
+ * the broker never acknowledges what it could not keep.
  */
 export abstract class BufferedStore implements Store {
   abstract readonly name: string;
   private readonly refs = new MessageRefs();
   private staged: Batch | undefined;
   private stagedDone: Deferred | undefined;
-  /** The batch being written, if any. */
-  private inFlight: Deferred | undefined;
+  /** The waiters of the batch being written, if any (the last one resolves last). */
+  private inFlight: Deferred[] | undefined;
+  /** A batch whose write failed, kept for the next retry with the commits waiting for it. */
+  private failed: { batch: Batch; waiters: Deferred[] } | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retryDelay = RETRY_FIRST_MS;
   private failure: Error | undefined;
   private opened = false;
+  private closing = false;
+  private readonly healthListeners = new Set<(health: StoreHealth) => void>();
   readonly metrics: CommitMetrics = { commits: 0, records: 0, totalMs: 0, maxMs: 0 };
+  readonly health: StoreHealth = { writable: true, problem: undefined, failingSince: undefined, failedWrites: 0, recoveries: 0 };
+  /** Whether a failed write is retried (the batch is kept) rather than fatal; see the class comment. */
+  protected readonly retriesFailedWrites: boolean = false;
 
   /** Opens the backend; rejects with a clear message when it is corrupt or unreadable. */
   protected abstract openBackend(): Promise<void>;
@@ -64,7 +81,18 @@ export abstract class BufferedStore implements Store {
     if (this.opened) return;
     await this.openBackend();
     this.opened = true;
+    this.closing = false;
     this.failure = undefined;
+  }
+
+  onHealthChange(listener: (health: StoreHealth) => void): () => void {
+    this.healthListeners.add(listener);
+    return () => this.healthListeners.delete(listener);
+  }
+
+  /** One line for logs naming what failed; backends add the file and translate the cause. */
+  protected describeWriteError(err: unknown): string {
+    return `the ${this.name} store failed to write: ${err instanceof Error ? err.message : String(err)}`;
   }
 
   /**
@@ -149,17 +177,24 @@ export abstract class BufferedStore implements Store {
   }
 
   get pending(): boolean {
-    return this.staged !== undefined || this.inFlight !== undefined || this.failure !== undefined;
+    return this.staged !== undefined || this.inFlight !== undefined || this.failed !== undefined || this.failure !== undefined;
   }
 
   commit(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.staged) return this.stagedDone!.promise;
-    return this.inFlight?.promise ?? Promise.resolve();
+    const waiters = this.inFlight ?? this.failed?.waiters;
+    return waiters ? waiters[waiters.length - 1]!.promise : Promise.resolve();
   }
 
+  /**
+   * Commits what is staged and closes. A store that is failing gets one more
+   * attempt; if that fails too, the commits waiting for it reject.
+   */
   async close(): Promise<void> {
     if (!this.opened) return;
+    this.closing = true;
+    if (this.failed) this.retryNow();
     await this.commit().catch(() => {});
     this.opened = false;
     this.staged = undefined;
@@ -182,45 +217,95 @@ export abstract class BufferedStore implements Store {
     if (this.staged) return this.staged;
     this.staged = newBatch();
     this.stagedDone = deferred();
-    if (!this.inFlight) setImmediate(() => this.flush());
+    if (!this.inFlight && !this.failed) setImmediate(() => this.flush());
     return this.staged;
   }
 
   private flush(): void {
     const batch = this.staged;
     const done = this.stagedDone;
-    if (!batch || !done || this.inFlight) return;
+    if (!batch || !done || this.inFlight || this.failed) return;
     this.staged = undefined;
     this.stagedDone = undefined;
     if (this.failure) return done.reject(this.failure);
+    this.write(batch, [done]);
+  }
+
+  private write(batch: Batch, waiters: Deferred[]): void {
     this.dropUnreferenced(batch);
-    this.inFlight = done;
+    this.inFlight = waiters;
     const started = performance.now();
     let result: void | Promise<void>;
     try {
       result = this.writeBatch(batch);
     } catch (err) {
-      return this.finish(batch, done, started, err);
+      return this.finish(batch, waiters, started, err);
     }
-    if (result === undefined) return this.finish(batch, done, started, undefined);
-    result.then(() => this.finish(batch, done, started, undefined), (err: unknown) => this.finish(batch, done, started, err ?? new Error('write failed')));
+    if (result === undefined) return this.finish(batch, waiters, started, undefined);
+    result.then(() => this.finish(batch, waiters, started, undefined), (err: unknown) => this.finish(batch, waiters, started, err ?? new Error('write failed')));
   }
 
-  private finish(batch: Batch, done: Deferred, started: number, err: unknown): void {
+  private finish(batch: Batch, waiters: Deferred[], started: number, err: unknown): void {
     this.inFlight = undefined;
     if (err !== undefined) {
-      const why = err instanceof Error ? err.message : String(err);
-      this.failure ??= new Error(`the ${this.name} store failed to commit: ${why}`, { cause: err });
-      done.reject(this.failure);
+      this.health.failedWrites++;
+      this.health.problem = this.describeWriteError(err);
+      if (this.retriesFailedWrites && !this.closing) return this.keepForRetry(batch, waiters);
+      this.failure ??= new Error(this.health.problem, { cause: err });
+      for (const w of waiters) w.reject(this.failure);
     } else {
       this.countCommit(batch, performance.now() - started);
-      done.resolve();
+      for (const w of waiters) w.resolve();
+      this.recovered();
     }
     // Deltas staged during the write: the next group commit (or its rejection).
     if (this.staged) this.flush();
   }
 
-  /** A staged message that no delivery came to refer to is deleted rather than written. */
+  /** Keeps a batch that failed, with its waiters, and tries it again after the backoff. */
+  private keepForRetry(batch: Batch, waiters: Deferred[]): void {
+    this.failed = { batch, waiters };
+    const h = this.health;
+    if (h.writable) {
+      h.writable = false;
+      h.failingSince = Date.now();
+      this.retryDelay = RETRY_FIRST_MS;
+      this.tellHealth();
+    }
+    this.retryTimer = setTimeout(() => this.retryNow(), this.retryDelay);
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
+  }
+
+  /** Writes the failed batch again, with everything staged since merged into it, in one transaction. */
+  private retryNow(): void {
+    clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    const failed = this.failed;
+    if (!failed) return;
+    this.failed = undefined;
+    if (this.staged) {
+      mergeBatch(failed.batch, this.staged);
+      failed.waiters.push(this.stagedDone!);
+      this.staged = undefined;
+      this.stagedDone = undefined;
+    }
+    this.write(failed.batch, failed.waiters);
+  }
+
+  private recovered(): void {
+    const h = this.health;
+    if (h.writable) return;
+    h.writable = true;
+    h.failingSince = undefined;
+    h.recoveries++;
+    this.tellHealth();
+  }
+
+  private tellHealth(): void {
+    for (const listener of this.healthListeners) listener(this.health);
+  }
+
+  /** A staged message that no delivery came to refer to is deleted rather than written (or any more). */
   private dropUnreferenced(batch: Batch): void {
     for (const [id, message] of batch.messages) {
       if (message !== null && !this.refs.has(id)) batch.messages.set(id, null);

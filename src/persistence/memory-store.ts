@@ -19,6 +19,7 @@ interface ClientRecords {
  */
 export class MemoryStore extends BufferedStore {
   readonly name = 'memory';
+  protected override readonly retriesFailedWrites: boolean = true;
   private readonly clients = new Map<string, ClientRecords>();
   private readonly messages = new Map<number, StoredMessage>();
   private readonly retained = new Map<string, StoredMessage>();

@@ -21,6 +21,7 @@ export interface MessageRow {
 }
 
 export interface SessionRow { client_id: string; record: string; will_payload: Buffer | null }
+export interface InboundRow { client_id: string; packet_id: number }
 export interface SubscriptionRow {
   client_id: string; filter: string; qos: number; no_local: number; retain_as_published: number;
   retain_handling: number; subscription_id: number | null;
@@ -29,6 +30,24 @@ export interface DeliveryRow {
   client_id: string; seq: number; message_id: number; qos: number; retain: number;
   subscription_ids: string | null; packet_id: number | null; state: string;
 }
+
+/**
+ * The values of a row in the order its `...Params` function binds them, for
+ * {@link rowChecksum}: what was written and what is read back are summed alike.
+ */
+export const rowValues = {
+  message: (r: MessageRow): unknown[] => [
+    r.id, r.topic, r.payload, r.qos, r.retain, r.properties, r.created_at, r.expires_at, r.origin, r.confidential,
+  ],
+  session: (r: SessionRow): unknown[] => [r.client_id, r.record, r.will_payload],
+  subscription: (r: SubscriptionRow): unknown[] => [
+    r.client_id, r.filter, r.qos, r.no_local, r.retain_as_published, r.retain_handling, r.subscription_id,
+  ],
+  delivery: (r: DeliveryRow): unknown[] => [
+    r.client_id, r.seq, r.message_id, r.qos, r.retain, r.subscription_ids, r.packet_id, r.state,
+  ],
+  inbound: (r: InboundRow): unknown[] => [r.client_id, r.packet_id],
+};
 
 /** v5 properties as JSON; correlation data is binary and goes as base64. */
 export function encodeProperties(p: ForwardedProperties | undefined): string | null {

@@ -4,12 +4,13 @@ import Database from 'better-sqlite3';
 import type { RestoredState } from '../broker/index.js';
 import type { Batch } from './batch.js';
 import { BufferedStore } from './buffered-store.js';
-import {
-  decodeDelivery, decodeMessage, decodeSession, decodeSubscription, StoreCorruptError,
-  type DeliveryRow, type MessageRow, type SessionRow, type SubscriptionRow,
-} from './sqlite-codec.js';
-import { BatchWriter, ensureSchema } from './sqlite-schema.js';
+import { StoreCorruptError } from './sqlite-codec.js';
+import { describeSqliteError } from './sqlite-errors.js';
+import { readContents } from './sqlite-read.js';
+import { BatchWriter, ensureSchema, type StoreIdentity } from './sqlite-schema.js';
 import { CommitWorker } from './sqlite-worker-client.js';
+import { fileProblem, identityProblem, StoreRefusedError } from './store-problems.js';
+import { MarkerWriter, markerFile, readMarker } from './store-marker.js';
 
 /**
  * How far a commit goes before PUBACK/PUBREC. `normal` (WAL, synchronous=NORMAL):
@@ -61,6 +62,11 @@ export class SqliteStore extends BufferedStore {
   private walFd: number | undefined;
   private readonly useWorker: boolean;
   private worker: CommitWorker | undefined;
+  private marker: MarkerWriter | undefined;
+  /** Number of the last commit written (see the marker). */
+  private commitSeq = 0;
+  private readonly found: string[] = [];
+  protected override readonly retriesFailedWrites = true;
 
   constructor(options: SqliteStoreOptions) {
     super();
@@ -71,10 +77,21 @@ export class SqliteStore extends BufferedStore {
     this.asyncFsync = this.sync === 'full' && options.fsync !== 'sqlite' && !this.useWorker;
   }
 
+  /** What {@link open} found worth telling an operator (a store without its marker). */
+  get notices(): readonly string[] {
+    return this.found;
+  }
+
   protected async openBackend(): Promise<void> {
     const dir = resolve(this.file, '..');
+    const markerPath = markerFile(this.file);
+    this.found.length = 0;
+    let marker;
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
+      marker = readMarker(markerPath);
+      const problem = fileProblem(this.file, marker);
+      if (problem) throw new StoreRefusedError(this.file, problem);
       createOwnerOnly(this.file);
     } catch (err) {
       throw this.openError(err);
@@ -82,18 +99,27 @@ export class SqliteStore extends BufferedStore {
     let db: Database.Database | undefined;
     try {
       db = new Database(this.file, { timeout: 0 });
-      this.configure(db);
+      const identity = this.configure(db, marker.kind === 'ok');
+      // Nothing is written before this check: a refused store is left as it was.
+      const problem = identityProblem(this.file, marker, identity);
+      if (problem) throw new StoreRefusedError(this.file, problem);
+      if (marker.kind === 'none' && identity.commit > 0) {
+        this.found.push(`the store ${this.file} had no marker beside it, so whether its last commits are all there cannot be told; a new marker was written`);
+      }
+      this.commitSeq = identity.commit;
+      this.marker = new MarkerWriter(markerPath, identity.id, identity.commit);
       this.db = db;
       this.writer = new BatchWriter(db);
       if (this.asyncFsync) this.openWal(dir);
     } catch (err) {
       db?.close();
       this.db = undefined;
+      this.closeMarker();
       throw this.openError(err);
     }
   }
 
-  private configure(db: Database.Database): void {
+  private configure(db: Database.Database, existing: boolean): StoreIdentity {
     // One process owns the store: the lock is taken now and held until close.
     db.pragma('locking_mode = EXCLUSIVE');
     const mode = db.pragma('journal_mode = WAL', { simple: true });
@@ -101,8 +127,9 @@ export class SqliteStore extends BufferedStore {
     db.pragma(`synchronous = ${this.sync === 'full' && !this.asyncFsync ? 'FULL' : 'NORMAL'}`);
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') throw new StoreCorruptError(`integrity check failed: ${String(check)}`);
-    ensureSchema(db);
+    const identity = ensureSchema(db, existing);
     db.exec('BEGIN IMMEDIATE; COMMIT');
+    return identity;
   }
 
   /** For the async fsync: our own descriptor of the WAL, and the directory entries made durable once. */
@@ -135,38 +162,63 @@ export class SqliteStore extends BufferedStore {
     }
   }
 
+  /** Every record, each checked against its checksum; a store with damaged records is refused. */
   private readAll(db: Database.Database): RestoredState {
     try {
-      const all = <T>(sql: string) => db.prepare(sql).all() as T[];
-      return {
-        sessions: all<SessionRow>('SELECT * FROM sessions').map(decodeSession),
-        subscriptions: all<SubscriptionRow>('SELECT * FROM subscriptions').map(decodeSubscription),
-        messages: all<MessageRow>('SELECT * FROM messages').map(decodeMessage),
-        deliveries: all<DeliveryRow>('SELECT * FROM deliveries ORDER BY client_id, seq').map(decodeDelivery),
-        inbound: all<{ client_id: string; packet_id: number }>('SELECT * FROM inbound')
-          .map((r) => ({ clientId: r.client_id, packetId: r.packet_id })),
-        retained: all<MessageRow>('SELECT * FROM retained').map(decodeMessage),
-      };
+      const { state, damaged } = readContents(db);
+      if (damaged.length > 0) {
+        const shown = damaged.slice(0, 5).map((d) => d.what).join('; ');
+        const more = damaged.length > 5 ? `; and ${damaged.length - 5} more` : '';
+        const dir = resolve(this.file, '..');
+        throw new StoreRefusedError(this.file, {
+          kind: 'damaged-records',
+          why: `${damaged.length} of its records ${damaged.length === 1 ? 'is' : 'are'} damaged (${shown}${more})`,
+          fix: `\`midge store check ${dir}\` lists them; \`midge store repair ${dir}\` removes them and reports what was lost`,
+        });
+      }
+      return state;
     } catch (err) {
       this.closeDb();
+      this.closeMarker();
       throw this.openError(err);
     }
   }
 
   protected writeBatch(batch: Batch): void | Promise<void> {
-    if (this.worker) return this.worker.write(batch);
+    const commit = this.commitSeq + 1;
+    if (this.worker) return this.worker.write(batch, commit).then(() => this.committed(commit));
     if (!this.writer) throw new Error('the sqlite store is not open');
-    this.writer.write([batch]);
+    this.writer.write([batch], commit);
     const fd = this.walFd;
-    if (fd === undefined) return;
-    return new Promise((ok, fail) => fdatasync(fd, (err) => (err ? fail(err) : ok())));
+    if (fd === undefined) return this.committed(commit);
+    return new Promise((ok, fail) => fdatasync(fd, (err) => (err ? fail(err) : ok(this.committed(commit)))));
+  }
+
+  /** A commit is durable: the marker may now claim it. */
+  private committed(commit: number): void {
+    this.commitSeq = commit;
+    try {
+      this.marker?.update(commit);
+    } catch {
+      // The commit is in the store; a marker that lags claims nothing false (see store-marker.ts).
+    }
+  }
+
+  protected override describeWriteError(err: unknown): string {
+    return `cannot write the store ${this.file}: ${describeSqliteError(err)}`;
   }
 
   protected async closeBackend(): Promise<void> {
     this.closeDb();
+    this.closeMarker();
     const worker = this.worker;
     this.worker = undefined;
     await worker?.close();
+  }
+
+  private closeMarker(): void {
+    this.marker?.close();
+    this.marker = undefined;
   }
 
   private closeDb(): void {
@@ -178,6 +230,7 @@ export class SqliteStore extends BufferedStore {
   }
 
   private openError(err: unknown): Error {
+    if (err instanceof StoreRefusedError) return err;
     const code = (err as { code?: unknown }).code;
     let why = err instanceof Error ? err.message : String(err);
     if (code === 'SQLITE_BUSY') why = 'it is in use by another process (is another midge running on it?)';

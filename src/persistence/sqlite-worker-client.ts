@@ -41,12 +41,13 @@ export class CommitWorker {
     });
   }
 
-  write(batch: Batch): Promise<void> {
+  /** Has the worker write `batch` as commit number `commit`; resolves once it is committed. */
+  write(batch: Batch, commit: number): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     const seq = this.next++;
     return new Promise((resolve, reject) => {
       this.waiting.set(seq, { resolve, reject });
-      this.worker.postMessage({ seq, batch } satisfies ToWorker);
+      this.worker.postMessage({ seq, batch, commit } satisfies ToWorker);
     });
   }
 
@@ -66,7 +67,7 @@ export class CommitWorker {
     const waiter = this.waiting.get(msg.seq);
     this.waiting.delete(msg.seq);
     if (msg.error === undefined) waiter?.resolve();
-    else waiter?.reject(new Error(msg.error));
+    else waiter?.reject(Object.assign(new Error(msg.error), { code: msg.code }));
   }
 
   private failAll(err: Error): void {

@@ -16,9 +16,9 @@ export interface WorkerConfig {
 }
 
 /** Messages from the store to the worker. */
-export type ToWorker = { seq: number; batch: Batch } | { close: true };
-/** Messages from the worker to the store. */
-export type FromWorker = { ready: true } | { seq: number; error?: string } | { closed: true } | { failed: string };
+export type ToWorker = { seq: number; batch: Batch; commit: number } | { close: true };
+/** Messages from the worker to the store; a failed write carries SQLite's error code. */
+export type FromWorker = { ready: true } | { seq: number; error?: string; code?: string } | { closed: true } | { failed: string };
 
 /** Structured cloning turns Buffers into Uint8Arrays; SQLite and base64 encoding want Buffers back. */
 function revive(batch: Batch): void {
@@ -59,10 +59,13 @@ function serve(port: NonNullable<typeof parentPort>, config: WorkerConfig): void
     }
     try {
       revive(msg.batch);
-      writer.write([msg.batch]);
+      writer.write([msg.batch], msg.commit);
       port.postMessage({ seq: msg.seq } satisfies FromWorker);
     } catch (err) {
-      port.postMessage({ seq: msg.seq, error: err instanceof Error ? err.message : String(err) } satisfies FromWorker);
+      const code = (err as { code?: unknown }).code;
+      port.postMessage({
+        seq: msg.seq, error: err instanceof Error ? err.message : String(err), code: typeof code === 'string' ? code : undefined,
+      } satisfies FromWorker);
     }
   });
   port.postMessage({ ready: true } satisfies FromWorker);

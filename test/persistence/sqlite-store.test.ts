@@ -6,6 +6,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Store } from '../../src/broker/index.js';
 import { SqliteStore, createStore, storeFile } from '../../src/persistence/index.js';
+import { rowChecksum } from '../../src/persistence/row-checksum.js';
 import { delivery, message, session, storeContract } from './store-contract.js';
 
 const dirs: string[] = [];
@@ -53,7 +54,7 @@ describe('SqliteStore', () => {
     assert.deepEqual(readFileSync(storeFile(location)), garbage);
   });
 
-  it('refuses a store whose records cannot be read back', async () => {
+  it('refuses a store whose records were changed behind its back, naming the record', async () => {
     const location = tempDir();
     const first = new SqliteStore({ location });
     await first.open();
@@ -65,7 +66,22 @@ describe('SqliteStore', () => {
     db.close();
     const second = new SqliteStore({ location });
     await second.open();
-    await assert.rejects(second.restore(), /it is corrupt \(unreadable record/);
+    await assert.rejects(second.restore(), /1 of its records is damaged \(session "c1": checksum mismatch\)/);
+  });
+
+  it('refuses a record that passes its checksum but cannot be decoded', async () => {
+    const location = tempDir();
+    const first = new SqliteStore({ location });
+    await first.open();
+    await first.restore();
+    first.saveSession(session('c1'));
+    await first.close();
+    const db = new Database(storeFile(location));
+    db.prepare("UPDATE sessions SET record = '{not json', crc = ? WHERE client_id = 'c1'").run(rowChecksum(['c1', '{not json', null]));
+    db.close();
+    const second = new SqliteStore({ location });
+    await second.open();
+    await assert.rejects(second.restore(), /session "c1": unreadable record/);
   });
 
   it('refuses a store written by a newer schema', async () => {

@@ -85,6 +85,23 @@ export interface RestoredState {
   retained: StoredMessage[];
 }
 
+/** How a store's writes are going: for readiness, logs, `$SYS` and metrics. */
+export interface StoreHealth {
+  /**
+   * False while writes fail and are retried (disk full, I/O errors): nothing that
+   * needs the store is acknowledged meanwhile, and nothing staged is dropped.
+   */
+  writable: boolean;
+  /** One line naming the file and the cause of the failure (the last one, once writable again). */
+  problem: string | undefined;
+  /** Epoch ms of the first failure of the current outage; undefined while writable. */
+  failingSince: number | undefined;
+  /** Failed write attempts since the store was opened. */
+  failedWrites: number;
+  /** Outages the store has come back from since it was opened. */
+  recoveries: number;
+}
+
 /**
  * The persistence port. The broker writes deltas as they happen (synchronous calls
  * that only buffer) and reads everything back once with {@link Store.restore} at
@@ -128,8 +145,16 @@ export interface Store {
   readonly pending: boolean;
   /**
    * Resolves when every delta written so far is durable. Commits resolve in the
-   * order they were asked for; a store that failed to write rejects from then on.
+   * order they were asked for. A store that retries failed writes keeps them
+   * pending until a retry succeeds (see {@link Store.health}); one that does not,
+   * or one being closed, rejects from its first failure on.
    */
   commit(): Promise<void>;
   close(): Promise<void>;
+  /** How writes are going; stores that cannot fail (or do not tell) leave it out. */
+  readonly health?: StoreHealth;
+  /** Calls `listener` whenever {@link StoreHealth.writable} changes; returns the disposer. */
+  onHealthChange?(listener: (health: StoreHealth) => void): () => void;
+  /** Things found at {@link Store.open} that an operator should hear about (logged as warnings). */
+  readonly notices?: readonly string[];
 }
