@@ -7,6 +7,10 @@ export { MemoryStore } from './memory-store.js';
 export { SqliteStore, storeFile, DEFAULT_FILE_NAME, type SqliteStoreOptions, type SyncMode } from './sqlite-store.js';
 export { RedisStore, type RedisStoreOptions, type StoreFence, type NumberedRetained } from './redis-store.js';
 export type { Batch, ClientDelta } from './batch.js';
+export { checkStore, describeReport, isHealthy, StoreToolError, type StoreReport } from './store-tool.js';
+export { repairStore, type RepairResult } from './store-repair.js';
+export { exportStore } from './store-export.js';
+export { StoreRefusedError, type StoreProblem } from './store-problems.js';
 
 /**
  * Persistence settings as operators give them: the same three keys in

@@ -32,13 +32,14 @@ type Row = Record<string, unknown> & { crc: number | null };
  * rule, see row-checksum.ts]. Nothing is left out silently: a row that fails is
  * reported in `damaged`, and so is a delivery whose message is missing or damaged.
  */
-export function readContents(db: Database.Database): StoreContents {
+export function readContents(db: Database.Database, options: { checksums?: boolean } = {}): StoreContents {
   const damaged: DamagedRecord[] = [];
+  const checksums = options.checksums ?? true;
   const read = <R, T>(table: RecordTable, sql: string, decode: (r: R) => T, clientOf: (r: R) => unknown): T[] => {
     const out: T[] = [];
     const values = ROW_VALUES[table] as (r: R) => unknown[];
-    for (const row of db.prepare(sql).all() as Array<R & Row>) {
-      const problem = rowProblem(row, values);
+    for (const row of readRows(db, table, sql, damaged) as Array<R & Row>) {
+      const problem = checksums ? rowProblem(row, values) : undefined;
       if (problem === undefined) {
         try {
           out.push(decode(row));
@@ -72,6 +73,27 @@ export function readContents(db: Database.Database): StoreContents {
     return false;
   });
   return { state, damaged };
+}
+
+/**
+ * All rows of a table. When SQLite fails part-way (a damaged page), the rows
+ * read before the failure are kept and the failure is reported as damage.
+ */
+function readRows(db: Database.Database, table: RecordTable, sql: string, damaged: DamagedRecord[]): unknown[] {
+  const statement = db.prepare(sql);
+  try {
+    return statement.all();
+  } catch (err) {
+    const rows: unknown[] = [];
+    try {
+      for (const row of statement.iterate()) rows.push(row);
+    } catch {
+      // What was read before the failure is kept; the failure is reported below.
+    }
+    const why = err instanceof Error ? err.message : String(err);
+    damaged.push({ table, key: [], clientId: undefined, what: `table ${table}: only ${rows.length} rows could be read (${why})` });
+    return rows;
+  }
 }
 
 function rowProblem<R>(row: R & Row, values: (r: R) => unknown[]): string | undefined {

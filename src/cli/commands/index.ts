@@ -22,6 +22,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'sub', summary: 'subscribe to topics and print the messages (the flags and exit codes of mosquitto_sub)', load: async () => (await import('./sub.js')).subCommand, defaults: 'sub' },
   { name: 'rr', summary: 'publish a request and wait for the response (the flags and exit codes of mosquitto_rr)', load: async () => (await import('./rr.js')).rrCommand, defaults: 'rr' },
   { name: 'passwd', summary: 'manage Mosquitto-compatible password files', load: async () => (await import('./passwd.js')).passwdCommand },
+  { name: 'store', summary: 'check, repair or export a SQLite store (midge store check|repair|export [dir])', load: async () => (await import('./store.js')).storeCommand },
   { name: 'bench', summary: 'load an MQTT broker and measure throughput, latency and connections', load: async () => (await import('./bench.js')).benchCommand },
   { name: 'sn-pub', summary: 'publish a message to an MQTT-SN gateway and exit (in the style of mqtt-sn-pub)', load: async () => (await import('./sn-pub.js')).snPubCommand },
   { name: 'sn-sub', summary: 'subscribe at an MQTT-SN gateway and print the messages (in the style of mqtt-sn-sub)', load: async () => (await import('./sn-sub.js')).snSubCommand },
