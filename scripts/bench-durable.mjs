@@ -247,7 +247,8 @@ export async function commitPlacement() {
     const writer = new BatchWriter(db);
     const all = Array.from({ length: batches }, (_, b) => makeBatch(b));
     let t = performance.now();
-    for (const b of all) writer.write([b]);
+    let commit = 0;
+    for (const b of all) writer.write([b], ++commit);
     const mainUs = (performance.now() - t) * 1000 / batches;
     db.close();
     // The worker variant: the main thread pays for the structured clone; the worker writes.
@@ -260,10 +261,11 @@ export async function commitPlacement() {
         db.pragma('synchronous = ' + workerData.sync);
         ensureSchema(db);
         const writer = new BatchWriter(db);
+        let commit = 0;
         parentPort.postMessage('ready');
         parentPort.on('message', (b) => {
           for (const m of b.messages.values()) m.payload = Buffer.from(m.payload.buffer, m.payload.byteOffset, m.payload.byteLength);
-          writer.write([b]);
+          writer.write([b], ++commit);
           parentPort.postMessage('done');
         });
       });`, { eval: true, workerData: { file: join(dir, 'worker.db'), sync, sqlite: new URL('../node_modules/better-sqlite3/lib/index.js', import.meta.url).pathname, schema: new URL('persistence/sqlite-schema.js', dist).href } });

@@ -25,7 +25,7 @@ export interface StoreContents {
   damaged: DamagedRecord[];
 }
 
-type Row = Record<string, unknown> & { crc: number | null };
+type Row = Record<string, unknown> & { checksum: number | null };
 
 /**
  * Reads every record and checks each against its checksum [the store's own
@@ -97,8 +97,8 @@ function readRows(db: Database.Database, table: RecordTable, sql: string, damage
 }
 
 function rowProblem<R>(row: R & Row, values: (r: R) => unknown[]): string | undefined {
-  if (typeof row.crc !== 'number') return 'no checksum';
-  return rowChecksum(values(row)) === row.crc ? undefined : 'checksum mismatch';
+  if (typeof row.checksum !== 'number') return 'no checksum';
+  return rowChecksum(values(row)) === row.checksum ? undefined : 'checksum mismatch';
 }
 
 function describe(table: RecordTable, row: Row, clientId: unknown, problem: string): DamagedRecord {

@@ -8,33 +8,33 @@ import {
 
 /**
  * Bumped when the tables change; a store written by a newer midge is refused, not
- * guessed at. 2: every row carries a CRC-32 of its values (`crc`) and `meta` holds
+ * guessed at. 2: every row carries a checksum of its values (`checksum`) and `meta` holds
  * the store's id and the number of its last commit.
  */
 export const SCHEMA_VERSION = 2;
 
-/** The tables that hold records, each with its `crc` column. */
+/** The tables that hold records, each with its `checksum` column. */
 export const RECORD_TABLES = ['sessions', 'subscriptions', 'messages', 'deliveries', 'inbound', 'retained'] as const;
 export type RecordTable = (typeof RECORD_TABLES)[number];
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS sessions (client_id TEXT PRIMARY KEY, record TEXT NOT NULL, will_payload BLOB, crc INTEGER) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS sessions (client_id TEXT PRIMARY KEY, record TEXT NOT NULL, will_payload BLOB, checksum INTEGER) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS subscriptions (
   client_id TEXT NOT NULL, filter TEXT NOT NULL, qos INTEGER NOT NULL, no_local INTEGER NOT NULL,
-  retain_as_published INTEGER NOT NULL, retain_handling INTEGER NOT NULL, subscription_id INTEGER, crc INTEGER,
+  retain_as_published INTEGER NOT NULL, retain_handling INTEGER NOT NULL, subscription_id INTEGER, checksum INTEGER,
   PRIMARY KEY (client_id, filter)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS messages (
   id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL, retain INTEGER NOT NULL,
-  properties TEXT, created_at INTEGER NOT NULL, expires_at INTEGER, origin TEXT, confidential INTEGER NOT NULL, crc INTEGER);
+  properties TEXT, created_at INTEGER NOT NULL, expires_at INTEGER, origin TEXT, confidential INTEGER NOT NULL, checksum INTEGER);
 CREATE TABLE IF NOT EXISTS deliveries (
   client_id TEXT NOT NULL, seq INTEGER NOT NULL, message_id INTEGER NOT NULL, qos INTEGER NOT NULL,
-  retain INTEGER NOT NULL, subscription_ids TEXT, packet_id INTEGER, state TEXT NOT NULL, crc INTEGER,
+  retain INTEGER NOT NULL, subscription_ids TEXT, packet_id INTEGER, state TEXT NOT NULL, checksum INTEGER,
   PRIMARY KEY (client_id, seq)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS inbound (client_id TEXT NOT NULL, packet_id INTEGER NOT NULL, crc INTEGER, PRIMARY KEY (client_id, packet_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS inbound (client_id TEXT NOT NULL, packet_id INTEGER NOT NULL, checksum INTEGER, PRIMARY KEY (client_id, packet_id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS retained (
   topic TEXT PRIMARY KEY, id INTEGER NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL, retain INTEGER NOT NULL,
-  properties TEXT, created_at INTEGER NOT NULL, expires_at INTEGER, origin TEXT, confidential INTEGER NOT NULL, crc INTEGER);
+  properties TEXT, created_at INTEGER NOT NULL, expires_at INTEGER, origin TEXT, confidential INTEGER NOT NULL, checksum INTEGER);
 `;
 
 /** Who a store is and how far it got: kept in `meta` and, beside the file, in its marker. */
@@ -87,13 +87,13 @@ function readMeta(db: Database.Database, key: string): string | undefined {
   return row?.value;
 }
 
-/** Version 1 to 2: a `crc` column in every record table, filled from the rows as they are. */
+/** Version 1 to 2: a `checksum` column in every record table, filled from the rows as they are. */
 function addChecksums(db: Database.Database): void {
   for (const table of RECORD_TABLES) {
-    db.exec(`ALTER TABLE ${table} ADD COLUMN crc INTEGER`);
+    db.exec(`ALTER TABLE ${table} ADD COLUMN checksum INTEGER`);
     const values = ROW_VALUES[table] as (r: unknown) => unknown[];
     const key = ROW_KEY[table];
-    const update = db.prepare(`UPDATE ${table} SET crc = ? WHERE ${key.map((k) => `${k} = ?`).join(' AND ')}`);
+    const update = db.prepare(`UPDATE ${table} SET checksum = ? WHERE ${key.map((k) => `${k} = ?`).join(' AND ')}`);
     for (const row of db.prepare(`SELECT * FROM ${table}`).all() as Array<Record<string, unknown>>) {
       update.run(rowChecksum(values(row)), ...key.map((k) => row[k]));
     }
@@ -113,7 +113,7 @@ export const ROW_KEY: Record<RecordTable, readonly string[]> = {
 };
 
 /** Binds a row's values followed by their checksum. */
-function withCrc(values: unknown[]): unknown[] {
+function withChecksum(values: unknown[]): unknown[] {
   values.push(rowChecksum(values));
   return values;
 }
@@ -134,19 +134,19 @@ export class BatchWriter {
       clearSubs: p('DELETE FROM subscriptions WHERE client_id = ?'),
       clearDeliveries: p('DELETE FROM deliveries WHERE client_id = ?'),
       clearInbound: p('DELETE FROM inbound WHERE client_id = ?'),
-      putSession: p('INSERT OR REPLACE INTO sessions (client_id, record, will_payload, crc) VALUES (?, ?, ?, ?)'),
-      putSub: p(`INSERT OR REPLACE INTO subscriptions (client_id, filter, qos, no_local, retain_as_published, retain_handling, subscription_id, crc)
+      putSession: p('INSERT OR REPLACE INTO sessions (client_id, record, will_payload, checksum) VALUES (?, ?, ?, ?)'),
+      putSub: p(`INSERT OR REPLACE INTO subscriptions (client_id, filter, qos, no_local, retain_as_published, retain_handling, subscription_id, checksum)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       delSub: p('DELETE FROM subscriptions WHERE client_id = ? AND filter = ?'),
-      putDelivery: p(`INSERT OR REPLACE INTO deliveries (client_id, seq, message_id, qos, retain, subscription_ids, packet_id, state, crc)
+      putDelivery: p(`INSERT OR REPLACE INTO deliveries (client_id, seq, message_id, qos, retain, subscription_ids, packet_id, state, checksum)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       delDelivery: p('DELETE FROM deliveries WHERE client_id = ? AND seq = ?'),
-      putInbound: p('INSERT OR IGNORE INTO inbound (client_id, packet_id, crc) VALUES (?, ?, ?)'),
+      putInbound: p('INSERT OR IGNORE INTO inbound (client_id, packet_id, checksum) VALUES (?, ?, ?)'),
       delInbound: p('DELETE FROM inbound WHERE client_id = ? AND packet_id = ?'),
-      putMessage: p(`INSERT OR REPLACE INTO messages (id, topic, payload, qos, retain, properties, created_at, expires_at, origin, confidential, crc)
+      putMessage: p(`INSERT OR REPLACE INTO messages (id, topic, payload, qos, retain, properties, created_at, expires_at, origin, confidential, checksum)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       delMessage: p('DELETE FROM messages WHERE id = ?'),
-      putRetained: p(`INSERT OR REPLACE INTO retained (id, topic, payload, qos, retain, properties, created_at, expires_at, origin, confidential, crc)
+      putRetained: p(`INSERT OR REPLACE INTO retained (id, topic, payload, qos, retain, properties, created_at, expires_at, origin, confidential, checksum)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       delRetained: p('DELETE FROM retained WHERE topic = ?'),
       putCommit: p("UPDATE meta SET value = ? WHERE key = 'commit_seq'"),
@@ -169,11 +169,11 @@ export class BatchWriter {
     const s = this.s;
     for (const [clientId, delta] of batch.clients) this.applyClient(clientId, delta);
     for (const [id, m] of batch.messages) {
-      if (m) s.putMessage.run(withCrc(messageParams(m)));
+      if (m) s.putMessage.run(withChecksum(messageParams(m)));
       else s.delMessage.run(id);
     }
     for (const [topic, m] of batch.retained) {
-      if (m) s.putRetained.run(withCrc(messageParams(m)));
+      if (m) s.putRetained.run(withChecksum(messageParams(m)));
       else s.delRetained.run(topic);
     }
   }
@@ -186,14 +186,14 @@ export class BatchWriter {
       s.clearDeliveries.run(clientId);
       s.clearInbound.run(clientId);
     }
-    if (delta.session) s.putSession.run(withCrc(sessionParams(delta.session)));
+    if (delta.session) s.putSession.run(withChecksum(sessionParams(delta.session)));
     else if (delta.session === null && !delta.cleared) s.clearSession.run(clientId);
     for (const [filter, sub] of delta.subscriptions) {
-      if (sub) s.putSub.run(withCrc(subscriptionParams(sub)));
+      if (sub) s.putSub.run(withChecksum(subscriptionParams(sub)));
       else if (!delta.cleared) s.delSub.run(clientId, filter);
     }
     for (const [seq, d] of delta.deliveries) {
-      if (d) s.putDelivery.run(withCrc(deliveryParams(d)));
+      if (d) s.putDelivery.run(withChecksum(deliveryParams(d)));
       else if (!delta.cleared) s.delDelivery.run(clientId, seq);
     }
     for (const [packetId, add] of delta.inbound) {

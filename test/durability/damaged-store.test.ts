@@ -6,70 +6,15 @@
  * make the store usable again, reporting what was lost.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { PacketType, type Packet } from '../../src/protocol/index.js';
 import { runCli } from '../cli/run-cli.js';
-import { dataDir, killHard, persistentSubscriber, publishStream, Receiver, spawnDurable } from './crash-scenario.js';
+import { dataDir, Receiver, spawnDurable } from './crash-scenario.js';
+import { fillStore } from './damaged-scenario.js';
 import { StreamClient } from './stream-client.js';
 
-const TOPIC = 'damaged/stream';
-
-/** A store holding a persistent subscriber's queue of `total` messages; the broker is then stopped the given way. */
-async function fillStore(data: string, total: number, stop: 'kill' | 'term', payload?: (n: number) => string): Promise<Set<number>> {
-  const broker = await spawnDurable(data);
-  try {
-    const sub = await persistentSubscriber(broker.port, 'damaged-sub', TOPIC, 1);
-    await sub.disconnect();
-    const acked = await publishStream(broker.port, { topic: TOPIC, qos: 1, total, window: 50 });
-    // A few more, one commit each, so that the last commits are in the WAL whatever checkpoints ran before.
-    const { client } = await StreamClient.connect(broker.port, { clientId: 'one-by-one', clean: true });
-    for (let n = total + 1; n <= total + 5; n++) {
-      await client.waitFor((p): p is Packet => p.type === PacketType.PUBACK, 5000, 'PUBACK', () => {
-        client.send({ type: PacketType.PUBLISH, topic: TOPIC, payload: Buffer.from(payload?.(n) ?? String(n)), qos: 1, retain: false, dup: false, packetId: n });
-      });
-      acked.add(n);
-    }
-    await client.destroy();
-    return acked;
-  } finally {
-    if (stop === 'kill') await killHard(broker);
-    else await broker.stop();
-  }
-}
-
 describe('midge broker on a damaged store', () => {
-  for (const damage of ['deleted', 'damaged'] as const) {
-    it(`refuses a store whose -wal was ${damage} after a kill -9; store check says so (exit 2) and store repair lets it start`, async () => {
-      const data = dataDir();
-      try {
-        await fillStore(data.path, 300, 'kill');
-        const wal = join(data.path, 'midge.db-wal');
-        assert.ok(existsSync(wal), 'the kill left a WAL');
-        if (damage === 'deleted') unlinkSync(wal);
-        else {
-          const bytes = readFileSync(wal);
-          bytes.fill(0x5a, bytes.length - 3000, bytes.length - 2984);
-          writeFileSync(wal, bytes);
-        }
-        await assert.rejects(spawnDurable(data.path),
-          /cannot open the store .*midge\.db: it ends at commit \d+, but .*midge\.db-marker recorded commit \d+: its last \d+ commits?, acknowledged messages among them, are missing/);
-        const check = await runCli(['store', 'check', data.path]);
-        assert.equal(check.code, 2, check.stderr);
-        assert.match(check.stdout.toString(), /problem: it ends at commit \d+[\s\S]*what to do: .*midge store repair[\s\S]*damaged: midge will not start on it/);
-        const repair = await runCli(['store', 'repair', data.path]);
-        assert.equal(repair.code, 0, repair.stderr);
-        assert.match(repair.stdout.toString(), /copied the store to .*midge\.db\.before-repair-\d{8}T\d{6}Z[\s\S]*lost: commits \d+ to \d+, which its WAL no longer holds[\s\S]*repaired: midge will start on/);
-        assert.equal((await runCli(['store', 'check', data.path])).code, 0);
-        const broker = await spawnDurable(data.path);
-        await broker.stop();
-      } finally {
-        data.remove();
-      }
-    });
-  }
-
   it('refuses a store in which 16 bytes of a payload were overwritten; export leaves that message out, repair removes it, and the rest is delivered', async () => {
     const data = dataDir();
     try {

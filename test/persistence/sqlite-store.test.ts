@@ -77,7 +77,7 @@ describe('SqliteStore', () => {
     first.saveSession(session('c1'));
     await first.close();
     const db = new Database(storeFile(location));
-    db.prepare("UPDATE sessions SET record = '{not json', crc = ? WHERE client_id = 'c1'").run(rowChecksum(['c1', '{not json', null]));
+    db.prepare("UPDATE sessions SET record = '{not json', checksum = ? WHERE client_id = 'c1'").run(rowChecksum(['c1', '{not json', null]));
     db.close();
     const second = new SqliteStore({ location });
     await second.open();
