@@ -41,20 +41,29 @@ class FailingStore extends MemoryStore {
 }
 
 describe('acknowledgements and commits', () => {
-  it('never acknowledges a message its store failed to write, and disconnects the publisher', async () => {
+  it('never acknowledges a message its store failed to write, and keeps the publisher connected while it retries', async () => {
     const store = new FailingStore(0);
     const midge = await startMidge({ broker: { store } });
     try {
-      const sub = await persistentSubscriber(midge.port, 'fail-sub', 'fail/t', 1).catch(() => undefined);
-      // The SUBACK itself waits for a commit that fails: the subscriber is disconnected instead.
-      assert.equal(sub, undefined);
+      const { client: sub } = await StreamClient.connect(midge.port, { clientId: 'fail-sub', clean: false });
+      let subacks = 0;
+      sub.onPacket((p) => { if (p.type === PacketType.SUBACK) subacks++; });
+      sub.send({ type: PacketType.SUBSCRIBE, packetId: 1, subscriptions: [{ topicFilter: 'fail/t', qos: 1 }] });
       const { client: pub } = await StreamClient.connect(midge.port, { clientId: 'fail-pub' });
       let acks = 0;
+      let closed = false;
       pub.onPacket((p) => { if (p.type === PacketType.PUBACK) acks++; });
+      void pub.closed.then(() => { closed = true; });
       pub.send({ type: PacketType.PUBLISH, topic: 'fail/t', payload: Buffer.from('x'), qos: 1, retain: false, dup: false, packetId: 1 });
-      await pub.closed;
+      await until(() => store.health.failedWrites >= 3, 10_000, () => `${store.health.failedWrites} failed writes`);
+      // The SUBACK and the PUBACK both wait for a commit that keeps failing: neither is sent, nobody is thrown out.
+      assert.equal(subacks, 0);
       assert.equal(acks, 0);
-      await assert.rejects(store.commit(), /the memory store failed to commit: disk full/);
+      assert.equal(closed, false);
+      assert.equal(store.pending, true);
+      assert.match(store.health.problem ?? '', /the memory store failed to write: disk full/);
+      await sub.destroy();
+      await pub.destroy();
     } finally {
       await midge.stop();
     }

@@ -54,7 +54,8 @@ describe('SqliteStore', () => {
     assert.deepEqual(readFileSync(storeFile(location)), garbage);
   });
 
-  it('refuses a store whose records were changed behind its back, naming the record', async () => {
+  /** A store holding session c1 whose row `edit` then changes behind the store's back; restored again. */
+  async function restoreAfterEdit(edit: (db: Database.Database) => void): Promise<unknown> {
     const location = tempDir();
     const first = new SqliteStore({ location });
     await first.open();
@@ -62,26 +63,22 @@ describe('SqliteStore', () => {
     first.saveSession(session('c1'));
     await first.close();
     const db = new Database(storeFile(location));
-    db.prepare("UPDATE sessions SET record = '{not json' WHERE client_id = 'c1'").run();
+    edit(db);
     db.close();
     const second = new SqliteStore({ location });
     await second.open();
-    await assert.rejects(second.restore(), /1 of its records is damaged \(session "c1": checksum mismatch\)/);
+    return second.restore();
+  }
+
+  it('refuses a store whose records were changed behind its back, naming the record', async () => {
+    await assert.rejects(restoreAfterEdit((db) => db.prepare("UPDATE sessions SET record = '{not json' WHERE client_id = 'c1'").run()),
+      /1 of its records is damaged \(session "c1": checksum mismatch\)/);
   });
 
   it('refuses a record that passes its checksum but cannot be decoded', async () => {
-    const location = tempDir();
-    const first = new SqliteStore({ location });
-    await first.open();
-    await first.restore();
-    first.saveSession(session('c1'));
-    await first.close();
-    const db = new Database(storeFile(location));
-    db.prepare("UPDATE sessions SET record = '{not json', checksum = ? WHERE client_id = 'c1'").run(rowChecksum(['c1', '{not json', null]));
-    db.close();
-    const second = new SqliteStore({ location });
-    await second.open();
-    await assert.rejects(second.restore(), /session "c1": unreadable record/);
+    const sum = rowChecksum(['c1', '{not json', null]);
+    await assert.rejects(restoreAfterEdit((db) => db.prepare("UPDATE sessions SET record = '{not json', checksum = ? WHERE client_id = 'c1'").run(sum)),
+      /session "c1": unreadable record/);
   });
 
   it('refuses a store written by a newer schema', async () => {
