@@ -6,6 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { Readiness } from '../../src/broker/index.js';
+import { watchStoreHealth } from '../../src/broker/store-health.js';
 import { MemoryStore, type Batch } from '../../src/persistence/index.js';
 import { crc32ForTest } from '../../src/persistence/row-checksum.js';
 import { until } from '../durability/stream-client.js';
@@ -74,6 +76,34 @@ describe('a store whose writes fail for a while', () => {
     await until(() => store.attempts >= 1, 5000, () => 'no attempt');
     await store.close();
     await assert.rejects(waiting, /No space left on device/);
+  });
+
+  it('holds readiness while failing, logs once and then a reminder per interval, and lets go when a retry succeeds', async () => {
+    const store = new FlakyStore();
+    await store.open();
+    await store.restore();
+    const readiness = new Readiness();
+    const lines: Array<[string, string]> = [];
+    const log = (level: string) => (_fields: object, message: string) => { lines.push([level, message]); };
+    const stop = watchStoreHealth(store, readiness, { error: log('error'), warn: log('warn'), info: log('info'), debug: log('debug') }, 100);
+    store.failing = true;
+    store.saveSession(session('c1'));
+    await until(() => !readiness.ready, 5000, () => 'still ready');
+    assert.match(readiness.reasons.join(), /store not writable: the memory store failed to write: No space left on device/);
+    await new Promise((r) => setTimeout(r, 350));
+    const errors = lines.filter(([level]) => level === 'error').map(([, m]) => m);
+    assert.match(errors[0]!, /^store writes failing: /);
+    assert.ok(errors.length >= 2 && errors.length <= 5, `one line, then one reminder per 100 ms: ${errors.length}`);
+    assert.match(errors[1]!, /^store writes still failing after \d+ s \(\d+ failed attempts\)/);
+    store.failing = false;
+    await store.commit();
+    assert.equal(readiness.ready, true);
+    const after = lines.length;
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(lines.length, after, 'no reminders once writable');
+    assert.match(lines[after - 1]![1], /store writable again/);
+    stop();
+    await store.close();
   });
 
   it('sums blobs with a CRC-32 that agrees with the fallback used where Node has none', () => {
