@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * The `midge` command: one binary with a subcommand per tool
- * (broker, pub, sub, rr, passwd, bench, sn-pub, sn-sub).
+ * (broker, pub, sub, rr, passwd, store, bench, sn-pub, sn-sub).
  */
 import { Command } from 'commander';
 import { commands } from './commands/index.js';
