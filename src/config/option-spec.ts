@@ -42,6 +42,8 @@ export interface OptionDoc {
   example: string;
   /** The default in words, when its value alone would not say it (it depends on other settings). */
   defaultText?: string;
+  /** More than a summary can hold: file formats, how it interacts with other options. */
+  details?: string;
 }
 
 /**

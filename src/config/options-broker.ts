@@ -30,7 +30,18 @@ const boolType = 'true or false';
 export const brokerOptions = [
   optional({
     name: 'scram_users_file', section: 'auth', field: 'scramUsersFile', repeat: 'once', parse: (d, c) => parsePath(d, c, 'file'),
-    doc: { type: 'path to a file', summary: 'SCRAM-SHA-256 users for MQTT 5 enhanced authentication.', mosquitto: 'midge only', example: 'scram_users_file /etc/midge/scram', defaultText: 'none' },
+    doc: {
+      type: 'path to a file', summary: 'The users of MQTT 5 enhanced authentication with SCRAM-SHA-256 (Authentication Method `SCRAM-SHA-256`, RFC 5802/7677). Reloaded on SIGHUP.',
+      mosquitto: 'midge only', example: 'scram_users_file /etc/midge/scram', defaultText: 'none',
+      details: 'One `user:SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>` per line (base64 salt and keys, '
+        + "PostgreSQL's verifier format), `#` comments and blank lines allowed; a line of any other shape stops start-up "
+        + 'with file and line. The file holds verifiers, never passwords: write it with `midge passwd -H scram-sha-256 '
+        + '[-c] [-b] FILE USER [PASSWORD]` (`-I` sets the iterations, 4096 by default; `-D` deletes; `-U` turns plain-text '
+        + '`user:password` lines into verifiers). It is a file of its own: `midge passwd` refuses to mix verifiers and '
+        + 'Mosquitto hashes. A client that names the method is authenticated by the exchange alone (`password_file` and '
+        + '`allow_anonymous` do not apply to it); clients log in with `midge pub/sub/rr --auth-method SCRAM-SHA-256 -u USER '
+        + '-P PASSWORD`, or with `authenticator: new ScramSha256(user, password)` in `midge/client`.',
+    },
   }),
   withDefault({
     name: 'admin_user', section: 'auth', field: 'adminUsers', list: true, default: [], parse: (d) => [parseText(d)],
@@ -78,10 +89,13 @@ export const brokerOptions = [
     doc: { type: 'seconds, 1..86400', summary: 'Time a new connection has to complete its CONNECT.', mosquitto: 'midge only', example: 'connect_timeout 30' },
   }),
   limit({
-    name: 'max_keepalive', field: 'maxKeepalive', parse: int(0, 65535),
+    // 0 is mosquitto's "no limit", which 65535 (the largest keep alive) also means: the core gets 65535.
+    name: 'max_keepalive', field: 'maxKeepalive', parse: (d) => parseInteger(d, 0, 65535) || 65535,
     doc: {
-      type: 'seconds, 0..65535', summary: 'Largest keep alive granted. v5 clients asking more are told this one (Server Keep Alive); 3.1.1 clients asking more, or 0 while it is below 65535, are refused.',
-      mosquitto: 'same', example: 'max_keepalive 300',
+      type: 'seconds, 0..65535; 0 or 65535 for no limit', summary: 'Largest keep alive granted.',
+      details: 'Any other value than 0 and 65535 caps the keep alive and counts 0 (no keep alive) as above it: a v5 client '
+        + 'asking for more, or for 0, is told the cap as Server Keep Alive; a 3.1.1/3.1 one is refused with "identifier rejected".',
+      mosquitto: 'same (mosquitto.conf(5) of 2.0); --test-config writes 0 as 65535', example: 'max_keepalive 300',
     },
   }),
   limit({

@@ -94,7 +94,12 @@ export const listenerOptions = [
   }),
   optional({
     name: 'password_file', section: 'security', field: 'passwordFile', repeat: 'once', parse: (d, c) => parsePath(d, c, 'file'),
-    doc: { type: fileType, summary: 'Users and password hashes, as `midge passwd` or mosquitto_passwd write them ($6$ and $7$).', mosquitto: 'same format', example: 'password_file /etc/midge/passwd', defaultText: 'none' },
+    doc: {
+      type: fileType, summary: 'Users and password hashes, as `midge passwd` or mosquitto_passwd write them.', mosquitto: 'same format',
+      example: 'password_file /etc/midge/passwd', defaultText: 'none',
+      details: "Mosquitto's format, `user:$7$...` (or `$6$`) per line; every entry must be a valid hash and every user unique, "
+        + 'or the broker refuses to start (naming file and line). Reloaded on SIGHUP.',
+    },
   }),
   optional({
     name: 'acl_file', section: 'security', field: 'aclFile', repeat: 'once', parse: (d, c) => parsePath(d, c, 'file'),

@@ -62,6 +62,8 @@ that loads back.
 - YAML: \`listeners\` is a list of objects with \`port\` (default 1883, or 1884 for
   \`protocol: mqttsn\`), \`address\` and listener options; a global option inside a listener
   object is an error. \`mqttsn_predefined_topic\` items may be \`{id: 1, topic: a/b}\` or \`1 a/b\`.
+  An unknown key gets the same "did you mean" as in mosquitto.conf, in YAML's spelling
+  (\`listenrs\` -> \`listeners\`, \`adress\` -> \`address\`), whatever its value.
 - Environment variables and the command line set global options only (not listener options);
   with per_listener_settings a security option given that way applies to every listener.
 `;
@@ -85,7 +87,11 @@ function defaultOf(option: OptionDefinition): string {
 }
 
 function describe(name: string, doc: OptionDoc, facts: readonly string[]): string {
-  const lines = [`### ${name}`, '', doc.summary, '', ...facts.map((fact) => `- ${fact}`), `- mosquitto: ${doc.mosquitto}`, `- example: ${code(doc.example)}`, ''];
+  const details = doc.details === undefined ? [] : [doc.details, ''];
+  const lines = [
+    `### ${name}`, '', doc.summary, '', ...details,
+    ...facts.map((fact) => `- ${fact}`), `- mosquitto: ${doc.mosquitto}`, `- example: ${code(doc.example)}`, '',
+  ];
   return lines.join('\n');
 }
 
