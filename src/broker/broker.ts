@@ -1,5 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { QoS } from '../protocol/index.js';
+import { PublishAdmission } from './admission.js';
 import { ConfidentialityPolicy } from './confidentiality.js';
 import { Hooks, type Disposer } from './hooks.js';
 import { KeepAliveSweeper } from './keepalive.js';
@@ -45,6 +46,8 @@ export class Broker implements SessionEvents {
   readonly confidentiality: ConfidentialityPolicy;
   /** The per-client packet trace (`traceClients`); see {@link setTraceClients}. */
   readonly tracer: PacketTracer;
+  /** Whether a publish is accepted, and when its acknowledgement may go (every way in asks it). */
+  readonly admission: PublishAdmission;
   private readonly connections = new Set<MqttConnection>();
   /** Clients already told about in the log for withheld confidential messages (bounded). */
   private readonly withheldLogged = new Set<string>();
@@ -64,6 +67,13 @@ export class Broker implements SessionEvents {
     const limits = this.options.limits;
     this.tracer = new PacketTracer(this.logger, { packetsPerSecond: limits.tracePacketsPerSecond, maxDumpBytes: limits.traceDumpBytes }, this.options.traceClients);
     this.sweeper = new KeepAliveSweeper(this.connections, this.options.limits.connectTimeout * 1000);
+    this.admission = new PublishAdmission(this.options, this.stats, {
+      mayPublish: (publisher, topic, qos, retain) => {
+        if (this.canPublish(publisher.principal, topic, qos, retain, publisher.info)) return true;
+        this.logDenied(publisher.principal, 'publish', topic);
+        return false;
+      },
+    });
   }
 
   get store(): Store | undefined {
@@ -316,8 +326,8 @@ export class Broker implements SessionEvents {
   }
 
   /** Logs a refused publish or subscribe. */
-  logDenied(conn: MqttConnection | ClientEndpoint, action: 'publish' | 'subscribe', topic: string): void {
-    this.logger.info({ clientId: conn.clientId, username: conn.principal.username, action, topic }, 'not authorized');
+  logDenied(principal: ClientPrincipal, action: 'publish' | 'subscribe', topic: string): void {
+    this.logger.info({ clientId: principal.clientId, username: principal.username, listener: principal.listener, action, topic }, 'not authorized');
   }
 
   /**

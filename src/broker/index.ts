@@ -3,6 +3,12 @@ export { Broker } from './broker.js';
 export { MqttConnection } from './mqtt-connection.js';
 export { defaultLimits, resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
 export { exceedsTopicLevels } from './limits.js';
+export {
+  ACCEPTED, CLUSTER_UNAVAILABLE, PublishAdmission,
+  type Accepted, type Publisher, type PublishRefusal, type PublishRights, type PublishVerdict, type Refused,
+} from './admission.js';
+export { AcknowledgementGate, type AcknowledgementWait, type RemoveWait } from './admission-gate.js';
+export { whenDurable } from './commit-gate.js';
 export type * from './ports/auth.js';
 export type * from './ports/store.js';
 export { ClusterUnavailableError, type ClaimResult, type ClusterBus } from './ports/cluster.js';

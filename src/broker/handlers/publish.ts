@@ -1,62 +1,77 @@
-import { isUtf8 } from 'node:buffer';
 import { isFailureCode, ReasonCode, MqttProtocolError, PacketType, type PublishPacket } from '../../protocol/index.js';
-import { messageFromPublish } from '../message.js';
-import { whenDurable, whenRouted } from '../commit-gate.js';
-import { exceedsTopicLevels } from '../limits.js';
-import type { BrokerMessage } from '../message.js';
+import { CLUSTER_UNAVAILABLE, type PublishRefusal, type Refused } from '../admission.js';
+import { messageFromPublish, type BrokerMessage } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
-
-/** Cluster: the message could not be handed to the other nodes (v5 Unspecified error). */
-const UNROUTABLE = ReasonCode.UnspecifiedError;
+import type { BrokerStats } from '../stats.js';
 
 /**
- * PUBLISH from a client: resolve any topic alias, check limits and rights, route,
- * then acknowledge. QoS 2 ids are remembered until PUBREL so that a resent PUBLISH
- * is not routed twice (3.1.1 [MQTT-4.3.3-2], v5 [MQTT-4.3.3-10]). When the message reached the store, the
+ * PUBLISH from a client: resolve any topic alias, ask admission (what the broker supports,
+ * then whether it takes the message), route, then acknowledge when safe. QoS 2 ids are
+ * remembered until PUBREL so that a resent PUBLISH is not routed twice (3.1.1
+ * [MQTT-4.3.3-2], v5 [MQTT-4.3.3-10]). When the message reached the store, the
  * PUBACK/PUBREC waits for its commit: an acknowledged message is never lost.
  */
 export function handlePublish(conn: MqttConnection, packet: PublishPacket): void | Promise<void> {
   const { broker } = conn;
-  const { limits, retainAvailable } = broker.options;
-  const stats = broker.stats;
+  countReceived(broker.stats, packet);
+  const topic = resolveTopic(conn, packet);
+  const supported = broker.admission.supported(topic, packet.qos, packet.retain);
+  if (!supported.accepted) throw unsupported(supported);
+  const session = conn.session!;
+  if (packet.qos === 2 && !session.addInbound(packet.packetId!)) {
+    return acknowledge(conn, packet, ReasonCode.Success, '');
+  }
+  if (packet.qos > 0) countInbound(conn);
+  const v5 = conn.protocolVersion === 5;
+  const utf8 = v5 && packet.properties?.payloadFormatIndicator === 1;
+  const verdict = broker.admission.admit(topic, packet.qos, packet.retain, packet.payload, utf8, conn);
+  if (!verdict.accepted) return refuse(conn, packet, verdict);
+  const message = messageFromPublish(packet, topic, session.clientId, Date.now());
+  const deliveries = broker.publish(message, conn.info);
+  const reason = deliveries === 0 && v5 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
+  return acknowledge(conn, packet, reason, '', message);
+}
+
+function countReceived(stats: BrokerStats, packet: PublishPacket): void {
   stats.publishReceived++;
   stats.publishReceivedByQos[packet.qos]!++;
   stats.publishBytesReceivedByQos[packet.qos]! += packet.payload.length;
-  if (packet.qos > limits.maxQos) throw new MqttProtocolError(ReasonCode.QoSNotSupported, `QoS ${packet.qos} is not supported [MQTT-3.2.2-11]`);
-  if (packet.retain && !retainAvailable) throw new MqttProtocolError(ReasonCode.RetainNotSupported, 'retained messages are not supported [MQTT-3.2.2-14]');
-  const topic = resolveTopic(conn, packet);
-  if (exceedsTopicLevels(topic, limits)) {
-    throw new MqttProtocolError(ReasonCode.TopicNameInvalid, `topic has more than ${limits.maxTopicLevels} levels`);
+}
+
+/** What the broker does not support at all closes the connection, with the v5 reason code. */
+function unsupported(verdict: Refused): MqttProtocolError {
+  switch (verdict.refusal) {
+    case 'qos-not-supported': return new MqttProtocolError(ReasonCode.QoSNotSupported, `${verdict.reason} [MQTT-3.2.2-11]`);
+    case 'retain-not-supported': return new MqttProtocolError(ReasonCode.RetainNotSupported, `${verdict.reason} [MQTT-3.2.2-14]`);
+    default: return new MqttProtocolError(ReasonCode.TopicNameInvalid, verdict.reason);
   }
-  const session = conn.session!;
-  if (packet.qos === 2 && !session.addInbound(packet.packetId!)) {
-    return acknowledge(conn, packet, 0);
+}
+
+/** The v5 reason code of the PUBACK/PUBREC that refuses a message. */
+const refusalCodes: Readonly<Record<PublishRefusal, number>> = {
+  'qos-not-supported': ReasonCode.QoSNotSupported,
+  'retain-not-supported': ReasonCode.RetainNotSupported,
+  'topic-too-deep': ReasonCode.TopicNameInvalid,
+  'payload-too-large': ReasonCode.QuotaExceeded,
+  'payload-not-utf8': ReasonCode.PayloadFormatInvalid,
+  'not-authorized': ReasonCode.NotAuthorized,
+  'cluster-unavailable': ReasonCode.UnspecifiedError,
+};
+
+/**
+ * A refused message: v5 is told why in the PUBACK/PUBREC. 3.1.1 has no way to say no, so
+ * a message over the size limit or one the ACL denies is acknowledged and dropped, as
+ * Mosquitto does, and one the cluster cannot route closes the connection (see
+ * {@link sendUnroutable}). A QoS 0 message with a bad UTF-8 payload has no acknowledgement
+ * to carry the refusal: the connection closes.
+ */
+function refuse(conn: MqttConnection, packet: PublishPacket, verdict: Refused): void | Promise<void> {
+  if (verdict.refusal === 'payload-not-utf8' && packet.qos === 0) {
+    throw new MqttProtocolError(ReasonCode.PayloadFormatInvalid, verdict.reason);
   }
-  if (packet.qos > 0) countInbound(conn);
-  if (packet.payload.length > limits.maxPayloadSize) {
-    // Dropped as Mosquitto drops messages over message_size_limit; v5 learns why.
-    stats.countDrop('payload-too-large');
-    return acknowledge(conn, packet, conn.protocolVersion === 5 ? ReasonCode.QuotaExceeded : 0);
-  }
-  const v5 = conn.protocolVersion === 5;
-  if (v5 && packet.properties?.payloadFormatIndicator === 1 && !isUtf8(packet.payload)) {
-    // The payload must be UTF-8 when the indicator says so (section 3.3.2.3.2).
-    if (packet.qos === 0) throw new MqttProtocolError(ReasonCode.PayloadFormatInvalid, 'payload is not UTF-8 as its format indicator says');
-    return acknowledge(conn, packet, ReasonCode.PayloadFormatInvalid);
-  }
-  if (!broker.canPublish(conn.principal, topic, packet.qos, packet.retain, conn.info)) {
-    // 3.1.1 has no way to say no: the message is acknowledged and dropped, as Mosquitto does.
-    broker.logDenied(conn, 'publish', topic);
-    return acknowledge(conn, packet, v5 ? ReasonCode.NotAuthorized : 0);
-  }
-  // A node cut off from its cluster refuses what it could not route, rather than
-  // acknowledge a message that other nodes' subscribers would never get.
-  const cluster = broker.options.cluster;
-  if (cluster && !cluster.available && packet.qos > 0) return acknowledge(conn, packet, UNROUTABLE);
-  const message = messageFromPublish(packet, topic, session.clientId, Date.now());
-  const deliveries = broker.publish(message, conn.info);
-  const reason = deliveries === 0 && v5 ? ReasonCode.NoMatchingSubscribers : 0;
-  return acknowledge(conn, packet, reason, message);
+  if (verdict.refusal === 'cluster-unavailable') return acknowledge(conn, packet, ReasonCode.UnspecifiedError, verdict.reason, undefined, false);
+  const code = conn.protocolVersion === 5 ? refusalCodes[verdict.refusal] : ReasonCode.Success;
+  return acknowledge(conn, packet, code, verdict.reason);
 }
 
 /** v5 topic aliases: set on a PUBLISH with a topic, used on one without [MQTT-3.3.2-12]. */
@@ -84,37 +99,38 @@ function countInbound(conn: MqttConnection): void {
   }
 }
 
-/** PUBACK for QoS 1, PUBREC for QoS 2 (nothing for QoS 0). */
-const reasons: Record<number, string> = {
-  [ReasonCode.NotAuthorized]: 'not authorized to publish to this topic',
-  [ReasonCode.PayloadFormatInvalid]: 'payload is not UTF-8 as its format indicator says',
-  [ReasonCode.QuotaExceeded]: 'payload larger than the broker accepts',
-  [UNROUTABLE]: 'the cluster cannot be reached: the message was not accepted',
-};
-
 /**
- * Every PUBACK/PUBREC, refusals and repeats included, waits for the commit of what
- * the store holds so far: none claims more than the disk holds, and they keep the
- * order of the PUBLISH packets they answer (see {@link whenDurable}; in a cluster,
- * {@link whenRouted} also waits for what was routed to other nodes).
+ * Every PUBACK/PUBREC, refusals and repeats included, goes out when admission says it is
+ * safe (`PublishAdmission.whenSafe`): in a cluster once what was routed to other nodes
+ * so far has been handed over, and once the store holds on disk what it holds so far, so
+ * none claims more than is kept, and they keep the order of the PUBLISH packets they
+ * answer. `routable` false: the message is refused as one the cluster cannot route.
  */
-function acknowledge(conn: MqttConnection, packet: PublishPacket, reasonCode: number, message?: BrokerMessage): void | Promise<void> {
+function acknowledge(
+  conn: MqttConnection, packet: PublishPacket, reasonCode: number, reason: string, message?: BrokerMessage, routable = true,
+): void | Promise<void> {
   if (packet.qos === 0) return;
   const { broker } = conn;
-  const failed = (err: unknown) => {
+  return broker.admission.whenSafe(message, conn, (routed) => {
+    if (routed && routable) sendAck(conn, packet, reasonCode, reason);
+    else sendUnroutable(conn, packet);
+  }, (err: unknown) => {
     broker.reportError(err, 'store commit');
     conn.close(ReasonCode.UnspecifiedError, 'the message could not be stored');
-  };
-  const cluster = broker.options.cluster;
-  if (!cluster) return whenDurable(broker.store, () => sendAck(conn, packet, reasonCode), failed);
-  return whenRouted(cluster, message, broker.store, () => sendAck(conn, packet, reasonCode), () => sendAck(conn, packet, UNROUTABLE), failed);
+  });
 }
 
-function sendAck(conn: MqttConnection, packet: PublishPacket, reasonCode: number): void {
+/** 3.1.1 cannot refuse a PUBLISH: the connection closes instead of acknowledging a loss; v5 is told. */
+function sendUnroutable(conn: MqttConnection, packet: PublishPacket): void {
   if (conn.state !== 'open') return;
-  // 3.1.1 cannot refuse a PUBLISH: the connection closes instead of acknowledging a loss.
-  if (reasonCode === UNROUTABLE && conn.protocolVersion !== 5) return conn.close(UNROUTABLE, reasons[UNROUTABLE]!);
-  const properties = conn.problem(reasonCode, reasons[reasonCode] ?? '');
+  if (conn.protocolVersion !== 5) return conn.close(ReasonCode.UnspecifiedError, CLUSTER_UNAVAILABLE);
+  sendAck(conn, packet, ReasonCode.UnspecifiedError, CLUSTER_UNAVAILABLE);
+}
+
+/** PUBACK for QoS 1, PUBREC for QoS 2. */
+function sendAck(conn: MqttConnection, packet: PublishPacket, reasonCode: number, reason: string): void {
+  if (conn.state !== 'open') return;
+  const properties = conn.problem(reasonCode, reason);
   if (packet.qos === 1) {
     if (conn.unackedInbound > 0) conn.unackedInbound--;
     conn.send({ type: PacketType.PUBACK, packetId: packet.packetId!, reasonCode, properties });

@@ -53,7 +53,7 @@ function checkSubscription(conn: MqttConnection, sub: Subscription): number | un
   if (topicFilterProblem(sub.topicFilter) !== undefined) return ReasonCode.TopicFilterInvalid;
   if (exceedsTopicLevels(sub.topicFilter, broker.options.limits)) return ReasonCode.TopicFilterInvalid;
   if (!broker.canSubscribe(conn.principal, sub.topicFilter, sub.qos, conn.info)) {
-    broker.logDenied(conn, 'subscribe', sub.topicFilter);
+    broker.logDenied(conn.principal, 'subscribe', sub.topicFilter);
     return ReasonCode.NotAuthorized;
   }
   return undefined;

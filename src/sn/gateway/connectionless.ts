@@ -47,7 +47,7 @@ async function handleQosMinusOne(ctx: SnGatewayContext, address: SnAddress, m: S
   const auth = await ctx.broker.authenticate({ clientId: '', protocolVersion: 4, listener: ctx.listener, remoteAddress: address.address }, info);
   if (auth.outcome === 'deny') return reject(SnReturnCode.REJECTED_NOT_SUPPORTED);
   const principal = { clientId: '', username: auth.outcome === 'allow' ? auth.username : undefined, listener: ctx.listener };
-  const refusal = publishRefusal(ctx, principal, info, topic, 0, m.retain, m.data.length);
+  const refusal = publishRefusal(ctx, { principal, info }, topic, 0, m.retain, m.data);
   if (refusal !== undefined) return reject(refusal);
   route(ctx, info, undefined, topic, m);
 }

@@ -1,5 +1,5 @@
 import { whenDurable } from '../../broker/commit-gate.js';
-import { createMessage, exceedsTopicLevels, type ClientPrincipal, type ConnectionInfo } from '../../broker/index.js';
+import { createMessage, type BrokerMessage, type ConnectionInfo, type Publisher, type PublishRefusal } from '../../broker/index.js';
 import { ReasonCode, topicNameProblem, type QoS } from '../../protocol/index.js';
 import {
   SnMsgType, SnReturnCode, type SnPublishMessage, type SnPublishTopic, type SnReturnCodeValue,
@@ -28,38 +28,44 @@ export function resolveInboundTopic(ctx: SnGatewayContext, table: SnTopicTable |
   }
 }
 
-/** What the broker thinks of a PUBLISH before it routes it: accepted, or the ReturnCode of the PUBACK. */
+/** The return code of the PUBACK that refuses a PUBLISH, by why the broker refused it [MQTT-SN-1.2 5.3.10]. */
+const refusalCodes: Readonly<Record<PublishRefusal, SnReturnCodeValue>> = {
+  'qos-not-supported': SnReturnCode.REJECTED_NOT_SUPPORTED,
+  'retain-not-supported': SnReturnCode.REJECTED_NOT_SUPPORTED,
+  'topic-too-deep': SnReturnCode.REJECTED_INVALID_TOPIC_ID,
+  // A limit, not a fault of the message's form: "congestion" says so.
+  'payload-too-large': SnReturnCode.REJECTED_CONGESTION,
+  'payload-not-utf8': SnReturnCode.REJECTED_NOT_SUPPORTED,
+  // MQTT-SN has no "not authorized": "not supported" says no.
+  'not-authorized': SnReturnCode.REJECTED_NOT_SUPPORTED,
+  // The cluster is out of reach for now: try again later.
+  'cluster-unavailable': SnReturnCode.REJECTED_CONGESTION,
+};
+
+/**
+ * The broker's verdict on a PUBLISH before it routes it (`PublishAdmission`): accepted,
+ * or the ReturnCode of the PUBACK. Clients never publish to $SYS and ACLs apply as to
+ * MQTT clients.
+ */
 export function publishRefusal(
-  ctx: SnGatewayContext, principal: ClientPrincipal, info: ConnectionInfo, topic: string, qos: QoS, retain: boolean, payloadSize: number,
+  ctx: SnGatewayContext, publisher: Publisher, topic: string, qos: QoS, retain: boolean, payload: Buffer,
 ): SnReturnCodeValue | undefined {
-  const { limits, retainAvailable } = ctx.broker.options;
-  if (qos > limits.maxQos || (retain && !retainAvailable)) return SnReturnCode.REJECTED_NOT_SUPPORTED;
-  if (payloadSize > limits.maxPayloadSize) {
-    // Dropped as MQTT clients' messages over message_size_limit are; congestion says it was a limit.
-    ctx.broker.stats.countDrop('payload-too-large');
-    return SnReturnCode.REJECTED_CONGESTION;
-  }
-  if (exceedsTopicLevels(topic, limits)) return SnReturnCode.REJECTED_INVALID_TOPIC_ID;
-  // Clients never publish to $SYS and ACLs apply as to MQTT clients; MQTT-SN has no
-  // "not authorized" code, so "not supported" says no.
-  if (!ctx.broker.canPublish(principal, topic, qos, retain, info)) {
-    ctx.logger.info({ clientId: principal.clientId, username: principal.username, action: 'publish', topic }, 'not authorized');
-    return SnReturnCode.REJECTED_NOT_SUPPORTED;
-  }
-  return undefined;
+  const verdict = ctx.broker.admission.check(topic, qos, retain, payload, publisher);
+  return verdict.accepted ? undefined : refusalCodes[verdict.refusal];
 }
 
 /** Hands a message to the broker; QoS -1 travels on as QoS 0 [MQTT-SN-1.2 6.8]. */
-export function route(ctx: SnGatewayContext, info: ConnectionInfo, origin: string | undefined, topic: string, m: SnPublishMessage): void {
+export function route(ctx: SnGatewayContext, info: ConnectionInfo, origin: string | undefined, topic: string, m: SnPublishMessage): BrokerMessage {
   const qos: QoS = m.qos === -1 ? 0 : m.qos;
   const stats = ctx.broker.stats;
   stats.publishReceived++;
   stats.publishReceivedByQos[qos]!++;
   stats.publishBytesReceivedByQos[qos]! += m.data.length;
-  const now = Date.now();
-  ctx.broker.publish(createMessage({
-    topic, payload: m.data, qos, retain: m.retain, properties: undefined, createdAt: now, expiresAt: undefined, origin,
-  }), info);
+  const message = createMessage({
+    topic, payload: m.data, qos, retain: m.retain, properties: undefined, createdAt: Date.now(), expiresAt: undefined, origin,
+  });
+  ctx.broker.publish(message, info);
+  return message;
 }
 
 /** PUBACK with a ReturnCode, for a rejected PUBLISH at any QoS or an accepted QoS 1 one [MQTT-SN-1.2 5.4.13]. */
@@ -68,14 +74,21 @@ function puback(link: SnClientLink, m: SnPublishMessage, returnCode: SnReturnCod
 }
 
 /**
- * The answer to a QoS 1/2 PUBLISH, refusals and repeats included, waits for the store's
- * commit of what it holds so far, as for MQTT clients: no acknowledgement claims more
- * than the disk holds, and they keep the order of the messages they answer.
+ * The answer to a QoS 1/2 PUBLISH, refusals and repeats included, goes out when the broker
+ * says it is safe, as for MQTT clients (`PublishAdmission.whenSafe`): in a cluster once
+ * what was routed to other nodes so far has been handed over, and once the store holds on
+ * disk what it holds so far. So no acknowledgement claims more than is kept, and they keep
+ * the order of the messages they answer. A message the cluster could not route after all
+ * is refused with "rejected: congestion" instead of `answer`.
  */
-function acknowledge(link: SnClientLink, m: SnPublishMessage, answer: () => void): void | Promise<void> {
+function acknowledge(link: SnClientLink, m: SnPublishMessage, answer: () => void, message?: BrokerMessage): void | Promise<void> {
   if (m.qos <= 0) return answer();
-  return whenDurable(link.ctx.broker.store, () => {
-    if (link.open) answer();
+  return link.ctx.broker.admission.whenSafe(message, link, (routed) => {
+    if (!link.open) return;
+    if (routed) return answer();
+    // Not routed after all: refused, so a QoS 2 id is free again.
+    if (m.qos === 2) link.session?.releaseInbound(m.msgId);
+    puback(link, m, refusalCodes['cluster-unavailable']);
   }, (err: unknown) => {
     link.ctx.broker.reportError(err, 'store commit');
     link.close(ReasonCode.UnspecifiedError, 'the message could not be stored');
@@ -96,12 +109,12 @@ export function handlePublish(link: SnClientLink, m: SnPublishMessage): void | P
   const pubrec = () => link.send({ type: SnMsgType.PUBREC, msgId: m.msgId });
   if (m.qos === 2 && session.inboundQos2.has(m.msgId)) return acknowledge(link, m, pubrec);
   const qos: QoS = m.qos === -1 ? 0 : m.qos;
-  const refusal = publishRefusal(ctx, link.principal, link.info, topic, qos, m.retain, m.data.length);
+  const refusal = publishRefusal(ctx, link, topic, qos, m.retain, m.data);
   if (refusal !== undefined) return acknowledge(link, m, () => puback(link, m, refusal));
   if (m.qos === 2) session.addInbound(m.msgId);
-  route(ctx, link.info, session.clientId, topic, m);
+  const message = route(ctx, link.info, session.clientId, topic, m);
   if (qos === 0) return;
-  return acknowledge(link, m, m.qos === 2 ? pubrec : () => puback(link, m, SnReturnCode.ACCEPTED));
+  return acknowledge(link, m, m.qos === 2 ? pubrec : () => puback(link, m, SnReturnCode.ACCEPTED), message);
 }
 
 /**

@@ -63,7 +63,7 @@ export function handleSubscribe(link: SnClientLink, m: SnSubscribeMessage): void
     return answer(0, requestedId, SnReturnCode.REJECTED_INVALID_TOPIC_ID);
   }
   if (!broker.canSubscribe(link.principal, filter, m.qos, link.info)) {
-    broker.logDenied(link, 'subscribe', filter);
+    broker.logDenied(link.principal, 'subscribe', filter);
     return answer(0, requestedId, SnReturnCode.REJECTED_NOT_SUPPORTED);
   }
   const topicId = subackTopicId(link, m.topic, filter);
