@@ -46,6 +46,8 @@ export const midgeGenerator = {
     return {
       ok: summary.ok,
       figures: scenario.fromMidge(summary),
+      // Messages sent and never received (gaps included); none in a connections run.
+      lost: summary.mode === 'conn' ? undefined : summary.verification?.lost,
       genCpu: summary.cpu.generatorPercent,
       brokerCpu: summary.cpu.brokerPercent,
       genWait: summary.cpu.generatorWaitPercent,
@@ -83,6 +85,7 @@ export const mqbenchGenerator = {
     return {
       ok: kv.ok === '1',
       figures: scenario.fromMqbench(kv),
+      lost: kv.lost === undefined ? undefined : Number(kv.lost),
       genCpu: Number(kv.gen_cpu_pct),
       brokerCpu: Number(kv.broker_cpu_pct),
       error: kv.ok === '1' ? undefined : line,

@@ -33,7 +33,14 @@ function cell(runs, key, unit, withSpread) {
   const finite = values.filter((x) => Number.isFinite(x));
   const spread = withSpread && finite.length > 1
     ? ` (${format(Math.min(...finite), unit)}–${format(Math.max(...finite), unit)})` : '';
-  return { text: `${format(value, unit)}${marks}${spread}`, value };
+  return { text: `${format(value, unit)}${marks}${spread}${key === 'rate' ? lostText(runs) : ''}`, value };
+}
+
+/** Messages lost in all runs together, beside every rate: a rate bought with loss is not a rate. */
+function lostText(runs) {
+  const counted = runs.filter((r) => typeof r.lost === 'number');
+  if (counted.length === 0) return '';
+  return `, lost ${grouped.format(counted.reduce((total, r) => total + r.lost, 0))}`;
 }
 
 /**

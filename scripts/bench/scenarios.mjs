@@ -18,8 +18,9 @@
 //                        subPort sends subscribers to another port (midge bench --sub-port)
 //
 // ctx: { port, pid, durationS, warmupS, conns, hold, dir, quick }.
-// Payloads are 64 bytes everywhere; the windows match mqbench's defaults so that both
-// generators put the same depth of messages in flight.
+// Payloads are 64 bytes except in fanin-16k and burst; the windows match mqbench's defaults
+// so that both generators put the same depth of messages in flight. Every rate is reported
+// with the messages lost beside it.
 
 import { startClusterPeer } from './cluster.mjs';
 
@@ -34,6 +35,28 @@ export const scenarios = [
     figures: [{ key: 'rate', label: 'msgs/s received', unit: 'msgs/s', better: 'higher' }],
     midge: () => ['pubsub', '-c', '50', '-S', '1', '-t', 'bench/%i', '-T', 'bench/#', '-q', '0', '--e2e-window', '64', ...PAYLOAD],
     mqbench: () => ['-s', 'fanin', '-P', '50', '-m', '64'],
+    fromMidge: (s) => ({ rate: s.messages.receivedPerSecond }),
+    fromMqbench: (kv) => ({ rate: Number(kv.recv_rate) }),
+  },
+  {
+    // Issue 14: fan-in with 16 KB payloads, where a broker that drops on a congested socket
+    // instead of pausing its publishers loses messages (the 64-byte scenarios never fill one).
+    name: 'fanin-16k',
+    title: 'fan-in, 16 KB payloads: 50 publishers on bench/<i>, 1 subscriber on bench/#, QoS 0',
+    figures: [{ key: 'rate', label: 'msgs/s received', unit: 'msgs/s', better: 'higher' }],
+    midge: () => ['pubsub', '-c', '50', '-S', '1', '-t', 'bench/%i', '-T', 'bench/#', '-q', '0', '--e2e-window', '64', '-s', '16384'],
+    mqbench: () => ['-s', 'fanin', '-P', '50', '-m', '16384'],
+    fromMidge: (s) => ({ rate: s.messages.receivedPerSecond }),
+    fromMqbench: (kv) => ({ rate: Number(kv.recv_rate) }),
+  },
+  {
+    // Issue 14: one publisher writes 20,000 messages of 1 KB (20 MB) at once, then a quarter of
+    // that each time a quarter has arrived, to 2 subscribers that read as fast as they can.
+    name: 'burst',
+    title: 'burst: 1 publisher writing 20,000 × 1 KB at a time, 2 subscribers of its topic, QoS 0',
+    figures: [{ key: 'rate', label: 'deliveries/s', unit: 'msgs/s', better: 'higher' }],
+    midge: () => ['pubsub', '-c', '1', '-S', '2', '-t', 'bench/burst', '-T', 'bench/burst', '-q', '0', '--e2e-window', '20000', '-s', '1024'],
+    mqbench: () => ['-s', 'fanout', '-S', '2', '-E', '20000', '-m', '1024'],
     fromMidge: (s) => ({ rate: s.messages.receivedPerSecond }),
     fromMqbench: (kv) => ({ rate: Number(kv.recv_rate) }),
   },

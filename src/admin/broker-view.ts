@@ -46,6 +46,16 @@ export function statsSnapshot(broker: Broker, version: string): StatsSnapshot {
     queued: depths.queued,
     inflight: depths.inflight,
     withheldConfidential: s.withheldConfidential,
+    flow: flowFigures(broker),
+  };
+}
+
+function flowFigures(broker: Broker): StatsSnapshot['flow'] {
+  const f = broker.flow.stats();
+  return {
+    publishersPaused: f.publishersPaused, publisherPauses: f.publisherPauses, publisherPausedMs: f.publisherPausedMs,
+    slowConsumers: f.slowConsumers, slowConsumerEvents: f.slowConsumerEvents, slowConsumersDisconnected: f.slowConsumersDisconnected,
+    queuedBytes: f.queuedBytesTotal,
   };
 }
 
@@ -69,6 +79,7 @@ function linkFacts(link: SessionLink | undefined): LinkFacts | undefined {
 /** The summary of one session. */
 export function clientSummary(session: Session): ClientSummary {
   const facts = linkFacts(session.link);
+  const dropped = session.flow.dropped ?? {};
   return {
     clientId: session.clientId,
     connected: session.link !== undefined,
@@ -84,6 +95,10 @@ export function clientSummary(session: Session): ClientSummary {
     expiryInterval: session.expiryInterval,
     subscriptions: session.subscriptions.size,
     queued: session.queuedCount,
+    queuedBytes: session.queuedPayloadBytes,
     inflight: session.inflight.size,
+    slow: session.flow.slow,
+    dropped: Object.values(dropped).reduce((a, b) => a + b, 0),
+    droppedByReason: { ...dropped },
   };
 }

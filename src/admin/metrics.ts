@@ -75,6 +75,14 @@ export function brokerMetrics(broker: Broker, options: ResolvedAdminOptions): Br
   gauge('midge_queued_messages', 'QoS 1/2 deliveries waiting in session queues.', () => queueDepths(broker).queued);
   gauge('midge_inflight_messages', 'QoS 1/2 deliveries sent and not yet acknowledged.', () => queueDepths(broker).inflight);
   gauge('midge_session_queue_depth_max', 'The deepest session queue.', () => queueDepths(broker).deepest);
+  const flow = () => broker.flow.stats();
+  gauge('midge_queued_bytes', 'Bytes queued in every session, payload plus entry overhead (bounded by max_queued_bytes_total).', () => flow().queuedBytesTotal);
+  gauge('midge_publishers_paused', 'Publishers paused now while a subscriber they publish to catches up.', () => flow().publishersPaused);
+  counter('midge_publisher_pauses_total', 'Times a publisher was paused for a subscriber that lags.', () => flow().publisherPauses);
+  counter('midge_publisher_paused_seconds_total', 'Seconds publishers spent paused, added up.', () => flow().publisherPausedMs / 1000);
+  gauge('midge_slow_consumers', 'Clients that drained nothing for slow_consumer_timeout while backlogged.', () => flow().slowConsumers);
+  counter('midge_slow_consumer_events_total', 'Times a client became a slow consumer.', () => flow().slowConsumerEvents);
+  counter('midge_slow_consumers_disconnected_total', 'Slow consumers disconnected (slow_consumer_disconnect).', () => flow().slowConsumersDisconnected);
   gauge('midge_process_heap_used_bytes', 'V8 heap in use.', () => process.memoryUsage().heapUsed);
   gauge('midge_process_resident_memory_bytes', 'Resident set size.', () => process.memoryUsage.rss());
   if (options.storeMetrics) addStoreMetrics(registry, options.storeMetrics);

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import type { QoS } from '../protocol/index.js';
 import { PublishAdmission } from './admission.js';
 import { ConfidentialityPolicy } from './confidentiality.js';
+import { FlowControl, type FlowSource } from './flow-control.js';
 import { Hooks, type Disposer } from './hooks.js';
 import { KeepAliveSweeper } from './keepalive.js';
 import type { BrokerMessage } from './message.js';
@@ -48,6 +49,8 @@ export class Broker implements SessionEvents {
   readonly tracer: PacketTracer;
   /** Whether a publish is accepted, and when its acknowledgement may go (every way in asks it). */
   readonly admission: PublishAdmission;
+  /** Backpressure on publishers and the slow-consumer state of sessions. */
+  readonly flow: FlowControl;
   private readonly connections = new Set<MqttConnection>();
   /** Clients already told about in the log for withheld confidential messages (bounded). */
   private readonly withheldLogged = new Set<string>();
@@ -66,6 +69,13 @@ export class Broker implements SessionEvents {
     this.confidentiality = new ConfidentialityPolicy(this.options.confidentialTopics);
     const limits = this.options.limits;
     this.tracer = new PacketTracer(this.logger, { packetsPerSecond: limits.tracePacketsPerSecond, maxDumpBytes: limits.traceDumpBytes }, this.options.traceClients);
+    this.flow = new FlowControl({
+      highWaterMark: limits.socketHighWaterMark,
+      lowWaterMark: Math.floor(limits.socketHighWaterMark / 2),
+      maxQueuedBytesTotal: limits.maxQueuedBytesTotal,
+      slowConsumerTimeoutMs: limits.slowConsumerTimeout * 1000,
+      disconnectSlowConsumers: limits.slowConsumerDisconnect,
+    }, this.logger);
     this.sweeper = new KeepAliveSweeper(this.connections, this.options.limits.connectTimeout * 1000);
     this.admission = new PublishAdmission(this.options, this.stats, {
       mayPublish: (publisher, topic, qos, retain) => {
@@ -74,6 +84,8 @@ export class Broker implements SessionEvents {
         return false;
       },
     });
+    // Acknowledge when safe: also when every queue the message found full has room again.
+    this.admission.gate.add(this.flow.acknowledgementWait());
   }
 
   get store(): Store | undefined {
@@ -109,6 +121,7 @@ export class Broker implements SessionEvents {
       this.logger.info({ store: store.name, sessions: state.sessions.length, retained: state.retained.length }, 'store restored');
     }
     this.sweeper.start();
+    this.flow.start();
   }
 
   /** Takes a new connection from a transport. */
@@ -137,12 +150,16 @@ export class Broker implements SessionEvents {
   /**
    * Routes a message to every matching subscription and stores it as retained
    * when its RETAIN flag is set [MQTT-3.3.1-5]. Returns the number of sessions it
-   * was delivered or queued to.
+   * was delivered or queued to. `publisher`, when given, is paused while a session
+   * the message was queued for is backlogged, and its acknowledgement waits for room
+   * when a queue was full (see {@link FlowControl}).
    */
-  publish(message: BrokerMessage, source?: ConnectionInfo): number {
+  publish(message: BrokerMessage, source?: ConnectionInfo, publisher?: FlowSource): number {
     this.confidentiality.classify(message, source);
     if (message.retain) this.setRetained(message);
+    this.flow.begin(publisher);
     const deliveries = deliverToMatches(this, message);
+    this.flow.end();
     if (this.hooks.has('messagePublished')) this.hooks.emit('messagePublished', { message, deliveries });
     return deliveries;
   }
@@ -188,10 +205,12 @@ export class Broker implements SessionEvents {
    * the shared group `shareGroup`, if given), matched again against the session's
    * own subscriptions. Returns false when the session is not on this node.
    */
-  deliverFromCluster(message: BrokerMessage, clientId: string, shareGroup: string | undefined): boolean {
+  deliverFromCluster(message: BrokerMessage, clientId: string, shareGroup: string | undefined, publisher?: FlowSource): boolean {
     const session = this.sessions.get(clientId);
     if (!session) return false;
+    this.flow.begin(publisher);
     deliverToSession(this, session, message, shareGroup);
+    this.flow.end();
     return true;
   }
 
@@ -267,6 +286,7 @@ export class Broker implements SessionEvents {
   /** SessionEvents: a delivery was dropped. */
   dropped(session: Session, reason: DropReason, message: BrokerMessage): void {
     this.stats.countDrop(reason);
+    this.flow.dropped(session, reason, Date.now());
     if (this.hooks.has('messageDropped')) this.hooks.emit('messageDropped', { session, message, reason });
   }
 
@@ -365,6 +385,7 @@ export class Broker implements SessionEvents {
     if (this.closed) return;
     this.closed = true;
     this.sweeper.stop();
+    this.flow.stop();
     for (const conn of this.connections) conn.close(reasonCode, 'server shutting down');
     for (const endpoint of this.endpoints) endpoint.close(reasonCode, 'server shutting down');
     this.sessions.stopTimers();

@@ -25,6 +25,7 @@ export type { BrokerMessage, ForwardedProperties } from './message.js';
 export { createMessage } from './message.js';
 export { fromStoredMessage, toStoredMessage } from './stored.js';
 export type { Session } from './session.js';
+export type { FlowControl, FlowSource, FlowStats } from './flow-control.js';
 export { BrokerStats } from './stats.js';
 export { Readiness } from './readiness.js';
 export { PacketTracer, compilePatterns, type TraceBudget, type TracedConnection } from './packet-trace.js';

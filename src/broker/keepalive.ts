@@ -33,7 +33,7 @@ export class KeepAliveSweeper {
   sweep(now: number): void {
     for (const conn of this.connections) {
       if (conn.state === 'open') {
-        if (conn.keepAliveMs > 0 && now - conn.lastActivity > conn.keepAliveMs * 1.5) {
+        if (conn.keepAliveMs > 0 && !conn.inputPaused && now - conn.lastActivity > conn.keepAliveMs * 1.5) {
           conn.close(ReasonCode.KeepAliveTimeout, 'keep alive timeout');
         }
       } else if (conn.state !== 'closed' && now - conn.openedAt > this.connectTimeoutMs) {

@@ -6,6 +6,7 @@ import {
   peekConnectLevel, reasonCodeName, toConnackReasonCode, toDisconnectReasonCode, toV3ConnackCode, type AuthPacket, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
 } from '../protocol/index.js';
 import type { Broker } from './broker.js';
+import type { FlowSource } from './flow-control.js';
 import { dispatchPacket } from './handlers/index.js';
 import type { ClientPrincipal, EnhancedAuthExchange } from './ports/auth.js';
 import { OutboundTopicAliases, encodeCustomPublish, encodeSharedPublish, needsCustomEncoding } from './publish-encoding.js';
@@ -30,7 +31,7 @@ const MAX_EARLY_PACKET_SIZES = 2;
  * packet to its handler, and encodes what the session sends. It is the session's
  * {@link SessionLink} while connected.
  */
-export class MqttConnection implements SessionLink {
+export class MqttConnection implements SessionLink, FlowSource {
   state: ConnectionState = 'new';
   protocolVersion: ProtocolVersion = 4;
   clientId = '';
@@ -65,6 +66,8 @@ export class MqttConnection implements SessionLink {
   private authWaiter: ((packet: AuthPacket) => void) | undefined;
   /** Server-to-client topic aliases of this connection (they never outlive it [MQTT-3.3.2-7]). */
   private outboundAliases: OutboundTopicAliases | undefined;
+  /** Flow control stopped reading the socket (see {@link pauseInput}). */
+  inputPaused = false;
   /** Inbound QoS 1/2 publishes not yet acknowledged, held to our Receive Maximum [MQTT-3.3.4-7]. */
   unackedInbound = 0;
   private readonly framer: PacketFramer;
@@ -95,6 +98,26 @@ export class MqttConnection implements SessionLink {
   /** Writable while the outgoing backlog is under the high-water mark. */
   writable(): boolean {
     return this.state === 'open' && this.out.backlog < this.broker.options.limits.socketHighWaterMark;
+  }
+
+  /** Bytes written and not yet taken by the peer's socket. */
+  backlog(): number {
+    return this.out.backlog;
+  }
+
+  /**
+   * FlowSource: a subscriber this client publishes to is backlogged; stop reading its
+   * socket (TCP then slows the client down) until the subscriber drains.
+   */
+  pauseInput(): () => void {
+    this.inputPaused = true;
+    this.stream.pause();
+    return () => {
+      this.inputPaused = false;
+      // Time spent unread is not the client's silence: keep alive counts from now.
+      this.lastActivity = Date.now();
+      if (this.state !== 'closed') this.stream.resume();
+    };
   }
 
   private onData(chunk: Buffer): void {

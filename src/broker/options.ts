@@ -15,10 +15,23 @@ export interface BrokerLimits {
   maxPayloadSize: number;
   /** Outgoing QoS 1/2 messages in flight per client (also the v5 Receive Maximum we advertise). */
   maxInflightMessages: number;
-  /** Messages queued per client beyond the inflight window; more are dropped and counted. Infinity: no limit. */
+  /**
+   * Messages queued per client (QoS 0 waiting for a congested link included) beyond the
+   * inflight window. While the client drains, publishers wait for room; while it is
+   * offline or slow, more are dropped and counted. Infinity: no limit.
+   */
   maxQueuedMessages: number;
-  /** Bytes of payload queued per client. Infinity: no byte limit. */
+  /** Bytes of payload queued per client, as {@link maxQueuedMessages}. Infinity: no byte limit. */
   maxQueuedBytes: number;
+  /**
+   * Bytes queued in all sessions together (payload plus a fixed overhead per entry) past
+   * which every publisher is paused and offline or slow sessions get no more (Infinity: no cap).
+   */
+  maxQueuedBytesTotal: number;
+  /** Seconds a backlogged client may drain nothing before it is a slow consumer (0: never). */
+  slowConsumerTimeout: number;
+  /** Disconnect slow consumers (as NATS does) rather than drop what their queues cannot hold. */
+  slowConsumerDisconnect: boolean;
   /** Levels a topic name or filter may have. */
   maxTopicLevels: number;
   /** Seconds a new connection has to send CONNECT. */
@@ -31,7 +44,10 @@ export interface BrokerLimits {
   topicAliasMaximum: number;
   /** Highest QoS the broker supports (v5 Maximum QoS). */
   maxQos: 0 | 1 | 2;
-  /** Bytes buffered for a socket before deliveries to it count as congested. */
+  /**
+   * Bytes waiting for a client (its socket's backlog and its queue) past which the
+   * publishers adding to them are paused, until it is back under half of this.
+   */
   socketHighWaterMark: number;
   /** Packets of one traced client (`traceClients`) logged per second; the rest are counted. */
   tracePacketsPerSecond: number;
@@ -83,8 +99,11 @@ export const defaultLimits: BrokerLimits = {
   maxPacketSize: 1024 * 1024,
   maxPayloadSize: Infinity,
   maxInflightMessages: 20,
-  maxQueuedMessages: 1000,
-  maxQueuedBytes: Infinity,
+  maxQueuedMessages: 100_000,
+  maxQueuedBytes: 64 * 1024 * 1024,
+  maxQueuedBytesTotal: 1024 * 1024 * 1024,
+  slowConsumerTimeout: 5,
+  slowConsumerDisconnect: false,
   maxTopicLevels: 128,
   connectTimeout: 10,
   maxKeepalive: 65535,

@@ -1,7 +1,7 @@
 import { topicMatches, type QoS } from '../protocol/index.js';
 import type { Broker } from './broker.js';
-import { mayTravel } from './confidentiality.js';
-import { isExpired, type BrokerMessage } from './message.js';
+import { RetainedFeed } from './retained-feed.js';
+import type { BrokerMessage } from './message.js';
 import type { Recipient, SharedGroup, SubscriptionEntry } from './router/types.js';
 import type { Session } from './session.js';
 
@@ -147,22 +147,13 @@ export function redistributeShared(broker: Broker, session: Session): void {
  * Retained messages for a new subscription [MQTT-3.3.1-9]: sent with RETAIN set
  * [MQTT-3.3.1-8], at most at the granted QoS; Retain Handling 1 only for a new
  * subscription, 2 never [MQTT-3.3.1-10] [MQTT-3.3.1-11]; none for shared
- * subscriptions (section 4.8.2).
+ * subscriptions (section 4.8.2). They are paced by the subscriber's drain (see {@link RetainedFeed}).
  */
 export function deliverRetained(broker: Broker, session: Session, entry: SubscriptionEntry<Session>, isNew: boolean): void {
   if (entry.shareGroup !== undefined) return;
   if (entry.retainHandling === 2 || (entry.retainHandling === 1 && !isNew)) return;
-  const now = Date.now();
+  const messages = broker.retained.match(entry.matchFilter);
+  if (messages.length === 0) return;
   const ids = entry.subscriptionId === undefined ? undefined : [entry.subscriptionId];
-  for (const message of broker.retained.match(entry.matchFilter)) {
-    if (isExpired(message, now)) continue;
-    // Retained confidential messages follow the same rule on subscribe.
-    if (session.link && !mayTravel(message, session.link.encrypted)) {
-      broker.withheld(session, message);
-      continue;
-    }
-    if (session.link && !broker.canReceive(session.link, message.topic)) continue;
-    const qos = (entry.qos < message.qos ? entry.qos : message.qos) as QoS;
-    session.deliver(message, qos, true, ids);
-  }
+  session.pace(new RetainedFeed(broker, messages, entry.qos, ids));
 }

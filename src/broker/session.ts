@@ -2,52 +2,33 @@ import type { ProtocolVersion, QoS } from '../protocol/index.js';
 import { mayTravel } from './confidentiality.js';
 import { isExpired, type BrokerMessage } from './message.js';
 import { whenDurable } from './commit-gate.js';
+import type { SessionFlow } from './flow-control.js';
 import { PacketIdAllocator } from './packet-ids.js';
+import { PreparedSends } from './prepared-sends.js';
+import { SessionQueue } from './session-queue.js';
 import type { SessionLink } from './ports/session-link.js';
 import type { Store, StoredDelivery, StoredSession, StoredWill } from './ports/store.js';
+import { PacedFeeds } from './retained-feed.js';
+import type { Delivery, DropReason, PacedDeliveries, SessionEvents, SessionLimits } from './session-types.js';
 import type { Recipient, SharedGroup, SubscriptionEntry } from './router/types.js';
 import { toStoredMessage } from './stored.js';
 import { ReasonCode } from '../protocol/index.js';
 
-/**
- * A QoS 1/2 delivery waiting for a slot in the inflight window, or in flight: the
- * store's record of it, holding the message itself rather than its id.
- */
-export interface Delivery extends Omit<StoredDelivery, 'clientId' | 'messageId'> {
-  message: BrokerMessage;
-  /** The shared subscription it came through, so it can move to another member (section 4.8.2). */
-  group?: SharedGroup<Recipient>;
-}
+export type { Delivery, DropReason, PacedDeliveries, SessionEvents, SessionLimits } from './session-types.js';
 
-/** Why a message was not delivered to a session; counted by the broker. */
-export type DropReason = 'queue-full' | 'expired' | 'offline-qos0' | 'congested-qos0' | 'too-large';
-
-/** What a session reports back to the broker. */
-export interface SessionEvents {
-  dropped(session: Session, reason: DropReason, message: BrokerMessage): void;
-  /** A confidential message was kept from a link that is not encrypted. */
-  withheld(session: Session, message: BrokerMessage): void;
-}
-
-/** Session limits, fixed when the session (re)connects. */
-export interface SessionLimits {
-  /** Outgoing QoS 1/2 messages in flight: min(ours, the client's Receive Maximum). */
-  inflightWindow: number;
-  maxQueuedMessages: number;
-  maxQueuedBytes: number;
-}
+/** Packet ids a persistent session prepares (writes to the store) ahead of its inflight window. */
+const PREPARE_AHEAD = 1000;
 
 /**
- * The state of one client's session [MQTT-4.1.0-1]: subscriptions, outgoing QoS 1/2
+ * The state of one client's session [MQTT-4.1.0-1]: subscriptions, outgoing
  * messages queued and in flight, inbound QoS 2 packet ids not yet released, the
  * will, and expiry. It outlives connections when persistent. All decisions of
  * what to send and when live here; the {@link SessionLink} only encodes and writes.
  */
 export class Session implements Recipient {
   readonly subscriptions = new Map<string, SubscriptionEntry<Session>>();
-  /** Deliveries not yet sent, oldest first [MQTT-4.6.0-6]. */
-  private queue: Delivery[] = [];
-  private queuedBytes = 0;
+  /** Deliveries not yet sent: QoS 1/2 oldest first [MQTT-4.6.0-6], and QoS 0 waiting for a congested link. */
+  private readonly queue: SessionQueue<Delivery>;
   /** Deliveries sent and not yet completed, by packet id, in send order. */
   readonly inflight = new Map<number, Delivery>();
   /**
@@ -56,6 +37,10 @@ export class Session implements Recipient {
    * order and with DUP, as the client's window allows [MQTT-3.3.4-9].
    */
   private awaitingResend: Delivery[] = [];
+  /** Persistent sessions: deliveries with a packet id, being written or ready, never sent yet. */
+  private readonly prepared = new PreparedSends();
+  /** Retained messages for new subscriptions, poured in as the client drains. */
+  private paced: PacedFeeds | undefined;
   /** Inbound QoS 2 packet ids awaiting PUBREL: a repeat PUBLISH is not routed again [MQTT-4.3.3-2]. */
   readonly inboundQos2 = new Set<number>();
   private readonly packetIds = new PacketIdAllocator();
@@ -75,86 +60,184 @@ export class Session implements Recipient {
     public limits: SessionLimits,
     private readonly store: Store | undefined,
     private readonly events: SessionEvents,
-  ) {}
+  ) {
+    this.queue = new SessionQueue(this, events.flow);
+  }
 
   /** Sessions that outlive their connection are written to the store; others never touch it. */
   get durable(): boolean {
     return this.expiryInterval > 0 && this.store !== undefined;
   }
 
+  get online(): boolean {
+    return this.link !== undefined;
+  }
+
+  /** Backpressure and slow-consumer state of the client (see {@link FlowControl}). */
+  get flow(): SessionFlow {
+    return this.queue.flow;
+  }
+
+  /** Deliveries queued, QoS 0 and QoS 1/2 (not those in flight). */
   get queuedCount(): number {
-    return this.queue.length;
+    return this.queue.length + this.prepared.size;
+  }
+
+  /** Payload bytes queued. */
+  get queuedPayloadBytes(): number {
+    return this.queue.payloadBytes;
+  }
+
+  /** Online, not backlogged past the low-water mark and with room: paced deliveries may come in. */
+  acceptsMore(): boolean {
+    const q = this.queue;
+    return this.link !== undefined && q.hasRoom() && q.pressure() <= this.events.flow.limits.lowWaterMark;
   }
 
   /**
-   * Delivers a message at the given QoS. QoS 0 goes straight out or is dropped
-   * when the client is offline or congested; QoS 1/2 is sent when the inflight
-   * window allows and queued otherwise, so one slow client never stalls others.
+   * Delivers a message at the given QoS. What the link cannot take now is queued,
+   * within the session's bounds; while the client drains (online, not slow) the
+   * publisher is paused instead of the message dropped (see {@link FlowControl}).
    */
   deliver(message: BrokerMessage, qos: QoS, retain: boolean, subscriptionIds: number[] | undefined, group?: SharedGroup<Recipient>): void {
     const link = this.link;
     if (link && !mayTravel(message, link.encrypted)) this.events.withheld(this, message);
-    if (qos === 0) {
-      if (!link) return this.events.dropped(this, 'offline-qos0', message);
-      if (!mayTravel(message, link.encrypted)) return;
-      if (!link.writable()) return this.events.dropped(this, 'congested-qos0', message);
-      if (!link.sendPublish({ message, qos: 0, retain, packetId: undefined, dup: false, subscriptionIds })) {
-        this.events.dropped(this, 'too-large', message);
-      }
-      return;
-    }
-    const limits = this.limits;
-    if (this.queue.length >= limits.maxQueuedMessages || this.queuedBytes + message.payload.length > limits.maxQueuedBytes) {
-      return this.events.dropped(this, 'queue-full', message);
-    }
+    if (qos === 0) return this.deliverQos0(link, message, retain, subscriptionIds);
+    const room = this.roomFor(message);
+    if (room !== undefined && room !== 'overflow') return this.drop(room, message);
     const delivery: Delivery = {
       seq: this.nextSeq++, message, qos, retain, subscriptionIds, packetId: undefined, state: 'queued', group,
     };
     if (this.durable) {
       this.store!.saveMessage(toStoredMessage(message));
       this.store!.saveDelivery(this.storedDelivery(delivery));
-    }
-    if (link && this.queue.length === 0 && this.awaitingResend.length === 0 && this.outstanding < limits.inflightWindow && link.writable()
-      && mayTravel(message, link.encrypted)) {
+    } else if (link && this.queue.pending.length === 0 && this.awaitingResend.length === 0 && this.outstanding < this.limits.inflightWindow
+      && link.writable() && mayTravel(message, link.encrypted)) {
       this.send(delivery);
       return;
     }
-    this.queue.push(delivery);
-    this.queuedBytes += message.payload.length;
-    // The queue may hold only deliveries this link cannot carry (confidential ones on a
-    // plain link), in which case this one can still go now.
-    if (link && this.outstanding < limits.inflightWindow && !link.encrypted) this.pump();
+    this.queue.push(delivery, room === 'overflow');
+    if (link && this.outstanding < this.limits.inflightWindow) this.pump();
   }
 
-  /** Sends queued deliveries while the window and the link allow. */
+  /** QoS 0: straight out while the link takes it, else queued while online; never kept offline. */
+  private deliverQos0(link: SessionLink | undefined, message: BrokerMessage, retain: boolean, subscriptionIds: number[] | undefined): void {
+    if (!link) return this.drop('offline-qos0', message);
+    if (!mayTravel(message, link.encrypted)) return;
+    if (this.queue.qos0.length === 0 && link.writable()) return this.sendQos0(link, message, retain, subscriptionIds);
+    if (link.drains?.() === false) return this.drop('queue-full', message);
+    const room = this.roomFor(message);
+    if (room !== undefined && room !== 'overflow') return this.drop(room, message);
+    this.queue.pushQos0({ message, retain, subscriptionIds }, room === 'overflow');
+  }
+
+  private sendQos0(link: SessionLink, message: BrokerMessage, retain: boolean, subscriptionIds: number[] | undefined): void {
+    this.queue.sentCount++;
+    if (!link.sendPublish({ message, qos: 0, retain, packetId: undefined, dup: false, subscriptionIds })) this.drop('too-large', message);
+  }
+
+  /**
+   * Whether a delivery may be queued: undefined when there is room; `overflow` when
+   * the queue is full but the client drains, so the publisher is held (and a QoS 1/2
+   * publisher's acknowledgement waits) instead; otherwise why it is dropped. Past its
+   * bounds by what its publishers sent before they were paused, at most.
+   */
+  private roomFor(message: BrokerMessage): DropReason | 'overflow' | undefined {
+    const draining = this.queue.draining;
+    if (!draining && this.events.flow.overCap) return 'memory-limit';
+    if (this.queue.fits(message)) return undefined;
+    return draining && this.events.flow.routingFromSource ? 'overflow' : 'queue-full';
+  }
+
+  private drop(reason: DropReason, message: BrokerMessage): void {
+    this.events.dropped(this, reason, message);
+  }
+
+  /** Sends queued deliveries while the window and the link allow; then lets held publishers go and pours paced ones. */
   pump(): void {
     const link = this.link;
     if (!link) return;
-    if (this.queue.length === 0 && this.awaitingResend.length === 0) return;
-    this.resendAwaiting(link);
-    const now = Date.now();
-    // Confidential deliveries stay queued, in order, while the link is not encrypted.
-    let held: Delivery[] | undefined;
-    while (this.queue.length > 0 && this.outstanding < this.limits.inflightWindow && link.writable()) {
-      const delivery = this.queue.shift()!;
-      if (!mayTravel(delivery.message, link.encrypted)) {
-        (held ??= []).push(delivery);
-        continue;
+    if (this.queue.qos0.length > 0) this.pumpQos0(link);
+    if (this.queue.pending.length > 0 || this.awaitingResend.length > 0 || this.prepared.readyCount > 0) {
+      this.resendAwaiting(link);
+      if (this.durable) {
+        this.sendReady(link);
+        this.prepare(link);
+      } else {
+        this.sendQueued(link);
       }
-      this.queuedBytes -= delivery.message.payload.length;
-      if (isExpired(delivery.message, now)) {
-        this.forget(delivery);
-        this.events.dropped(this, 'expired', delivery.message);
-        continue;
-      }
-      this.send(delivery);
     }
-    if (held) this.queue.unshift(...held);
+    if (this.queue.flow.holders) this.events.flow.drained(this.queue);
+    if (this.paced) this.pourPaced();
+  }
+
+  private pumpQos0(link: SessionLink): void {
+    while (this.queue.qos0.length > 0 && link.writable()) {
+      const d = this.queue.shiftQos0()!;
+      this.sendQos0(link, d.message, d.retain, d.subscriptionIds);
+    }
+  }
+
+  /** Clean sessions: sends queued deliveries as the window allows. */
+  private sendQueued(link: SessionLink): void {
+    this.takeQueued(link, () => this.outstanding < this.limits.inflightWindow && link.writable(), (d) => this.send(d));
+  }
+
+  /**
+   * Takes queued QoS 1/2 deliveries in order while `more()`: expired ones are dropped,
+   * confidential ones stay queued, in order, while the link is not encrypted.
+   */
+  private takeQueued(link: SessionLink, more: () => boolean, take: (d: Delivery) => void): void {
+    const now = Date.now();
+    let held: Delivery[] | undefined;
+    while (this.queue.pending.length > 0 && more()) {
+      const delivery = this.queue.shift()!;
+      if (!mayTravel(delivery.message, link.encrypted)) (held ??= []).push(delivery);
+      else if (!this.expired(delivery, now)) take(delivery);
+    }
+    if (held) this.queue.unshift(held);
+  }
+
+  private expired(delivery: Delivery, now: number): boolean {
+    if (!isExpired(delivery.message, now)) return false;
+    this.forget(delivery);
+    this.drop('expired', delivery.message);
+    return true;
+  }
+
+  /**
+   * Persistent sessions: queued deliveries get their packet ids ahead of the window,
+   * a batch per store commit, and go out once those ids are on disk (a crash before
+   * that would resend them under new ids: a QoS 2 duplicate). Preparing ahead keeps
+   * the window fed from ids already durable, instead of one commit per window.
+   */
+  private prepare(link: SessionLink): void {
+    const ahead = Math.min(PREPARE_AHEAD, 65535 - this.limits.inflightWindow);
+    let count = 0;
+    this.takeQueued(link, () => this.prepared.size < ahead && this.inflight.size < 65535, (d) => {
+      d.packetId = this.packetIds.allocate(this.inflight);
+      d.state = 'sent';
+      this.inflight.set(d.packetId, d);
+      this.store!.saveDelivery(this.storedDelivery(d));
+      this.prepared.add(d);
+      count++;
+    });
+    if (count === 0) return;
+    this.prepared.readyWhenDurable(this.store!, count, () => this.pump(), () => link.close(ReasonCode.UnspecifiedError, 'the delivery state could not be stored'));
+  }
+
+  /** Persistent sessions: sends deliveries whose packet ids are on disk, as the window allows. */
+  private sendReady(link: SessionLink): void {
+    while (this.prepared.readyCount > 0 && this.outstanding < this.limits.inflightWindow && link.writable()) {
+      const delivery = this.prepared.nextReady()!;
+      // Completed or moved to another member meanwhile.
+      if (this.inflight.get(delivery.packetId!) === delivery) this.transmit(delivery, false);
+    }
   }
 
   /** Deliveries the client has been sent and not yet completed: what its Receive Maximum counts. */
   private get outstanding(): number {
-    return this.inflight.size - this.awaitingResend.length;
+    return this.inflight.size - this.awaitingResend.length - this.prepared.size;
   }
 
   /** Resends in-flight deliveries the link has not had yet, in order, as the window allows. */
@@ -166,7 +249,7 @@ export class Session implements Recipient {
       const delivery = waiting[i]!;
       if (this.inflight.get(delivery.packetId!) !== delivery) continue;
       // Those not yet resent, this one included, do not count against the client's window.
-      const outstanding = this.inflight.size - (still.length + waiting.length - i);
+      const outstanding = this.inflight.size - (still.length + waiting.length - i) - this.prepared.size;
       if (!mayTravel(delivery.message, link.encrypted) || outstanding >= this.limits.inflightWindow || !link.writable()) {
         still.push(delivery);
       } else {
@@ -178,22 +261,16 @@ export class Session implements Recipient {
     this.awaitingResend = still;
   }
 
+  /** Clean sessions: a packet id, then out at once. */
   private send(delivery: Delivery): void {
     delivery.packetId = this.packetIds.allocate(this.inflight);
     delivery.state = 'sent';
     this.inflight.set(delivery.packetId, delivery);
-    if (!this.durable) return this.transmit(delivery, false);
-    this.store!.saveDelivery(this.storedDelivery(delivery));
-    // The PUBLISH leaves once its packet id is on disk. Otherwise a crash would bring it
-    // back as queued, to be sent again under a new id: a QoS 2 duplicate, a QoS 1 repeat
-    // without DUP. A new link meanwhile has resent it already (attach).
-    const link = this.link;
-    void whenDurable(this.store, () => {
-      if (this.link === link && this.inflight.get(delivery.packetId!) === delivery) this.transmit(delivery, false);
-    }, () => link?.close(ReasonCode.UnspecifiedError, 'the delivery state could not be stored'));
+    this.transmit(delivery, false);
   }
 
   private transmit(delivery: Delivery, dup: boolean): void {
+    this.queue.sentCount++;
     const sent = this.link!.sendPublish({
       message: delivery.message, qos: delivery.qos, retain: delivery.retain,
       packetId: delivery.packetId, dup, subscriptionIds: delivery.subscriptionIds,
@@ -201,7 +278,7 @@ export class Session implements Recipient {
     // Too large for the client: discard as if sent and acknowledged [MQTT-3.1.2-25].
     if (!sent) {
       this.complete(delivery.packetId!);
-      this.events.dropped(this, 'too-large', delivery.message);
+      this.drop('too-large', delivery.message);
     }
   }
 
@@ -260,10 +337,35 @@ export class Session implements Recipient {
     this.pump();
   }
 
-  /** The connection is gone; the session keeps its state if it is persistent. */
+  /** The connection is gone; the session keeps its state if it is persistent. QoS 0 waiting for the link goes. */
   detach(now: number): void {
     this.link = undefined;
     this.disconnectedAt = now;
+    this.unprepare();
+    for (let d = this.queue.shiftQos0(); d; d = this.queue.shiftQos0()) this.drop('offline-qos0', d.message);
+    this.events.flow.offline(this.queue);
+  }
+
+  /** Deliveries prepared but never sent go back to the head of the queue, as queued. */
+  private unprepare(): void {
+    const unsent = this.prepared.takeBack().filter((d) => this.inflight.get(d.packetId!) === d);
+    for (const d of unsent) {
+      this.inflight.delete(d.packetId!);
+      d.packetId = undefined;
+      d.state = 'queued';
+      if (this.durable) this.store!.saveDelivery(this.storedDelivery(d));
+    }
+    this.queue.unshift(unsent);
+  }
+
+  /** Retained messages for a new subscription: poured in now as far as the client takes them, the rest as it drains. */
+  pace(deliveries: PacedDeliveries): void {
+    (this.paced ??= new PacedFeeds()).add(deliveries);
+    this.pourPaced();
+  }
+
+  private pourPaced(): void {
+    if (this.paced!.pour(this)) this.paced = undefined;
   }
 
   /** Records an inbound QoS 2 packet id; returns false when it was already there (a resend). */
@@ -286,8 +388,7 @@ export class Session implements Recipient {
     this.nextSeq = Math.max(this.nextSeq, delivery.seq + 1);
     if (delivery.state === 'queued' || delivery.packetId === undefined) {
       delivery.state = 'queued';
-      this.queue.push(delivery);
-      this.queuedBytes += delivery.message.payload.length;
+      this.queue.push(delivery, false);
     } else {
       this.inflight.set(delivery.packetId, delivery);
     }
@@ -295,7 +396,7 @@ export class Session implements Recipient {
 
   /** Restores order after {@link restoreDelivery} calls in any order. */
   sortRestored(): void {
-    this.queue.sort((a, b) => a.seq - b.seq);
+    this.queue.pending.sort((a, b) => a.seq - b.seq);
     const sorted = [...this.inflight.values()].sort((a, b) => a.seq - b.seq);
     this.inflight.clear();
     for (const d of sorted) this.inflight.set(d.packetId!, d);
@@ -307,13 +408,7 @@ export class Session implements Recipient {
    * so the broker can give them to another member of the group.
    */
   takeSharedDeliveries(canMove: (group: SharedGroup<Recipient>) => boolean): Delivery[] {
-    const taken: Delivery[] = [];
-    this.queue = this.queue.filter((d) => {
-      if (!d.group || !canMove(d.group)) return true;
-      taken.push(d);
-      this.queuedBytes -= d.message.payload.length;
-      return false;
-    });
+    const taken = this.queue.removeWhere((d) => d.group !== undefined && canMove(d.group));
     for (const [packetId, d] of this.inflight) {
       // QoS 2 stays with the member it was sent to: it must complete there [MQTT-4.8.2-4].
       if (d.group && d.qos === 1 && d.state === 'sent' && canMove(d.group)) {
@@ -327,15 +422,17 @@ export class Session implements Recipient {
 
   /** Messages queued and in flight, for the admin API and $SYS. */
   pendingMessages(): readonly Delivery[] {
-    return [...this.inflight.values(), ...this.queue];
+    return [...this.inflight.values(), ...this.queue.pending];
   }
 
   /** Drops every queued delivery (session end). */
   clearQueues(): void {
-    this.queue = [];
-    this.queuedBytes = 0;
+    this.queue.clear();
+    this.prepared.takeBack();
+    this.paced = undefined;
     this.inflight.clear();
     this.inboundQos2.clear();
+    this.events.flow.offline(this.queue);
   }
 
   /** The session's record for the store. */

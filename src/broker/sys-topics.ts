@@ -75,6 +75,7 @@ export function sysFigures(broker: Broker, now: number): Array<[string, string]>
     ['heap/current', String(getHeapStatistics().used_heap_size)],
     ['confidential/withheld', String(s.withheldConfidential)],
     ...storeFigures(broker),
+    ...flowFigures(broker),
   ];
 }
 
@@ -87,6 +88,27 @@ function storeFigures(broker: Broker): Array<[string, string]> {
     ['store/writes/failed', String(health.failedWrites)],
     ['store/recoveries', String(health.recoveries)],
   ];
+}
+
+/** Drop reasons always published (others appear once they happened). */
+const DROP_REASONS = ['queue-full', 'memory-limit', 'offline-qos0', 'expired', 'too-large', 'payload-too-large'];
+
+/** Drops by reason, publishers paused for subscribers that lag, slow consumers. */
+function flowFigures(broker: Broker): Array<[string, string]> {
+  const f = broker.flow.stats();
+  const figures: Array<[string, string]> = [];
+  const dropped = broker.stats.droppedByReason;
+  for (const reason of new Set([...DROP_REASONS, ...dropped.keys()])) figures.push([`publish/messages/dropped/${reason}`, String(dropped.get(reason) ?? 0)]);
+  figures.push(
+    ['flow/publishers/paused', String(f.publishersPaused)],
+    ['flow/publishers/pauses', String(f.publisherPauses)],
+    ['flow/publishers/paused seconds', String(Math.floor(f.publisherPausedMs / 1000))],
+    ['flow/slow consumers/current', String(f.slowConsumers)],
+    ['flow/slow consumers/total', String(f.slowConsumerEvents)],
+    ['flow/slow consumers/disconnected', String(f.slowConsumersDisconnected)],
+    ['flow/queued bytes', String(f.queuedBytesTotal)],
+  );
+  return figures;
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { createMessage, type BrokerMessage } from '../broker/index.js';
+import { createMessage, type BrokerMessage, type FlowSource } from '../broker/index.js';
 import { describe, sleep, type ClusterContext } from './context.js';
 import { decodeEnvelope, decodeRequest, type HandoverRequest, type Target } from './envelope.js';
 import { INBOX_GROUP } from './keys.js';
@@ -37,7 +37,7 @@ function epochOf(token: string | undefined): number {
  * too, keeping their order) while the others go on. The same code drains the
  * inbox of a dead node whose sessions this node adopted.
  */
-export class Inbox {
+export class Inbox implements FlowSource {
   private running = false;
   /** Entries processed (or being processed) whose acknowledgement is not committed yet: a re-read skips them. */
   private readonly processed = new Set<string>();
@@ -47,6 +47,15 @@ export class Inbox {
     private readonly ctx: ClusterContext, private readonly reader: Redis,
     private readonly outbox: Outbox, private readonly table: RemoteTable,
   ) {}
+
+  /**
+   * FlowSource: a local subscriber the inbox delivers to is backlogged. Nothing to
+   * pause here: {@link deliver} waits until it is let go before the next entry, so
+   * the stream (which holds entries until acknowledged) buffers instead of memory.
+   */
+  pauseInput(): () => void {
+    return () => {};
+  }
 
   start(): void {
     if (this.running) return;
@@ -184,11 +193,12 @@ export class Inbox {
     }
     // From here to the acknowledgement nothing awaits: the deliveries and the
     // acknowledgement go into the same store commit.
-    for (const r of items) for (const t of r.targets) broker.deliverFromCluster(r.message, t.clientId, t.group);
+    for (const r of items) for (const t of r.targets) broker.deliverFromCluster(r.message, t.clientId, t.group, this);
     this.ctx.store.stageAck(stream, INBOX_GROUP, entry.id);
     const key = `${stream}\0${entry.id}`;
     this.processed.add(key);
     this.ctx.store.commit().then(() => this.processed.delete(key), () => {});
+    await broker.flow.whenResumed(this);
   }
 
   private async forward(message: BrokerMessage, targets: Target[]): Promise<void> {

@@ -39,8 +39,11 @@ export class Outbox {
     let targets = messages.get(message);
     if (!targets) {
       // QoS 0 has no acknowledgement to slow its publishers down: while Redis lags this
-      // far behind, QoS 0 to other nodes is dropped (counted) rather than held in memory.
-      if (message.qos === 0 && batch.messages >= MAX_STAGED_QOS0) return this.ctx.broker.stats.countDrop('congested-qos0');
+      // far behind, the publisher is paused until the batch is written; a message with no
+      // publisher to pause (a will, $SYS) is dropped (counted) rather than held in memory.
+      if (message.qos === 0 && batch.messages >= MAX_STAGED_QOS0 && !this.ctx.broker.flow.holdCurrentUntil(batch.done)) {
+        return this.ctx.broker.stats.countDrop('cluster-congested');
+      }
       targets = [];
       messages.set(message, targets);
       batch.messages++;

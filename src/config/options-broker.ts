@@ -74,11 +74,35 @@ export const brokerOptions = [
   }),
   limit({
     name: 'max_queued_messages', field: 'maxQueuedMessages', parse: zeroIsUnlimited(0, 2147483647), format: unlimitedAsZero,
-    doc: { type: 'integer; 0 for no limit', summary: 'QoS 1 and 2 messages queued per client beyond its inflight window; more are dropped and counted.', mosquitto: 'same', example: 'max_queued_messages 5000' },
+    doc: {
+      type: 'integer; 0 for no limit', summary: 'Messages queued per client beyond its inflight window, QoS 0 waiting for a congested connection included. While the client reads, its publishers wait for room; while it is offline or a slow consumer, more are dropped and counted.',
+      mosquitto: 'same key; default 100000 instead of 1000, and publishers wait rather than lose messages for a client that reads', example: 'max_queued_messages 5000',
+    },
   }),
   limit({
     name: 'max_queued_bytes', field: 'maxQueuedBytes', parse: zeroIsUnlimited(0, Number.MAX_SAFE_INTEGER), format: unlimitedAsZero,
-    doc: { type: 'integer; 0 for no limit', summary: 'Payload bytes queued per client.', mosquitto: 'same', example: 'max_queued_bytes 10485760' },
+    doc: {
+      type: 'integer; 0 for no limit', summary: 'Payload bytes queued per client, as max_queued_messages.',
+      mosquitto: 'same key; default 64 MiB instead of no limit', example: 'max_queued_bytes 10485760',
+    },
+  }),
+  limit({
+    name: 'max_queued_bytes_total', field: 'maxQueuedBytesTotal', parse: zeroIsUnlimited(0, Number.MAX_SAFE_INTEGER), format: unlimitedAsZero,
+    doc: {
+      type: 'integer; 0 for no limit', summary: 'Bytes queued for all clients together (payload plus 128 bytes a message): past it every publisher is paused and offline or slow clients get no more.',
+      mosquitto: 'midge only', example: 'max_queued_bytes_total 268435456',
+    },
+  }),
+  limit({
+    name: 'slow_consumer_timeout', field: 'slowConsumerTimeout', parse: (d) => parseDuration(d, { unitRequired: false, max: 86400 }),
+    doc: {
+      type: 'seconds, or a number with unit s h d; 0: never', summary: 'A client with messages waiting that reads none for this long is a slow consumer: no publisher waits for it any more, and what its queue cannot hold is dropped.',
+      mosquitto: 'midge only', example: 'slow_consumer_timeout 10',
+    },
+  }),
+  limit({
+    name: 'slow_consumer_disconnect', field: 'slowConsumerDisconnect', parse: parseBoolean,
+    doc: { type: boolType, summary: 'Disconnect a slow consumer (v5: Quota exceeded) instead of dropping what its queue cannot hold.', mosquitto: 'midge only', example: 'slow_consumer_disconnect true' },
   }),
   limit({
     name: 'max_topic_levels', field: 'maxTopicLevels', parse: int(1, 65535),

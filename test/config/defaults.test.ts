@@ -17,7 +17,8 @@ function expectedDefaults(cwd: string): MidgeConfig {
     }],
     auth: { perListenerSettings: false, ...security, adminUsers: [], adminToken: undefined, scramUsersFile: undefined },
     limits: {
-      maxPacketSize: 1048576, maxPayloadSize: Infinity, maxInflightMessages: 20, maxQueuedMessages: 1000, maxQueuedBytes: Infinity,
+      maxPacketSize: 1048576, maxPayloadSize: Infinity, maxInflightMessages: 20, maxQueuedMessages: 100000, maxQueuedBytes: 67108864,
+      maxQueuedBytesTotal: 1073741824, slowConsumerTimeout: 5, slowConsumerDisconnect: false,
       maxTopicLevels: 128, connectTimeout: 10, maxKeepalive: 65535, maxSessionExpiryInterval: 4294967295,
       topicAliasMaximum: 10, maxQos: 2, retainAvailable: true, maxConnections: Infinity,
     },

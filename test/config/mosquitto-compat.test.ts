@@ -91,6 +91,7 @@ describe('a mosquitto.conf from a Mosquitto 2.0 installation', () => {
     ]);
     assert.deepEqual(config.limits, {
       maxPacketSize: 262144, maxPayloadSize: 131072, maxInflightMessages: 40, maxQueuedMessages: 5000, maxQueuedBytes: 10485760,
+      maxQueuedBytesTotal: 1073741824, slowConsumerTimeout: 5, slowConsumerDisconnect: false,
       maxTopicLevels: 128, connectTimeout: 10, maxKeepalive: 300, maxSessionExpiryInterval: 14 * 86400, topicAliasMaximum: 10,
       maxQos: 2, retainAvailable: true, maxConnections: Infinity,
     });

@@ -117,16 +117,30 @@ describe('09 limits', () => {
     await disconnect(client);
   });
 
-  it('queues at most the maximum of messages behind a full inflight window of a connected client, in order, and counts the drops [MQTT-4.6.0-6]', async () => {
+  it('holds the PUBACK of a message that finds the queue of a connected, reading client full until it has room, and drops nothing [MQTT-4.6.0-2] [MQTT-4.6.0-6]', async () => {
     const sub = await connect(midge.port);
     const topic = uniq('window-queue');
     await subscribe(sub, [[topic, 1]]);
+    const publisher = await connect(midge.port);
     const before = drops('queue-full');
     const total = LIMITS.maxInflightMessages + LIMITS.maxQueuedMessages + 3;
-    for (let i = 0; i < total; i++) await publish(pub, topic, `m${i}`, { qos: 1 });
-    assert.equal(drops('queue-full') - before, 3);
-    const got = await receive(sub, total - 3);
-    assert.deepEqual(payloads(got), Array.from({ length: total - 3 }, (_, i) => `m${i}`));
+    const ids: number[] = [];
+    for (let i = 0; i < total; i++) {
+      const packetId = nextPacketId(publisher);
+      ids.push(packetId);
+      publisher.send({ type: PacketType.PUBLISH, topic, payload: Buffer.from(`m${i}`), qos: 1, retain: false, dup: false, packetId });
+    }
+    const early: number[] = [];
+    for (let i = 0; i < LIMITS.maxInflightMessages + LIMITS.maxQueuedMessages; i++) early.push((await publisher.waitForPacket(PacketType.PUBACK)).packetId);
+    assert.deepEqual(early, ids.slice(0, early.length), 'what fits the window and the queue is acknowledged, in order');
+    assert.ok(await publisher.quietFor(300), 'the rest is not acknowledged while the subscriber has no room');
+    const got = await receive(sub, total);
+    assert.deepEqual(payloads(got), Array.from({ length: total }, (_, i) => `m${i}`), 'the subscriber gets every message, in order');
+    const late: number[] = [];
+    for (let i = 0; i < 3; i++) late.push((await publisher.waitForPacket(PacketType.PUBACK)).packetId);
+    assert.deepEqual(late, ids.slice(early.length), 'the held acknowledgements follow once it has room, in order');
+    assert.equal(drops('queue-full') - before, 0, 'nothing was dropped');
+    await disconnect(publisher);
     await disconnect(sub);
   });
 

@@ -14,6 +14,10 @@ const FIGURES = [
   'messages/received', 'messages/sent', 'messages/stored', 'publish/messages/received', 'publish/messages/sent',
   'publish/messages/dropped', 'publish/bytes/received', 'publish/bytes/sent', 'bytes/received', 'bytes/sent',
   'subscriptions/count', 'retained messages/count', 'heap/current', 'heap/maximum', 'confidential/withheld',
+  'publish/messages/dropped/queue-full', 'publish/messages/dropped/memory-limit', 'publish/messages/dropped/offline-qos0',
+  'publish/messages/dropped/expired', 'publish/messages/dropped/too-large', 'publish/messages/dropped/payload-too-large',
+  'flow/publishers/paused', 'flow/publishers/pauses', 'flow/publishers/paused seconds', 'flow/slow consumers/current',
+  'flow/slow consumers/total', 'flow/slow consumers/disconnected', 'flow/queued bytes',
 ];
 const LOADS = ['messages/received', 'messages/sent', 'publish/dropped', 'publish/received', 'publish/sent',
   'bytes/received', 'bytes/sent', 'sockets', 'connections'].flatMap((n) => ['1min', '5min', '15min'].map((w) => `load/${n}/${w}`));

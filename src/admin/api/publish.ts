@@ -79,7 +79,12 @@ export function publishRoutes(router: Router, api: ApiContext): void {
       topic: request.topic, payload: request.payload, qos: request.qos, retain: request.retain, properties: undefined,
       createdAt: Date.now(), expiresAt: undefined, origin: undefined,
     });
-    const deliveries = api.broker.publish(message);
+    // The request is a publisher like a client: while a subscriber the message was queued
+    // for catches up (or a queue was full), the answer waits, which holds back a script
+    // that publishes in a loop instead of filling queues.
+    const publisher = { pauseInput: () => () => {} };
+    const deliveries = api.broker.publish(message, undefined, publisher);
+    await api.broker.flow.whenResumed(publisher);
     api.logger.info({ topic: request.topic, qos: request.qos, retain: request.retain, admin: identity.name }, 'admin published a message');
     await acknowledged(api, message);
     sendJson(res, 200, { topic: request.topic, deliveries });

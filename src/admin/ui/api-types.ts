@@ -28,6 +28,15 @@ export interface StatsSnapshot {
   queued: number;
   inflight: number;
   withheldConfidential: number;
+  /** Flow control: publishers paused for subscribers that lag, and slow consumers. */
+  flow: {
+    /** Publishers paused now, pauses since start, and ms spent paused, added up. */
+    publishersPaused: number; publisherPauses: number; publisherPausedMs: number;
+    /** Slow consumers now, times a client became one, and those disconnected for it. */
+    slowConsumers: number; slowConsumerEvents: number; slowConsumersDisconnected: number;
+    /** Bytes queued in every session (payload plus entry overhead): what `max_queued_bytes_total` bounds. */
+    queuedBytes: number;
+  };
 }
 
 /** A page of a list. */
@@ -57,7 +66,14 @@ export interface ClientSummary {
   expiryInterval: number;
   subscriptions: number;
   queued: number;
+  /** Payload bytes queued. */
+  queuedBytes: number;
   inflight: number;
+  /** A slow consumer: it drained nothing for `slow_consumer_timeout` while backlogged. */
+  slow: boolean;
+  /** Deliveries dropped for this client since its session began, in all and by reason. */
+  dropped: number;
+  droppedByReason: Record<string, number>;
 }
 
 /** A payload as JSON carries it. */

@@ -27,7 +27,7 @@ export function handlePublish(conn: MqttConnection, packet: PublishPacket): void
   const verdict = broker.admission.admit(topic, packet.qos, packet.retain, packet.payload, utf8, conn);
   if (!verdict.accepted) return refuse(conn, packet, verdict);
   const message = messageFromPublish(packet, topic, session.clientId, Date.now());
-  const deliveries = broker.publish(message, conn.info);
+  const deliveries = broker.publish(message, conn.info, conn);
   const reason = deliveries === 0 && v5 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
   return acknowledge(conn, packet, reason, '', message);
 }
@@ -104,7 +104,8 @@ function countInbound(conn: MqttConnection): void {
  * safe (`PublishAdmission.whenSafe`): in a cluster once what was routed to other nodes
  * so far has been handed over, and once the store holds on disk what it holds so far, so
  * none claims more than is kept, and they keep the order of the PUBLISH packets they
- * answer. `routable` false: the message is refused as one the cluster cannot route.
+ * answer; and, when the message found the queue of a subscriber that reads full, once it has
+ * room again (flow control). `routable` false: the message is refused as one the cluster cannot route.
  */
 function acknowledge(
   conn: MqttConnection, packet: PublishPacket, reasonCode: number, reason: string, message?: BrokerMessage, routable = true,

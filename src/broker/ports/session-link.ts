@@ -35,6 +35,14 @@ export interface SessionLink {
   /** False while the link's outgoing buffer is above its high-water mark. */
   writable(): boolean;
   /**
+   * False while the client takes nothing by its protocol's design (an MQTT-SN client
+   * asleep): no publisher waits for it, and QoS 0 its link cannot take is dropped at
+   * once. Undefined: always true.
+   */
+  drains?(): boolean;
+  /** Bytes written to the link and not yet taken by the client (undefined: the link buffers nothing). */
+  backlog?(): number;
+  /**
    * Sends a PUBLISH. Returns false when it could not be sent at all (e.g. larger
    * than the client's Maximum Packet Size, which the spec says to treat as sent).
    */

@@ -28,7 +28,7 @@ export function brokerCommand(): Command {
     .option('--no-persistence', 'keep sessions, queues, retained messages and wills in memory only')
     .option('--persistence-location <dir>', 'directory of the store (default ./data)')
     .addOption(new Option('--persistence-sync <mode>', 'normal: survive a crash of the process; full: survive power loss too').choices(['normal', 'full']))
-    .option('--max-queued-messages <count>', 'QoS 1/2 messages queued per client beyond its inflight window (default 1000)')
+    .option('--max-queued-messages <count>', 'messages queued per client beyond its inflight window (default 100000)')
     .option('--mqttsn-port <port>', 'also run an MQTT-SN gateway on this UDP port (address: --host, default 127.0.0.1)')
     .option('--cluster <url>', 'join a cluster of midge nodes on this Redis (redis://HOST:PORT); sessions and retained messages live there')
     .option('--cluster-node-id <id>', 'this node\'s name in the cluster (default: hostname-pid)');

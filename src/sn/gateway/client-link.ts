@@ -59,6 +59,8 @@ export class SnClientLink implements ClientEndpoint {
   registered = false;
   /** Epoch ms after which the client counts as lost; undefined: not supervised. */
   deadline: number | undefined;
+  /** Held back by flow control (see {@link pauseInput}). */
+  inputPaused = false;
   private sleepSeconds = 0;
 
   constructor(
@@ -99,6 +101,18 @@ export class SnClientLink implements ClientEndpoint {
   }
 
   /** Connected as far as the broker is concerned: active, asleep or awake. */
+  /**
+   * FlowSource: a subscriber this client publishes to is backlogged. UDP cannot be
+   * paused per client, so the gateway holds the client back itself: its QoS 1/2
+   * acknowledgements wait and QoS 0 messages are refused with "rejected: congestion".
+   */
+  pauseInput(): () => void {
+    this.inputPaused = true;
+    return () => {
+      this.inputPaused = false;
+    };
+  }
+
   get open(): boolean {
     return this.state === 'active' || this.state === 'asleep' || this.state === 'awake';
   }
@@ -119,6 +133,11 @@ export class SnClientLink implements ClientEndpoint {
     this.state = 'active';
     this.heard(Date.now());
     this.outbound.resume();
+  }
+
+  /** Asleep, it takes nothing until it wakes: publishers do not wait for it [MQTT-SN-1.2 6.14]. */
+  drains(): boolean {
+    return this.state !== 'asleep';
   }
 
   writable(): boolean {

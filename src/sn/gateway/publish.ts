@@ -1,5 +1,5 @@
 import { whenDurable } from '../../broker/commit-gate.js';
-import { createMessage, type BrokerMessage, type ConnectionInfo, type Publisher, type PublishRefusal } from '../../broker/index.js';
+import { createMessage, type BrokerMessage, type ConnectionInfo, type FlowSource, type Publisher, type PublishRefusal } from '../../broker/index.js';
 import { ReasonCode, topicNameProblem, type QoS } from '../../protocol/index.js';
 import {
   SnMsgType, SnReturnCode, type SnPublishMessage, type SnPublishTopic, type SnReturnCodeValue,
@@ -54,8 +54,14 @@ export function publishRefusal(
   return verdict.accepted ? undefined : refusalCodes[verdict.refusal];
 }
 
-/** Hands a message to the broker; QoS -1 travels on as QoS 0 [MQTT-SN-1.2 6.8]. */
-export function route(ctx: SnGatewayContext, info: ConnectionInfo, origin: string | undefined, topic: string, m: SnPublishMessage): BrokerMessage {
+/**
+ * Hands a message to the broker; QoS -1 travels on as QoS 0 [MQTT-SN-1.2 6.8]. A
+ * connected client is the `publisher` that flow control pauses while a subscriber
+ * its messages wait for is backlogged.
+ */
+export function route(
+  ctx: SnGatewayContext, info: ConnectionInfo, origin: string | undefined, topic: string, m: SnPublishMessage, publisher?: FlowSource,
+): BrokerMessage {
   const qos: QoS = m.qos === -1 ? 0 : m.qos;
   const stats = ctx.broker.stats;
   stats.publishReceived++;
@@ -64,7 +70,7 @@ export function route(ctx: SnGatewayContext, info: ConnectionInfo, origin: strin
   const message = createMessage({
     topic, payload: m.data, qos, retain: m.retain, properties: undefined, createdAt: Date.now(), expiresAt: undefined, origin,
   });
-  ctx.broker.publish(message, info);
+  ctx.broker.publish(message, info, publisher);
   return message;
 }
 
@@ -111,8 +117,15 @@ export function handlePublish(link: SnClientLink, m: SnPublishMessage): void | P
   const qos: QoS = m.qos === -1 ? 0 : m.qos;
   const refusal = publishRefusal(ctx, link, topic, qos, m.retain, m.data);
   if (refusal !== undefined) return acknowledge(link, m, () => puback(link, m, refusal));
+  if (qos === 0 && link.inputPaused) {
+    // UDP cannot be paused per client: a QoS 0 message that comes while the client is held
+    // back is refused with "rejected: congestion", and the client waits before it sends
+    // again [MQTT-SN-1.2 6.6].
+    ctx.broker.stats.countDrop('publisher-congested');
+    return puback(link, m, SnReturnCode.REJECTED_CONGESTION);
+  }
   if (m.qos === 2) session.addInbound(m.msgId);
-  const message = route(ctx, link.info, session.clientId, topic, m);
+  const message = route(ctx, link.info, session.clientId, topic, m, link);
   if (qos === 0) return;
   return acknowledge(link, m, m.qos === 2 ? pubrec : () => puback(link, m, SnReturnCode.ACCEPTED), message);
 }

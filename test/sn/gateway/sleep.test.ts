@@ -113,7 +113,7 @@ describe('MQTT-SN sleeping client buffer limit', () => {
     const raw = await sleepingClient(small.port, clientId, topic, 30);
     const mqtt = await connectMqttJs(sn.mqttPort);
     for (const payload of ['1', '2', '3', '4']) await publishMqtt(mqtt, topic, payload, 0);
-    const dropped = () => sn.midge.server.broker.stats.droppedByReason.get('congested-qos0') ?? 0;
+    const dropped = () => sn.midge.server.broker.stats.droppedByReason.get('queue-full') ?? 0;
     await waitUntil(() => dropped() >= 2, 2000, 'two dropped messages');
     raw.send({ type: SnMsgType.PINGREQ, clientId });
     const woken = await serveUntil(raw, SnMsgType.PINGRESP);
