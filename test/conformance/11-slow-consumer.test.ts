@@ -5,7 +5,7 @@ import { MqttConnection } from '../../src/broker/mqtt-connection.js';
 import type { Session } from '../../src/broker/session.js';
 import { connect, disconnect, nextPacketId, receive, subscribe, uniq } from '../helpers/flows.js';
 import { startMidge, type InProcessMidge } from '../helpers/midge.js';
-import type { RawClient } from '../helpers/raw-client.js';
+import { frozenSubscriber } from '../flow/helpers.js';
 
 /**
  * A subscriber that never reads its socket must not hold up the others (Aedes'
@@ -30,18 +30,9 @@ describe('11 a slow consumer', () => {
   const drops = (reason: string): number => midge.server.broker.stats.droppedByReason.get(reason) ?? 0;
   const sessionOf = (clientId: string): Session => midge.server.broker.sessions.get(clientId)!;
 
-  /** A connected subscriber to `topic` that stops reading its socket. */
-  async function frozenSubscriber(topic: string, qos: 0 | 1): Promise<{ client: RawClient; clientId: string }> {
-    const clientId = uniq('frozen');
-    const client = await connect(midge.port, { clientId });
-    await subscribe(client, [[topic, qos]]);
-    client.socket.pause();
-    return { client, clientId };
-  }
-
   it('does not stop another QoS 0 subscriber from receiving every message of a 12 MB burst in order; drops and counts what the frozen one cannot take [MQTT-4.6.0-6]', async () => {
     const topic = uniq('firehose0');
-    const frozen = await frozenSubscriber(topic, 0);
+    const frozen = await frozenSubscriber(midge.port, topic, 0);
     const fast = await connect(midge.port);
     await subscribe(fast, [[topic, 0]]);
     const pub = await connect(midge.port);
@@ -72,7 +63,7 @@ describe('11 a slow consumer', () => {
 
   it('does not stop another QoS 1 subscriber from receiving everything in order; once slow, the frozen one keeps its window and queue and the rest is dropped [MQTT-4.5.0-1] [MQTT-4.6.0-6]', async () => {
     const topic = uniq('firehose1');
-    const frozen = await frozenSubscriber(topic, 1);
+    const frozen = await frozenSubscriber(midge.port, topic, 1);
     const fast = await connect(midge.port);
     await subscribe(fast, [[topic, 1]]);
     const pub = await connect(midge.port);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connect, disconnect, subscribe, uniq } from '../helpers/flows.js';
+import { connect, disconnect, uniq } from '../helpers/flows.js';
 import { requireBinary } from '../helpers/external.js';
 import { startMidge, type InProcessMidge } from '../helpers/midge.js';
-import type { RawClient } from '../helpers/raw-client.js';
-import { burst, drops, pahoSubscriber, pubacks, PYTHON } from './helpers.js';
+import { burst, drops, frozenSubscriber, pahoSubscriber, pubacks, PYTHON } from './helpers.js';
 
 /**
  * Issue 14: a subscriber that keeps up receives every message of a burst, even with a
@@ -23,21 +22,13 @@ describe('a burst with a steady and a frozen subscriber', () => {
   });
   after(() => midge.stop());
 
-  async function frozenSubscriber(topic: string, qos: 0 | 1): Promise<{ client: RawClient; clientId: string }> {
-    const clientId = uniq('frozen');
-    const client = await connect(midge.port, { clientId });
-    await subscribe(client, [[topic, qos]]);
-    client.socket.pause();
-    return { client, clientId };
-  }
-
   for (const qos of [0, 1] as const) {
     const count = qos === 0 ? 20_000 : 10_000;
     it(`delivers all ${count} QoS ${qos} messages of 1 KB written in one go to a steady paho subscriber, and counts the frozen one's drops once it is slow`, async (t) => {
       if (!requireBinary(t, PYTHON)) return;
       const broker = midge.server.broker;
       const topic = uniq(`burst${qos}`);
-      const frozen = await frozenSubscriber(topic, qos);
+      const frozen = await frozenSubscriber(midge.port, topic, qos);
       const steady = await pahoSubscriber(midge.port, topic, qos, count);
       t.after(() => steady.kill());
       const before = drops(broker, 'queue-full');

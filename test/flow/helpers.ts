@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { PacketType, encodePacket, type QoS } from '../../src/protocol/index.js';
 import type { Broker } from '../../src/broker/index.js';
+import { connect, subscribe, uniq } from '../helpers/flows.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
 export const PYTHON = '/usr/bin/python3';
@@ -52,4 +53,13 @@ export async function pubacks(client: RawClient, count: number, timeoutMs = 20_0
 /** Drops counted for one reason. */
 export function drops(broker: Broker, reason: string): number {
   return broker.stats.droppedByReason.get(reason) ?? 0;
+}
+
+/** A connected subscriber to `topic` that stops reading its socket. */
+export async function frozenSubscriber(port: number, topic: string, qos: QoS): Promise<{ client: RawClient; clientId: string }> {
+  const clientId = uniq('frozen');
+  const client = await connect(port, { clientId });
+  await subscribe(client, [[topic, qos]]);
+  client.socket.pause();
+  return { client, clientId };
 }
