@@ -20,6 +20,12 @@ const layerRules = [
   { files: ['src/client/**/*.ts'], allow: ['src/client', 'src/protocol', 'src/transport'], why: 'src/client depends only on protocol/ and transport/' },
   { files: ['src/admin/**/*.ts'], allow: ['src/admin', 'src/broker', 'src/protocol'], why: 'src/admin is an adapter: it uses the core and never imports another adapter' },
   { files: ['src/admin/ui/**/*.ts'], allow: ['src/admin/ui'], denyModules: io, why: 'src/admin/ui runs in the browser and imports only its own modules' },
+  { files: ['src/config/**/*.ts'], allow: ['src/config', 'src/broker', 'src/protocol', 'src/transport'], denyModules: ['net', 'tls', 'dgram', 'http', 'https', 'child_process', 'worker_threads', 'ws', 'better-sqlite3', 'ioredis'], why: 'src/config turns files into plain data: it may know the core\'s limits and the TLS files\' shape, and starts nothing' },
+  {
+    files: ['src/server/**/*.ts'],
+    allow: ['src/server', 'src/broker', 'src/protocol', 'src/config', 'src/transport', 'src/persistence', 'src/auth', 'src/cluster', 'src/sn', 'src/admin'],
+    why: 'src/server composes the core and its adapters; the CLI, the client library and the load generator sit beside or above it',
+  },
 ];
 
 export default tseslint.config(
