@@ -19,7 +19,7 @@ import type { ConnectionInfo } from './ports/transport.js';
 import { RetainedMessages } from './retained.js';
 import { deliverToMatches, deliverRetained, deliverToSession } from './routing.js';
 import { TopicRouter } from './router/topic-router.js';
-import type { Recipient, SubscriptionEntry } from './router/types.js';
+import { subscriptionEntry, type Recipient, type SubscriptionEntry } from './router/types.js';
 import { SessionManager } from './session-manager.js';
 import type { DropReason, Session, SessionEvents, SessionLimits } from './session.js';
 import { BrokerStats } from './stats.js';
@@ -221,18 +221,7 @@ export class Broker implements SessionEvents {
 
   /** Re-adds a subscription read from the store. */
   restoreSubscription(session: Session, sub: StoredSubscription): void {
-    const shared = sub.filter.startsWith('$share/') ? sub.filter.split('/') : undefined;
-    const entry: SubscriptionEntry<Session> = {
-      subscriber: session,
-      filter: sub.filter,
-      matchFilter: shared ? shared.slice(2).join('/') : sub.filter,
-      qos: sub.qos,
-      noLocal: sub.noLocal,
-      retainAsPublished: sub.retainAsPublished,
-      retainHandling: sub.retainHandling,
-      subscriptionId: sub.subscriptionId,
-      shareGroup: shared ? shared[1] : undefined,
-    };
+    const entry = subscriptionEntry(session, sub.filter, sub);
     this.router.add(entry);
     session.subscriptions.set(entry.filter, entry);
   }

@@ -13,7 +13,9 @@ export type * from './ports/auth.js';
 export type * from './ports/store.js';
 export { ClusterUnavailableError, type ClaimResult, type ClusterBus } from './ports/cluster.js';
 export { encodeStoredMessage, decodeStoredMessage } from './message-codec.js';
-export type { Recipient, SharedGroup, SubscriptionEntry } from './router/types.js';
+export {
+  plainSubscription, subscriptionEntry, type Recipient, type SharedGroup, type SubscriptionEntry, type SubscriptionOptions,
+} from './router/types.js';
 export { TopicRouter } from './router/topic-router.js';
 export type { SessionManager } from './session-manager.js';
 export type * from './ports/transport.js';

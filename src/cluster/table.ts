@@ -1,6 +1,6 @@
-import { parseSharedFilter, type QoS, type RetainHandling } from '../protocol/index.js';
-import type {
-  BrokerMessage, Recipient, Session, SessionLink, SubscriptionEntry,
+import type { QoS, RetainHandling } from '../protocol/index.js';
+import {
+  subscriptionEntry, type BrokerMessage, type Recipient, type Session, type SessionLink, type SubscriptionEntry,
 } from '../broker/index.js';
 import { describe, type ClusterContext } from './context.js';
 import type { Outbox } from './outbox.js';
@@ -165,9 +165,7 @@ function routeEntry(stub: RemoteSession, filter: string, raw: string): Subscript
   } catch {
     return undefined;
   }
-  const shared = parseSharedFilter(filter);
-  return {
-    subscriber: stub, filter, matchFilter: shared ? shared.filter : filter, qos: json.q, noLocal: json.nl === 1,
-    retainAsPublished: json.rap === 1, retainHandling: json.rh, subscriptionId: json.id, shareGroup: shared?.group,
-  };
+  return subscriptionEntry(stub, filter, {
+    qos: json.q, noLocal: json.nl === 1, retainAsPublished: json.rap === 1, retainHandling: json.rh, subscriptionId: json.id,
+  });
 }

@@ -1,10 +1,10 @@
 import {
-  ReasonCode, SubackReturnCode, PacketType, parseSharedFilter, topicFilterProblem, type QoS, type SubscribePacket, type Subscription,
+  ReasonCode, SubackReturnCode, PacketType, topicFilterProblem, type QoS, type SubscribePacket, type Subscription,
 } from '../../protocol/index.js';
 import { whenDurable } from '../commit-gate.js';
 import { exceedsTopicLevels } from '../limits.js';
 import type { MqttConnection } from '../mqtt-connection.js';
-import type { SubscriptionEntry } from '../router/types.js';
+import { subscriptionEntry, type SubscriptionEntry } from '../router/types.js';
 import type { Session } from '../session.js';
 
 /**
@@ -20,18 +20,10 @@ export function handleSubscribe(conn: MqttConnection, packet: SubscribePacket): 
     const refusal = checkSubscription(conn, sub);
     if (refusal !== undefined) return conn.protocolVersion === 5 ? refusal : SubackReturnCode.Failure;
     const granted = Math.min(sub.qos, conn.broker.options.limits.maxQos) as QoS;
-    const shared = parseSharedFilter(sub.topicFilter);
-    const entry: SubscriptionEntry<Session> = {
-      subscriber: session,
-      filter: sub.topicFilter,
-      matchFilter: shared ? shared.filter : sub.topicFilter,
-      qos: granted,
-      noLocal: sub.noLocal ?? false,
-      retainAsPublished: sub.retainAsPublished ?? false,
-      retainHandling: sub.retainHandling ?? 0,
-      subscriptionId,
-      shareGroup: shared?.group,
-    };
+    const entry = subscriptionEntry(session, sub.topicFilter, {
+      qos: granted, noLocal: sub.noLocal ?? false, retainAsPublished: sub.retainAsPublished ?? false,
+      retainHandling: sub.retainHandling ?? 0, subscriptionId,
+    });
     const replaced = conn.broker.subscribe(session, entry);
     added.push({ entry, isNew: !replaced });
     return granted;

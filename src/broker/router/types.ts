@@ -1,4 +1,4 @@
-import type { QoS, RetainHandling } from '../../protocol/index.js';
+import { parseSharedFilter, type QoS, type RetainHandling } from '../../protocol/index.js';
 import type { BrokerMessage } from '../message.js';
 import type { SessionLink } from '../ports/session-link.js';
 
@@ -54,4 +54,32 @@ export interface MatchResult<S extends Subscriber = Subscriber> {
   readonly bySubscriber: ReadonlyArray<{ readonly subscriber: S; readonly entries: readonly SubscriptionEntry<S>[] }>;
   /** Shared groups whose filter matches: one member of each gets the message. */
   readonly groups: readonly SharedGroup<S>[];
+}
+
+/** How a subscription was asked for: the options of SUBSCRIBE (MQTT-SN and 3.1.1 use the v5 defaults). */
+export type SubscriptionOptions = Pick<SubscriptionEntry, 'qos' | 'noLocal' | 'retainAsPublished' | 'retainHandling' | 'subscriptionId'>;
+
+/** The options of a subscription that asks for nothing beyond its QoS (MQTT 3.1.1, MQTT-SN). */
+export function plainSubscription(qos: QoS): SubscriptionOptions {
+  return { qos, noLocal: false, retainAsPublished: false, retainHandling: 0, subscriptionId: undefined };
+}
+
+/**
+ * A subscription of `subscriber` to `filter`, as the router stores it: the one place a
+ * `$share/{group}/{filter}` is split into its group and the filter topics are matched
+ * against (section 4.8.2), whether it came from SUBSCRIBE, MQTT-SN, the store or a cluster.
+ */
+export function subscriptionEntry<S extends Subscriber>(subscriber: S, filter: string, options: SubscriptionOptions): SubscriptionEntry<S> {
+  const shared = parseSharedFilter(filter);
+  return {
+    subscriber,
+    filter,
+    matchFilter: shared ? shared.filter : filter,
+    qos: options.qos,
+    noLocal: options.noLocal,
+    retainAsPublished: options.retainAsPublished,
+    retainHandling: options.retainHandling,
+    subscriptionId: options.subscriptionId,
+    shareGroup: shared?.group,
+  };
 }

@@ -1,7 +1,5 @@
-import { whenDurable } from '../../broker/commit-gate.js';
-import { exceedsTopicLevels, type Session } from '../../broker/index.js';
-import type { SubscriptionEntry } from '../../broker/router/types.js';
-import { ReasonCode, SHARE_PREFIX, parseSharedFilter, topicFilterProblem, topicNameProblem, type QoS } from '../../protocol/index.js';
+import { exceedsTopicLevels, plainSubscription, subscriptionEntry, whenDurable } from '../../broker/index.js';
+import { ReasonCode, SHARE_PREFIX, topicFilterProblem, topicNameProblem, type QoS } from '../../protocol/index.js';
 import {
   SnMsgType, SnReturnCode, type SnRegisterMessage, type SnReturnCodeValue, type SnSubscribeMessage,
   type SnSubscribeTopic, type SnUnsubscribeMessage,
@@ -69,11 +67,7 @@ export function handleSubscribe(link: SnClientLink, m: SnSubscribeMessage): void
   const topicId = subackTopicId(link, m.topic, filter);
   if (topicId === undefined) return answer(0, 0, SnReturnCode.REJECTED_CONGESTION);
   const granted = Math.min(m.qos, limits.maxQos) as QoS;
-  const shared = parseSharedFilter(filter);
-  const entry: SubscriptionEntry<Session> = {
-    subscriber: session, filter, matchFilter: shared ? shared.filter : filter, qos: granted,
-    noLocal: false, retainAsPublished: false, retainHandling: 0, subscriptionId: undefined, shareGroup: shared?.group,
-  };
+  const entry = subscriptionEntry(session, filter, plainSubscription(granted));
   const replaced = broker.subscribe(session, entry);
   // A persistent session's SUBACK waits for the subscription to be on disk, as for MQTT clients.
   return whenDurable(session.durable ? broker.store : undefined, () => {
