@@ -14,7 +14,7 @@ export type * from './ports/store.js';
 export { ClusterUnavailableError, type ClaimResult, type ClusterBus } from './ports/cluster.js';
 export { encodeStoredMessage, decodeStoredMessage } from './message-codec.js';
 export {
-  plainSubscription, subscriptionEntry, type Recipient, type SharedGroup, type SubscriptionEntry, type SubscriptionOptions,
+  plainSubscription, subscriptionEntry, type Recipient, type SharedGroup, type Subscriber, type SubscriptionEntry, type SubscriptionOptions,
 } from './router/types.js';
 export { TopicRouter } from './router/topic-router.js';
 export type { SessionManager } from './session-manager.js';

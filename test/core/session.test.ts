@@ -1,0 +1,162 @@
+/**
+ * Unit tests of a session (src/broker/session.ts) on a fake link and the memory store:
+ * what it sends and when, what it queues, drops and resends, and what it keeps on disk,
+ * without a socket or a broker around it.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { createMessage, type BrokerMessage, type OutgoingPublish, type SessionLink } from '../../src/broker/index.js';
+import { Session, type DropReason, type SessionLimits } from '../../src/broker/session.js';
+import { MemoryStore } from '../../src/persistence/index.js';
+import type { QoS } from '../../src/protocol/index.js';
+
+/** A link that records what the session sends, and can be made to look congested. */
+class FakeLink implements SessionLink {
+  readonly protocolVersion = 5 as const;
+  readonly principal = { clientId: 'c', username: undefined, listener: 'test' };
+  readonly sent: OutgoingPublish[] = [];
+  readonly pubrels: number[] = [];
+  congested = false;
+  closed: string | undefined;
+
+  constructor(readonly encrypted = false) {}
+
+  writable(): boolean {
+    return !this.congested;
+  }
+
+  sendPublish(publish: OutgoingPublish): boolean {
+    this.sent.push(publish);
+    return true;
+  }
+
+  sendPubrel(packetId: number): void {
+    this.pubrels.push(packetId);
+  }
+
+  close(_reasonCode: number, reason: string): void {
+    this.closed = reason;
+  }
+
+  payloads(): string[] {
+    return this.sent.map((p) => p.message.payload.toString());
+  }
+}
+
+/** The events a session reports to the broker. */
+class Events {
+  readonly drops: Array<[DropReason, string]> = [];
+  dropped(_session: Session, reason: DropReason, message: BrokerMessage): void {
+    this.drops.push([reason, message.payload.toString()]);
+  }
+  withheld(): void {}
+}
+
+const limits = (over: Partial<SessionLimits> = {}): SessionLimits => ({ inflightWindow: 2, maxQueuedMessages: 3, maxQueuedBytes: Infinity, ...over });
+
+function message(payload: string, qos: QoS = 1): BrokerMessage {
+  return createMessage({ topic: 't', payload: Buffer.from(payload), qos, retain: false, properties: undefined, createdAt: Date.now(), expiresAt: undefined, origin: undefined });
+}
+
+function deliver(session: Session, ...payloads: string[]): void {
+  for (const p of payloads) session.deliver(message(p), 1, false, undefined);
+}
+
+describe('a session on a fake link', () => {
+  it('keeps no more QoS 1 messages in flight than its window and sends the queue in order as acknowledgements free it [MQTT-4.6.0-6]', () => {
+    const session = new Session('c', 5, 0, limits({ maxQueuedMessages: 10 }), undefined, new Events());
+    const link = new FakeLink();
+    session.attach(link);
+    deliver(session, 'm1', 'm2', 'm3', 'm4');
+    assert.deepEqual(link.payloads(), ['m1', 'm2']);
+    assert.equal(session.queuedCount, 2);
+    assert.ok(session.complete(link.sent[0]!.packetId!));
+    session.pump();
+    assert.deepEqual(link.payloads(), ['m1', 'm2', 'm3']);
+    assert.equal(session.complete(999), false, 'an unknown packet id completes nothing');
+  });
+
+  it('drops QoS 0 while offline or congested, and QoS 1 beyond max_queued_messages, saying why each time', () => {
+    const events = new Events();
+    const session = new Session('c', 5, 0, limits(), undefined, events);
+    session.deliver(message('offline', 0), 0, false, undefined);
+    const link = new FakeLink();
+    session.attach(link);
+    link.congested = true;
+    session.deliver(message('congested', 0), 0, false, undefined);
+    deliver(session, 'q1', 'q2', 'q3', 'q4');
+    assert.deepEqual(events.drops, [['offline-qos0', 'offline'], ['congested-qos0', 'congested'], ['queue-full', 'q4']]);
+    assert.equal(link.sent.length, 0, 'nothing goes out while the link is congested');
+  });
+
+  it('refuses more queued bytes than max_queued_bytes allows', () => {
+    const events = new Events();
+    const session = new Session('c', 5, 0, limits({ inflightWindow: 1, maxQueuedMessages: 100, maxQueuedBytes: 5 }), undefined, events);
+    deliver(session, 'abc', 'de', 'f');
+    assert.deepEqual(events.drops, [['queue-full', 'f']]);
+    assert.equal(session.queuedCount, 2);
+  });
+
+  it('resends what was in flight with DUP set on a new link, then the queue, in order [MQTT-4.4.0-1] [MQTT-3.3.1-1]', () => {
+    const session = new Session('c', 5, 3600, limits(), undefined, new Events());
+    const first = new FakeLink();
+    session.attach(first);
+    deliver(session, 'm1', 'm2', 'm3');
+    session.detach(Date.now());
+    const second = new FakeLink();
+    session.attach(second);
+    assert.deepEqual(second.sent.map((p) => [p.message.payload.toString(), p.dup, p.packetId]), [
+      ['m1', true, first.sent[0]!.packetId], ['m2', true, first.sent[1]!.packetId],
+    ]);
+    session.complete(first.sent[0]!.packetId!);
+    session.pump();
+    assert.deepEqual(second.sent.map((p) => [p.message.payload.toString(), p.dup]).slice(2), [['m3', false]]);
+  });
+
+  it('answers PUBREC with PUBREL and resends PUBREL, not the PUBLISH, on a new link [MQTT-4.3.3-4]', () => {
+    const session = new Session('c', 5, 3600, limits(), undefined, new Events());
+    const first = new FakeLink();
+    session.attach(first);
+    session.deliver(message('q2', 2), 2, false, undefined);
+    const id = first.sent[0]!.packetId!;
+    assert.ok(session.received(id, false));
+    assert.deepEqual(first.pubrels, [id]);
+    const second = new FakeLink();
+    session.attach(second);
+    assert.deepEqual([second.sent.length, second.pubrels], [0, [id]]);
+  });
+});
+
+describe('a persistent session on the memory store', () => {
+  it('sends a QoS 1 PUBLISH only once its packet id is on disk, and the store keeps it until it is acknowledged', async () => {
+    const store = new MemoryStore();
+    await store.open();
+    const session = new Session('c', 5, 3600, limits(), store, new Events());
+    assert.equal(session.durable, true);
+    store.saveSession(session.record());
+    const link = new FakeLink();
+    session.attach(link);
+    deliver(session, 'kept');
+    assert.equal(link.sent.length, 0, 'the PUBLISH waits for the commit of its packet id');
+    await store.commit();
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(link.payloads(), ['kept']);
+    const crashed = await store.snapshot().restore();
+    assert.deepEqual(crashed.deliveries.map((d) => [d.clientId, d.state, d.packetId]), [['c', 'sent', link.sent[0]!.packetId]]);
+    assert.deepEqual(crashed.messages.map((m) => m.payload.toString()), ['kept']);
+    session.complete(link.sent[0]!.packetId!);
+    await store.commit();
+    const after = await store.snapshot().restore();
+    assert.deepEqual([after.deliveries, after.messages], [[], []], 'an acknowledged delivery and its message are gone');
+  });
+
+  it('writes nothing for a session that ends with its connection', async () => {
+    const store = new MemoryStore();
+    await store.open();
+    const session = new Session('c', 5, 0, limits(), store, new Events());
+    session.attach(new FakeLink());
+    deliver(session, 'gone');
+    assert.equal(store.pending, false);
+    assert.deepEqual((await store.restore()).deliveries, []);
+  });
+});
