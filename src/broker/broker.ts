@@ -1,5 +1,5 @@
 import type { Duplex } from 'node:stream';
-import type { QoS } from '../protocol/index.js';
+import { AccessControl } from './access-control.js';
 import { PublishAdmission } from './admission.js';
 import { ConfidentialityPolicy } from './confidentiality.js';
 import { FlowControl, type FlowSource } from './flow-control.js';
@@ -10,7 +10,6 @@ import { Readiness } from './readiness.js';
 import { MqttConnection } from './mqtt-connection.js';
 import { resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
 import { PacketTracer } from './packet-trace.js';
-import type { AuthenticationResult, ClientPrincipal, ConnectCredentials } from './ports/auth.js';
 import type { ClientEndpoint } from './ports/client-endpoint.js';
 import { silentLogger, type Logger } from './ports/logger.js';
 import type { SessionLink } from './ports/session-link.js';
@@ -47,6 +46,8 @@ export class Broker implements SessionEvents {
   readonly confidentiality: ConfidentialityPolicy;
   /** The per-client packet trace (`traceClients`); see {@link setTraceClients}. */
   readonly tracer: PacketTracer;
+  /** Who may connect, publish, subscribe and receive: the authenticator and authorizer chains. */
+  readonly access: AccessControl;
   /** Whether a publish is accepted, and when its acknowledgement may go (every way in asks it). */
   readonly admission: PublishAdmission;
   /** Backpressure on publishers and the slow-consumer state of sessions. */
@@ -77,13 +78,8 @@ export class Broker implements SessionEvents {
       disconnectSlowConsumers: limits.slowConsumerDisconnect,
     }, this.logger);
     this.sweeper = new KeepAliveSweeper(this.connections, this.options.limits.connectTimeout * 1000);
-    this.admission = new PublishAdmission(this.options, this.stats, {
-      mayPublish: (publisher, topic, qos, retain) => {
-        if (this.canPublish(publisher.principal, topic, qos, retain, publisher.info)) return true;
-        this.logDenied(publisher.principal, 'publish', topic);
-        return false;
-      },
-    });
+    this.access = new AccessControl(this.options, this.logger);
+    this.admission = new PublishAdmission(this.options, this.stats, this.access);
     // Acknowledge when safe: also when every queue the message found full has room again.
     this.admission.gate.add(this.flow.acknowledgementWait());
   }
@@ -226,41 +222,6 @@ export class Broker implements SessionEvents {
     session.subscriptions.set(entry.filter, entry);
   }
 
-  /** Runs the authenticator chain: first deny wins; with none configured everyone is admitted. */
-  async authenticate(credentials: ConnectCredentials, info: ConnectionInfo): Promise<AuthenticationResult> {
-    const chain = info.security?.authenticators ?? this.options.authenticators;
-    let allowed: AuthenticationResult | undefined;
-    for (const authenticator of chain) {
-      const result = await authenticator.authenticate(credentials);
-      if (result.outcome === 'deny') return result;
-      if (result.outcome === 'allow' && !allowed) allowed = result;
-    }
-    if (allowed) return allowed;
-    if (chain.length === 0) return { outcome: 'allow' };
-    return { outcome: 'deny', reasonCode: ReasonCode.NotAuthorized, reason: 'no authenticator admitted the client' };
-  }
-
-  /** Clients never publish to `$SYS` (section 4.7.2); otherwise the authorizer chain decides. */
-  canPublish(principal: ClientPrincipal, topic: string, qos: QoS, retain: boolean, info: ConnectionInfo): boolean {
-    if (topic.startsWith('$SYS')) return false;
-    const chain = info.security?.authorizers ?? this.options.authorizers;
-    for (const a of chain) if (!a.canPublish(principal, topic, qos, retain)) return false;
-    return true;
-  }
-
-  canSubscribe(principal: ClientPrincipal, filter: string, qos: QoS, info: ConnectionInfo): boolean {
-    const chain = info.security?.authorizers ?? this.options.authorizers;
-    for (const a of chain) if (!a.canSubscribe(principal, filter, qos)) return false;
-    return true;
-  }
-
-  /** Delivery check per message per subscriber (hot path: no allocation when no authorizers). */
-  canReceive(link: SessionLink, topic: string): boolean {
-    const chain = link.security?.authorizers ?? this.options.authorizers;
-    for (let i = 0; i < chain.length; i++) if (!chain[i]!.canReceive(link.principal, topic)) return false;
-    return true;
-  }
-
   /** The limits of a session on a link: the inflight window respects the client's Receive Maximum. */
   sessionLimits(link: SessionLink | MqttConnection | undefined): SessionLimits {
     const l = this.options.limits;
@@ -332,11 +293,6 @@ export class Broker implements SessionEvents {
     // At shutdown sessions keep their state (wills included) for the restart.
     if (session.link === conn && !this.closed) this.sessions.connectionLost(session, conn.graceful);
     this.hooks.emit('clientDisconnected', fields);
-  }
-
-  /** Logs a refused publish or subscribe. */
-  logDenied(principal: ClientPrincipal, action: 'publish' | 'subscribe', topic: string): void {
-    this.logger.info({ clientId: principal.clientId, username: principal.username, listener: principal.listener, action, topic }, 'not authorized');
   }
 
   /**

@@ -3,6 +3,7 @@ export { Broker } from './broker.js';
 export { MqttConnection } from './mqtt-connection.js';
 export { defaultLimits, resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
 export { exceedsTopicLevels } from './limits.js';
+export { AccessControl } from './access-control.js';
 export {
   ACCEPTED, CLUSTER_UNAVAILABLE, PublishAdmission,
   type Accepted, type Publisher, type PublishRefusal, type PublishRights, type PublishVerdict, type Refused,

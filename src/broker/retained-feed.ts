@@ -36,7 +36,7 @@ export class RetainedFeed implements PacedDeliveries {
         broker.withheld(session, message);
         continue;
       }
-      if (!broker.canReceive(link, message.topic)) continue;
+      if (!broker.access.canReceive(link, message.topic)) continue;
       const qos = (this.grantedQos < message.qos ? this.grantedQos : message.qos) as QoS;
       // Sent with RETAIN set [MQTT-3.3.1-8], at most at the granted QoS [MQTT-3.3.1-9].
       session.deliver(message, qos, true, this.subscriptionIds);

@@ -53,7 +53,7 @@ function deliverOne(
 ): boolean {
   // No Local: never back to the publisher [MQTT-3.8.3-3].
   if (entry.noLocal && message.origin === session.clientId) return false;
-  if (session.link && !broker.canReceive(session.link, message.topic)) return false;
+  if (session.link && !broker.access.canReceive(session.link, message.topic)) return false;
   const qos = (entry.qos < message.qos ? entry.qos : message.qos) as QoS;
   // RETAIN is cleared on normal delivery unless Retain As Published [MQTT-3.3.1-12] [MQTT-3.3.1-13].
   const retain = message.retain && entry.retainAsPublished;
@@ -74,7 +74,7 @@ function deliverMerged(broker: Broker, session: Recipient, entries: readonly Sub
     if (entry.subscriptionId !== undefined) (ids ??= []).push(entry.subscriptionId);
   }
   if (qos < 0) return false;
-  if (session.link && !broker.canReceive(session.link, message.topic)) return false;
+  if (session.link && !broker.access.canReceive(session.link, message.topic)) return false;
   session.deliver(message, Math.min(qos, message.qos) as QoS, retain, ids);
   return true;
 }
@@ -138,7 +138,7 @@ export function redistributeShared(broker: Broker, session: Session): void {
   for (const delivery of session.takeSharedDeliveries(hasOther)) {
     const group = delivery.group!;
     const chosen = chooseMember(group, session) ?? group.members.find((m) => m.subscriber !== session && m.subscriber.link);
-    if (!chosen || !broker.canReceive(chosen.subscriber.link!, delivery.message.topic)) continue;
+    if (!chosen || !broker.access.canReceive(chosen.subscriber.link!, delivery.message.topic)) continue;
     chosen.subscriber.deliver(delivery.message, Math.min(chosen.qos, delivery.qos) as QoS, delivery.retain, delivery.subscriptionIds, group);
   }
 }

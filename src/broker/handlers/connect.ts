@@ -136,7 +136,7 @@ async function authenticate(conn: MqttConnection, packet: ConnectPacket, clientI
     conn.authData = outcome.data;
     return outcome.username;
   }
-  const result = await conn.broker.authenticate({
+  const result = await conn.broker.access.authenticate({
     clientId,
     username: packet.username,
     password: packet.password,
@@ -159,7 +159,7 @@ function checkWill(conn: MqttConnection, packet: ConnectPacket): void {
   if (exceedsTopicLevels(will.topic, options.limits)) {
     throw new Refusal(ReasonCode.TopicNameInvalid, `will topic has more than ${options.limits.maxTopicLevels} levels`);
   }
-  if (!conn.broker.canPublish(conn.principal, will.topic, will.qos, will.retain, conn.info)) {
+  if (!conn.broker.access.canPublish(conn.principal, will.topic, will.qos, will.retain, conn.info)) {
     throw new Refusal(ReasonCode.NotAuthorized, `not authorized to publish the will to '${will.topic}'`);
   }
 }

@@ -44,8 +44,8 @@ function checkSubscription(conn: MqttConnection, sub: Subscription): number | un
   const { broker } = conn;
   if (topicFilterProblem(sub.topicFilter) !== undefined) return ReasonCode.TopicFilterInvalid;
   if (exceedsTopicLevels(sub.topicFilter, broker.options.limits)) return ReasonCode.TopicFilterInvalid;
-  if (!broker.canSubscribe(conn.principal, sub.topicFilter, sub.qos, conn.info)) {
-    broker.logDenied(conn.principal, 'subscribe', sub.topicFilter);
+  if (!broker.access.canSubscribe(conn.principal, sub.topicFilter, sub.qos, conn.info)) {
+    broker.access.logDenied(conn.principal, 'subscribe', sub.topicFilter);
     return ReasonCode.NotAuthorized;
   }
   return undefined;

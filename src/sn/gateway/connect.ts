@@ -111,7 +111,7 @@ function finishConnect(link: SnClientLink, prompted: StoredWill | undefined): vo
 async function openSession(link: SnClientLink, prompted: StoredWill | undefined): Promise<void> {
   const { ctx, request } = link;
   const broker = ctx.broker;
-  const result = await broker.authenticate({
+  const result = await broker.access.authenticate({
     clientId: request.clientId, protocolVersion: 4, listener: ctx.listener, remoteAddress: link.info.remoteAddress,
   }, link.info);
   if (link.state !== 'authenticating') return;

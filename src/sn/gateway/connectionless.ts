@@ -44,7 +44,7 @@ async function handleQosMinusOne(ctx: SnGatewayContext, address: SnAddress, m: S
     listener: ctx.listener, transport: 'mqttsn', remoteAddress: address.address, remotePort: address.port,
     encrypted: false, confidential: false, certificate: undefined, security: undefined,
   };
-  const auth = await ctx.broker.authenticate({ clientId: '', protocolVersion: 4, listener: ctx.listener, remoteAddress: address.address }, info);
+  const auth = await ctx.broker.access.authenticate({ clientId: '', protocolVersion: 4, listener: ctx.listener, remoteAddress: address.address }, info);
   if (auth.outcome === 'deny') return reject(SnReturnCode.REJECTED_NOT_SUPPORTED);
   const principal = { clientId: '', username: auth.outcome === 'allow' ? auth.username : undefined, listener: ctx.listener };
   const refusal = publishRefusal(ctx, { principal, info }, topic, 0, m.retain, m.data);

@@ -60,8 +60,8 @@ export function handleSubscribe(link: SnClientLink, m: SnSubscribeMessage): void
   if (filter === undefined || topicFilterProblem(filter) !== undefined || exceedsTopicLevels(filter, limits)) {
     return answer(0, requestedId, SnReturnCode.REJECTED_INVALID_TOPIC_ID);
   }
-  if (!broker.canSubscribe(link.principal, filter, m.qos, link.info)) {
-    broker.logDenied(link.principal, 'subscribe', filter);
+  if (!broker.access.canSubscribe(link.principal, filter, m.qos, link.info)) {
+    broker.access.logDenied(link.principal, 'subscribe', filter);
     return answer(0, requestedId, SnReturnCode.REJECTED_NOT_SUPPORTED);
   }
   const topicId = subackTopicId(link, m.topic, filter);

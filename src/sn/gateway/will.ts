@@ -27,7 +27,7 @@ export function willProblem(
   const { limits, retainAvailable } = ctx.broker.options;
   if (qos > limits.maxQos) return `will QoS ${qos} is not supported`;
   if (retain && !retainAvailable) return 'retained wills are not supported';
-  if (!ctx.broker.canPublish(principal, topic, qos, retain, info)) return `not authorized to publish the will to '${topic}'`;
+  if (!ctx.broker.access.canPublish(principal, topic, qos, retain, info)) return `not authorized to publish the will to '${topic}'`;
   return undefined;
 }
 

@@ -1,0 +1,66 @@
+import { ReasonCode, type QoS } from '../protocol/index.js';
+import type { Publisher, PublishRights } from './admission.js';
+import type { BrokerOptions } from './options.js';
+import type { AuthenticationResult, ClientPrincipal, ConnectCredentials } from './ports/auth.js';
+import type { Logger } from './ports/logger.js';
+import type { SessionLink } from './ports/session-link.js';
+import type { ConnectionInfo } from './ports/transport.js';
+
+/**
+ * Who may connect and what they may do: the authenticator and authorizer chains of the
+ * broker, or of the listener a client came through (`per_listener_settings`). Every way in
+ * (MQTT, MQTT-SN, routing at delivery) asks here; a chain is first-deny-wins.
+ */
+export class AccessControl implements PublishRights {
+  constructor(
+    private readonly options: Pick<BrokerOptions, 'authenticators' | 'authorizers'>,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Runs the authenticator chain: first deny wins; with none configured everyone is admitted. */
+  async authenticate(credentials: ConnectCredentials, info: ConnectionInfo): Promise<AuthenticationResult> {
+    const chain = info.security?.authenticators ?? this.options.authenticators;
+    let allowed: AuthenticationResult | undefined;
+    for (const authenticator of chain) {
+      const result = await authenticator.authenticate(credentials);
+      if (result.outcome === 'deny') return result;
+      if (result.outcome === 'allow' && !allowed) allowed = result;
+    }
+    if (allowed) return allowed;
+    if (chain.length === 0) return { outcome: 'allow' };
+    return { outcome: 'deny', reasonCode: ReasonCode.NotAuthorized, reason: 'no authenticator admitted the client' };
+  }
+
+  /** Clients never publish to `$SYS` (section 4.7.2); otherwise the authorizer chain decides. */
+  canPublish(principal: ClientPrincipal, topic: string, qos: QoS, retain: boolean, info: ConnectionInfo): boolean {
+    if (topic.startsWith('$SYS')) return false;
+    const chain = info.security?.authorizers ?? this.options.authorizers;
+    for (const a of chain) if (!a.canPublish(principal, topic, qos, retain)) return false;
+    return true;
+  }
+
+  canSubscribe(principal: ClientPrincipal, filter: string, qos: QoS, info: ConnectionInfo): boolean {
+    const chain = info.security?.authorizers ?? this.options.authorizers;
+    for (const a of chain) if (!a.canSubscribe(principal, filter, qos)) return false;
+    return true;
+  }
+
+  /** Delivery check per message per subscriber (hot path: no allocation when no authorizers). */
+  canReceive(link: SessionLink, topic: string): boolean {
+    const chain = link.security?.authorizers ?? this.options.authorizers;
+    for (let i = 0; i < chain.length; i++) if (!chain[i]!.canReceive(link.principal, topic)) return false;
+    return true;
+  }
+
+  /** PublishRights: the publish check admission makes, with its log line when refused. */
+  mayPublish(publisher: Publisher, topic: string, qos: QoS, retain: boolean): boolean {
+    if (this.canPublish(publisher.principal, topic, qos, retain, publisher.info)) return true;
+    this.logDenied(publisher.principal, 'publish', topic);
+    return false;
+  }
+
+  /** Logs a refused publish or subscribe. */
+  logDenied(principal: ClientPrincipal, action: 'publish' | 'subscribe', topic: string): void {
+    this.logger.info({ clientId: principal.clientId, username: principal.username, listener: principal.listener, action, topic }, 'not authorized');
+  }
+}
