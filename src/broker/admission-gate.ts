@@ -1,8 +1,21 @@
-import type { Publisher } from './admission.js';
 import { whenDurable } from './commit-gate.js';
 import type { BrokerMessage } from './message.js';
 import type { ClusterBus } from './ports/cluster.js';
+import type { ClientPrincipal } from './ports/auth.js';
 import type { Store } from './ports/store.js';
+import type { ConnectionInfo } from './ports/transport.js';
+
+/** Who publishes, as admission sees it: an MQTT connection or an MQTT-SN client alike. */
+export interface Publisher {
+  readonly principal: ClientPrincipal;
+  readonly info: ConnectionInfo;
+  /**
+   * Stops reading what this publisher sends until the returned function is called: how an
+   * acknowledgement wait (flow control) can hold back a publisher whose messages cannot be
+   * taken yet, QoS 0 included. Absent where the way in cannot pause.
+   */
+  pauseInput?(): () => void;
+}
 
 /**
  * One condition the acknowledgement of a publish waits for, by name. `check` returns

@@ -1,11 +1,9 @@
 import { isUtf8 } from 'node:buffer';
 import type { QoS } from '../protocol/index.js';
-import { AcknowledgementGate } from './admission-gate.js';
+import { AcknowledgementGate, type Publisher } from './admission-gate.js';
 import { exceedsTopicLevels } from './limits.js';
 import type { BrokerMessage } from './message.js';
 import type { BrokerOptions } from './options.js';
-import type { ClientPrincipal } from './ports/auth.js';
-import type { ConnectionInfo } from './ports/transport.js';
 import type { BrokerStats } from './stats.js';
 
 /**
@@ -50,17 +48,7 @@ function refused(refusal: PublishRefusal, reason: string): Refused {
   return { accepted: false, refusal, reason };
 }
 
-/** Who publishes, as admission sees it: an MQTT connection or an MQTT-SN client alike. */
-export interface Publisher {
-  readonly principal: ClientPrincipal;
-  readonly info: ConnectionInfo;
-  /**
-   * Stops reading what this publisher sends until the returned function is called: how an
-   * acknowledgement wait (flow control) can hold back a publisher whose messages cannot be
-   * taken yet, QoS 0 included. Absent where the way in cannot pause.
-   */
-  pauseInput?(): () => void;
-}
+export type { Publisher } from './admission-gate.js';
 
 /** What admission asks of the rest of the core: whether a publisher may publish to a topic. */
 export interface PublishRights {

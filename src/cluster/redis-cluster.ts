@@ -33,7 +33,7 @@ export interface RedisClusterOptions extends Partial<ClusterTimings> {
  * link drop loses nothing), each PUBACK waiting until those writes succeeded.
  * See docs/cluster.md for the design and what it promises.
  */
-export class RedisCluster implements ClusterBus {
+export class RedisCluster implements ClusterBus<Broker> {
   readonly nodeId: string;
   readonly keys: ClusterKeys;
   /** This node's fencing token per client id it owns (read by the store's fence). */

@@ -1,4 +1,3 @@
-import type { Broker } from '../broker.js';
 import type { BrokerMessage } from '../message.js';
 import type { Session } from '../session.js';
 import type { RestoredState, StoredWill } from './store.js';
@@ -10,13 +9,13 @@ import type { RestoredState, StoredWill } from './store.js';
  * before.
  *
  * The other direction, the cluster calling into the core, goes through the
- * broker's own methods: {@link Broker.deliverFromCluster} for a message another
+ * broker's own methods: `Broker.deliverFromCluster` for a message another
  * node routed here, `broker.sessions.handOver()` when a client reconnects
  * elsewhere, `broker.sessions.adopt()` for the sessions of a dead node, and
  * stand-ins for remote sessions in `broker.router` (see `Recipient`), so that the
  * node a message is published on decides, once, who gets it.
  */
-export interface ClusterBus {
+export interface ClusterBus<Host = unknown> {
   /**
    * False while this node cannot reach the cluster. Meanwhile QoS 1/2 publishes
    * are refused rather than acknowledged, and CONNECTs are refused: nothing is
@@ -25,10 +24,12 @@ export interface ClusterBus {
   readonly available: boolean;
   /**
    * Joins the cluster: called by `Broker.start` once the store is open and before
-   * any listener is bound. Loads the retained messages and the subscriptions of
-   * the other nodes' sessions into the broker.
+   * any listener is bound, with the broker itself as `host` (the adapter declares it as
+   * `Broker`; the port leaves it unnamed so that the core's ports do not depend on the
+   * broker class). Loads the retained messages and the subscriptions of the other
+   * nodes' sessions into the broker.
    */
-  start(broker: Broker): Promise<void>;
+  start(host: Host): Promise<void>;
   /** Leaves the cluster (at shutdown, after the store's last commit). */
   stop(): Promise<void>;
   /**
