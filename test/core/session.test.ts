@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createMessage, type BrokerMessage, type OutgoingPublish, type SessionLink } from '../../src/broker/index.js';
+import { createMessage, silentLogger, type BrokerMessage, type OutgoingPublish, type SessionLink } from '../../src/broker/index.js';
+import { FlowControl } from '../../src/broker/flow-control.js';
 import { Session, type DropReason, type SessionLimits } from '../../src/broker/session.js';
 import { MemoryStore } from '../../src/persistence/index.js';
 import type { QoS } from '../../src/protocol/index.js';
@@ -50,6 +51,9 @@ class Events {
     this.drops.push([reason, message.payload.toString()]);
   }
   withheld(): void {}
+  readonly flow = new FlowControl({
+    highWaterMark: 1 << 20, lowWaterMark: 1 << 19, maxQueuedBytesTotal: Infinity, slowConsumerTimeoutMs: 5000, disconnectSlowConsumers: false,
+  }, silentLogger);
 }
 
 const limits = (over: Partial<SessionLimits> = {}): SessionLimits => ({ inflightWindow: 2, maxQueuedMessages: 3, maxQueuedBytes: Infinity, ...over });
@@ -76,17 +80,25 @@ describe('a session on a fake link', () => {
     assert.equal(session.complete(999), false, 'an unknown packet id completes nothing');
   });
 
-  it('drops QoS 0 while offline or congested, and QoS 1 beyond max_queued_messages, saying why each time', () => {
+  it('drops QoS 0 while offline, queues what a congested but draining link cannot take, and drops beyond max_queued_messages once the client is slow', () => {
     const events = new Events();
     const session = new Session('c', 5, 0, limits(), undefined, events);
     session.deliver(message('offline', 0), 0, false, undefined);
     const link = new FakeLink();
     session.attach(link);
     link.congested = true;
+    let paused = 0;
+    const publisher = { pauseInput: () => { paused++; return () => { paused--; }; } };
+    events.flow.begin(publisher);
     session.deliver(message('congested', 0), 0, false, undefined);
     deliver(session, 'q1', 'q2', 'q3', 'q4');
-    assert.deepEqual(events.drops, [['offline-qos0', 'offline'], ['congested-qos0', 'congested'], ['queue-full', 'q4']]);
+    assert.equal(events.flow.end(), true, 'the publisher that overfilled the queue waits for room');
+    assert.deepEqual(events.drops, [['offline-qos0', 'offline']], 'a client that drains loses nothing: its publishers wait instead');
+    assert.equal(paused, 1, 'the publisher is paused');
     assert.equal(link.sent.length, 0, 'nothing goes out while the link is congested');
+    session.flow.slow = true;
+    deliver(session, 'q5');
+    assert.deepEqual(events.drops, [['offline-qos0', 'offline'], ['queue-full', 'q5']], 'a slow client is held to its bounds');
   });
 
   it('refuses more queued bytes than max_queued_bytes allows', () => {
