@@ -18,6 +18,7 @@ const layerRules = [
   { files: ['src/cluster/**/*.ts'], allow: ['src/cluster', 'src/broker', 'src/protocol'], why: 'the cluster is an adapter of the core: it never imports another adapter (its store is passed in)' },
   { files: ['src/bench/**/*.ts'], allow: ['src/bench', 'src/protocol'], why: 'the load generator is built on the codec alone, so it measures the broker and not a client library' },
   { files: ['src/client/**/*.ts'], allow: ['src/client', 'src/protocol', 'src/transport'], why: 'src/client depends only on protocol/ and transport/' },
+  { files: ['src/logging/**/*.ts'], allow: ['src/logging', 'src/broker', 'src/protocol'], why: 'logging is an adapter of the core: it never imports another adapter' },
   { files: ['src/admin/**/*.ts'], allow: ['src/admin', 'src/broker', 'src/protocol'], why: 'src/admin is an adapter: it uses the core and never imports another adapter' },
   { files: ['src/admin/ui/**/*.ts'], allow: ['src/admin/ui'], denyModules: io, why: 'src/admin/ui runs in the browser and imports only its own modules' },
   { files: ['src/config/**/*.ts'], allow: ['src/config', 'src/broker', 'src/protocol', 'src/transport'], denyModules: ['net', 'tls', 'dgram', 'http', 'https', 'child_process', 'worker_threads', 'ws', 'better-sqlite3', 'ioredis'], why: 'src/config turns files into plain data: it may know the core\'s limits and the TLS files\' shape, and starts nothing' },

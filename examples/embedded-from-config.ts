@@ -23,7 +23,11 @@ const config = loadConfig({ file });
 const { server, reload } = await startFromConfig(config, logger);
 for (const listener of server.listeners) console.log(`listening: ${listener.name} on ${listener.host ?? '*'}:${listener.port}`);
 
-process.on('SIGHUP', () => void reload().then((failed) => console.log(failed.length ? `reload failed: ${failed.join(', ')}` : 'reloaded')));
+// SIGHUP: the file read again; listeners added, removed or changed are applied.
+process.on('SIGHUP', () => void Promise.resolve().then(() => reload(loadConfig({ file }))).then(({ failed, restartNeeded }) => {
+  if (failed.length > 0) console.log(`reload failed: ${failed.join(', ')}`);
+  else console.log(restartNeeded.length > 0 ? `reloaded; restart for: ${restartNeeded.join(', ')}` : 'reloaded');
+}, (err: unknown) => console.log(`reload failed: ${String(err)}`)));
 const stop = (): void => void server.close().then(() => console.log('stopped'));
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);

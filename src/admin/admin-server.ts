@@ -20,6 +20,8 @@ import { TopicTree } from './topic-tree.js';
 export interface AdminServer {
   /** `http:<port>` (or `https:<port>`), as listeners are named in logs. */
   readonly name: string;
+  /** `http` or `https`. */
+  readonly protocol: string;
   readonly host: string;
   /** The port bound (useful with port 0). */
   readonly port: number;
@@ -71,14 +73,14 @@ export async function startAdmin(broker: Broker, adminOptions: AdminOptions): Pr
     unhook();
     metrics.close();
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new Error(`admin listener: cannot listen on ${options.host}:${options.port}: ${code}`);
+    throw Object.assign(new Error(`admin listener: cannot listen on ${options.host}:${options.port}: ${code}`), { code });
   }
   const address = server.address() as AddressInfo;
   const scheme = options.tls ? 'https' : 'http';
   self.info = { name: `${scheme}:${address.port}`, protocol: scheme, host: address.address, port: address.port };
   let closing: Promise<void> | undefined;
   return {
-    name: self.info.name, host: address.address, port: address.port, topics,
+    name: self.info.name, protocol: scheme, host: address.address, port: address.port, topics,
     close() {
       closing ??= new Promise<void>((resolve) => {
         unhook();

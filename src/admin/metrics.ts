@@ -69,6 +69,8 @@ export function brokerMetrics(broker: Broker, options: ResolvedAdminOptions): Br
   counter('midge_publish_received_bytes_total', 'Payload bytes received in PUBLISH, by QoS.', () => byQos(s.publishBytesReceivedByQos), ['qos']);
   counter('midge_publish_sent_bytes_total', 'Payload bytes sent in PUBLISH, by QoS.', () => byQos(s.publishBytesSentByQos), ['qos']);
   counter('midge_publish_dropped_total', 'Deliveries dropped, by reason.', () => [...s.droppedByReason].map(([reason, n]) => [{ reason }, n]), ['reason']);
+  counter('midge_connections_failed_total', 'Connections that failed before CONNECT completed (TLS handshake, not MQTT, timeout...), by kind.',
+    () => [...s.failedConnectionsByKind].map(([kind, n]) => [{ kind }, n]), ['kind']);
   counter('midge_confidential_withheld_total', 'Confidential deliveries kept from links that are not encrypted.', () => s.withheldConfidential);
   gauge('midge_subscriptions', 'Subscriptions held.', () => broker.router.size);
   gauge('midge_retained_messages', 'Retained messages held.', () => broker.retained.size);

@@ -3,6 +3,7 @@ import { AccessControl } from './access-control.js';
 import { PublishAdmission } from './admission.js';
 import { ConfidentialityPolicy } from './confidentiality.js';
 import { FlowControl, type FlowSource } from './flow-control.js';
+import { ConnectionFailures, type ConnectionFailureKind, type FailedConnection } from './connection-failures.js';
 import { Hooks, type Disposer } from './hooks.js';
 import { KeepAliveSweeper } from './keepalive.js';
 import type { BrokerMessage } from './message.js';
@@ -44,6 +45,8 @@ export class Broker implements SessionEvents {
   readonly sessions: SessionManager;
   readonly logger: Logger;
   readonly confidentiality: ConfidentialityPolicy;
+  /** Connections that fail before CONNECT completes: counted, and logged once per source a minute. */
+  readonly failures: ConnectionFailures;
   /** The per-client packet trace (`traceClients`); see {@link setTraceClients}. */
   readonly tracer: PacketTracer;
   /** Who may connect, publish, subscribe and receive: the authenticator and authorizer chains. */
@@ -68,6 +71,7 @@ export class Broker implements SessionEvents {
     this.logger = this.options.logger ?? silentLogger;
     this.sessions = new SessionManager(this);
     this.confidentiality = new ConfidentialityPolicy(this.options.confidentialTopics);
+    this.failures = new ConnectionFailures(this.logger, this.stats);
     const limits = this.options.limits;
     this.tracer = new PacketTracer(this.logger, { packetsPerSecond: limits.tracePacketsPerSecond, maxDumpBytes: limits.traceDumpBytes }, this.options.traceClients);
     this.flow = new FlowControl({
@@ -254,13 +258,13 @@ export class Broker implements SessionEvents {
   }
 
   /** Called by the CONNECT handler once the CONNACK is sent. */
-  connectionOpened(conn: MqttConnection | ClientEndpoint, sessionPresent: boolean): void {
+  connectionOpened(conn: MqttConnection | ClientEndpoint, sessionPresent: boolean, cleanStart?: boolean): void {
     this.stats.clientConnected();
     const { clientId, info } = conn;
     this.logger.info({
-      clientId, username: conn.principal.username, listener: info.listener, remoteAddress: info.remoteAddress,
+      clientId, username: conn.principal.username, listener: info.listener, remoteAddress: info.remoteAddress, remotePort: info.remotePort,
       // reasonCode: the CONNACK's (always Success here), so one query finds connects and disconnects alike.
-      protocolVersion: conn.protocolVersion, sessionPresent, keepAlive: conn.keepAliveMs / 1000, reasonCode: ReasonCode.Success,
+      protocolVersion: conn.protocolVersion, cleanStart, sessionPresent, keepAlive: conn.keepAliveMs / 1000, reasonCode: ReasonCode.Success,
     }, 'client connected');
     this.hooks.emit('clientConnected', {
       clientId, username: conn.principal.username, listener: info.listener, remoteAddress: info.remoteAddress,
@@ -274,7 +278,7 @@ export class Broker implements SessionEvents {
       clientId: conn.clientId, username: conn.principal.username, listener: conn.info.listener,
       remoteAddress: conn.info.remoteAddress, reasonCode, reason,
     };
-    this.logger.info(fields, 'connection refused');
+    this.logger.info({ ...fields, remotePort: conn.info.remotePort }, 'connection refused');
     this.hooks.emit('connectRefused', fields);
   }
 
@@ -283,16 +287,34 @@ export class Broker implements SessionEvents {
     if (conn instanceof MqttConnection) this.tracer.closed(conn);
     if (!(conn instanceof MqttConnection ? this.connections.delete(conn) : this.endpoints.delete(conn))) return;
     const session = conn.session;
-    if (!session) return;
+    if (!session) {
+      const failure = conn instanceof MqttConnection ? conn.earlyFailure() : undefined;
+      if (failure) this.connectionFailed(conn.info, failure.kind, failure.reason);
+      return;
+    }
     this.stats.connectedClients--;
     const fields = {
       clientId: conn.clientId, username: conn.principal.username, listener: conn.info.listener,
       remoteAddress: conn.info.remoteAddress, reasonCode, reason,
     };
-    this.logger.info(fields, 'client disconnected');
+    this.logger.info({ ...fields, remotePort: conn.info.remotePort }, 'client disconnected');
     // At shutdown sessions keep their state (wills included) for the restart.
     if (session.link === conn && !this.closed) this.sessions.connectionLost(session, conn.graceful);
     this.hooks.emit('clientDisconnected', fields);
+  }
+
+  /**
+   * A connection failed before its CONNECT completed: a TLS handshake, a WebSocket
+   * upgrade, bytes that are not MQTT, no CONNECT in time. Transports report the
+   * failures they see; the connection reports the rest itself.
+   */
+  connectionFailed(who: FailedConnection, kind: ConnectionFailureKind, reason: string): void {
+    this.failures.report(who, kind, reason);
+  }
+
+  /** Closes the connections that came in through a listener that is going away. */
+  closeListenerConnections(listener: string, reasonCode: number, reason: string): void {
+    for (const conn of this.connections) if (conn.info.listener === listener) conn.close(reasonCode, reason);
   }
 
   /**

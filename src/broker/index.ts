@@ -30,6 +30,7 @@ export { fromStoredMessage, toStoredMessage } from './stored.js';
 export type { Session } from './session.js';
 export type { FlowControl, FlowSource, FlowStats } from './flow-control.js';
 export { BrokerStats } from './stats.js';
+export { notMqttStart, type ConnectionFailureKind, type FailedConnection } from './connection-failures.js';
 export { Readiness } from './readiness.js';
 export { PacketTracer, compilePatterns, type TraceBudget, type TracedConnection } from './packet-trace.js';
 export { SysTopics, dampedLoad, sysFigures, type SysTopicsOptions } from './sys-topics.js';

@@ -7,6 +7,7 @@ import {
 } from '../protocol/index.js';
 import type { Broker } from './broker.js';
 import type { FlowSource } from './flow-control.js';
+import { notMqttStart, type ConnectionFailureKind } from './connection-failures.js';
 import { dispatchPacket } from './handlers/index.js';
 import type { ClientPrincipal, EnhancedAuthExchange } from './ports/auth.js';
 import { OutboundTopicAliases, encodeCustomPublish, encodeSharedPublish, needsCustomEncoding } from './publish-encoding.js';
@@ -75,6 +76,10 @@ export class MqttConnection implements SessionLink, FlowSource {
   private early: Array<[number, Buffer]> | undefined;
   private earlyBytes = 0;
   private closeReason: { code: number; reason: string } | undefined;
+  /** Bytes have arrived: the first chunk was checked for being MQTT at all. */
+  private started = false;
+  /** The CONNECT was refused with a CONNACK (logged as a refusal, not as a failure). */
+  private refused = false;
 
   constructor(readonly broker: Broker, readonly stream: Duplex, readonly info: ConnectionInfo) {
     this.lastActivity = this.openedAt = Date.now();
@@ -123,6 +128,17 @@ export class MqttConnection implements SessionLink, FlowSource {
   private onData(chunk: Buffer): void {
     this.lastActivity = Date.now();
     this.broker.stats.bytesReceived += chunk.length;
+    if (!this.started) {
+      this.started = true;
+      // An HTTP request, a TLS handshake or noise: close at once rather than wait for a frame that never comes.
+      const problem = notMqttStart(chunk);
+      if (problem) {
+        this.noteClose(ReasonCode.ProtocolError, problem);
+        this.state = 'closed';
+        this.stream.destroy();
+        return;
+      }
+    }
     if (this.state === 'closed') {
       // Nothing after a refusal or an error is processed (3.1.1 [MQTT-3.1.4-5], v5
       // [MQTT-3.1.4-6]). A peer that keeps sending is not read at all any more, so it costs
@@ -301,6 +317,7 @@ export class MqttConnection implements SessionLink, FlowSource {
    */
   refuse(reasonCode: number, reason: string): void {
     if (this.state === 'closed') return;
+    this.refused = true;
     this.noteClose(reasonCode, reason);
     const v5 = this.protocolVersion === 5;
     const properties = v5 && reason ? { reasonString: reason } : undefined;
@@ -342,6 +359,18 @@ export class MqttConnection implements SessionLink, FlowSource {
     const reason = this.closeReason ?? { code: ReasonCode.UnspecifiedError, reason: 'connection lost' };
     this.state = 'closed';
     this.broker.connectionClosed(this, reason.code, reason.reason);
+  }
+
+  /**
+   * Why a connection that never completed CONNECT ended, unless it was refused with a
+   * CONNACK (a refusal, logged as one) or closed without a word (a port probe).
+   */
+  earlyFailure(): { kind: ConnectionFailureKind; reason: string } | undefined {
+    const r = this.closeReason;
+    if (this.refused || !r) return undefined;
+    if (r.reason.startsWith('socket error')) return { kind: 'socket', reason: r.reason };
+    if (r.reason.includes('connect timeout')) return { kind: 'timeout', reason: r.reason };
+    return { kind: 'protocol', reason: r.reason };
   }
 
   /** Why the connection ended, for logs: the reason code by number and name (`reasonCodeName`), then why. */

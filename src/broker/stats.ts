@@ -24,12 +24,21 @@ export class BrokerStats {
   socketsOpened = 0;
   /** Deliveries of confidential messages kept from links that are not encrypted. */
   withheldConfidential = 0;
+  /** Connections that failed before CONNECT completed (TLS, not MQTT, timeout...). */
+  connectionsFailed = 0;
+  /** The same, by kind (`tls`, `protocol`, `timeout`, `websocket`, `socket`). */
+  readonly failedConnectionsByKind = new Map<string, number>();
   /** Dropped deliveries by reason. */
   readonly droppedByReason = new Map<string, number>();
 
   countDrop(reason: string): void {
     this.publishDropped++;
     this.droppedByReason.set(reason, (this.droppedByReason.get(reason) ?? 0) + 1);
+  }
+
+  countFailedConnection(kind: string): void {
+    this.connectionsFailed++;
+    this.failedConnectionsByKind.set(kind, (this.failedConnectionsByKind.get(kind) ?? 0) + 1);
   }
 
   clientConnected(): void {

@@ -74,6 +74,9 @@ export function sysFigures(broker: Broker, now: number): Array<[string, string]>
     ['retained messages/count', String(broker.retained.size)],
     ['heap/current', String(getHeapStatistics().used_heap_size)],
     ['confidential/withheld', String(s.withheldConfidential)],
+    // midge's own: connections that failed before CONNECT completed, in all and by kind.
+    ['connections/failed', String(s.connectionsFailed)],
+    ...[...s.failedConnectionsByKind].map(([kind, n]): [string, string] => [`connections/failed/${kind}`, String(n)]),
     ...storeFigures(broker),
     ...flowFigures(broker),
   ];

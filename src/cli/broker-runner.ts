@@ -1,14 +1,20 @@
-import pino from 'pino';
+import { resolve } from 'node:path';
 import { ConfigError, configWarnings, formatConfig, loadConfig, type ConfigOverrides, type MidgeConfig } from '../config/index.js';
-import { startFromConfig, type ConfiguredServer } from '../server/index.js';
+import { createLog, type LogFormat, type LogLevelName, type MidgeLog } from '../logging/index.js';
+import { checkConfigFiles, logLinePublisher, logOptionsFromConfig, startFromConfig, type ConfiguredServer } from '../server/index.js';
+import type { Logger } from '../broker/index.js';
 import { CliError, ExitCode, printWarning } from './errors.js';
+import { writePidFile } from './pid-file.js';
+import { version } from './version.js';
 
 /** What `midge broker` was asked to do. */
 export interface BrokerRun {
   configFile: string | undefined;
   overrides: ConfigOverrides;
   /** From --log-level when given; else the configuration's. */
-  logLevel: string | undefined;
+  logLevel: LogLevelName | undefined;
+  /** From --log-format when given; else the configuration's. */
+  logFormat?: LogFormat;
   testConfig: boolean;
   /** UDP port of an MQTT-SN gateway to run as well (`--mqttsn-port`). */
   mqttsnPort?: number;
@@ -18,24 +24,33 @@ export interface BrokerRun {
 const SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /**
- * Loads the configuration and either prints it (`--test-config`) or runs the
- * broker until SIGINT/SIGTERM; SIGHUP reloads password, ACL and SCRAM files and
- * certificates without dropping clients.
+ * Loads the configuration and either checks it (`--test-config`: every file it names
+ * is loaded, then the resolved configuration is printed) or runs the broker until
+ * SIGINT/SIGTERM; SIGHUP reopens log files and reloads the configuration.
  */
 export async function runBroker(run: BrokerRun): Promise<void> {
   const config = load(run);
   if (run.testConfig) {
+    // A file the configuration names that does not load is a configuration the broker refuses.
+    await checkConfigFiles(config).catch((err: unknown) => {
+      throw new CliError(err instanceof Error ? err.message : String(err), ExitCode.InvalidConfig);
+    });
     process.stdout.write(formatConfig(config));
     for (const w of configWarnings(config)) printWarning(w);
     return;
   }
-  const logger = pino({ level: run.logLevel ?? config.operations.logLevel, base: { svc: 'midge' } });
+  const log = createLog(logOptionsFromConfig(config, { level: run.logLevel, format: run.logFormat }));
+  const logger = log.logger;
+  logger.info({ version }, 'starting');
+  if (run.configFile) logger.info({ file: resolve(run.configFile) }, 'config loaded');
   for (const w of configWarnings(config)) logger.warn({ warning: w }, 'configuration warning');
   // --mqttsn-port: an MQTT-SN gateway beside the configured listeners, on --host or 127.0.0.1.
   const snListeners = run.mqttsnPort === undefined ? undefined : [{ port: run.mqttsnPort, host: run.overrides.host ?? '127.0.0.1' }];
   const started = await startFromConfig(config, logger, undefined, snListeners);
-  for (const l of started.server.listeners) logger.info({ listener: l.name, address: l.host, port: l.port }, 'listening');
-  handleSignals(started, logger);
+  log.attachTopic(logLinePublisher(started.server.broker));
+  if (config.operations.pidFile) writePidFile(config.operations.pidFile);
+  logger.info({ version }, 'running');
+  handleSignals(started, log, run);
 }
 
 function load(run: BrokerRun): MidgeConfig {
@@ -48,19 +63,21 @@ function load(run: BrokerRun): MidgeConfig {
   }
 }
 
-function handleSignals(started: ConfiguredServer, logger: pino.Logger): void {
+function handleSignals(started: ConfiguredServer, log: MidgeLog, run: BrokerRun): void {
+  const logger = log.logger;
   let stopping = false;
   const stop = (signal: string) => {
     // A second signal means now.
     if (stopping) process.exit(1);
     stopping = true;
-    logger.info({ signal }, 'shutting down');
+    logger.info({ signal, version }, 'shutting down');
     const timer = setTimeout(() => {
       logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long; exiting');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS);
     started.server.close().then(() => {
       clearTimeout(timer);
+      log.close();
       process.exit(0);
     }, (err: unknown) => {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
@@ -70,10 +87,29 @@ function handleSignals(started: ConfiguredServer, logger: pino.Logger): void {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGHUP', () => {
-    logger.info({ signal: 'SIGHUP' }, 'reloading password, ACL and SCRAM files and certificates');
-    started.reload().then((failed) => {
-      if (failed.length === 0) logger.info({}, 'reload complete');
-      else logger.error({ failed }, 'reload incomplete; the failed parts keep their previous settings');
-    }, (err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'reload failed'));
+    // Log files first, so that everything the reload says lands in the new file.
+    log.reopen();
+    reload(started, logger, run).catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'reload failed'));
   });
+}
+
+/** SIGHUP: re-reads the configuration file and applies what it can; says what needs a restart. */
+async function reload(started: ConfiguredServer, logger: Logger, run: BrokerRun): Promise<void> {
+  logger.info({ signal: 'SIGHUP' }, 'reloading');
+  let next: MidgeConfig | undefined;
+  try {
+    next = load(run);
+  } catch (err) {
+    logger.error({ err: err instanceof Error ? err.message : String(err) },
+      'configuration file not reloaded: it has an error; the running configuration stays (password, ACL and SCRAM files and certificates are still reloaded)');
+  }
+  const report = await started.reload(next);
+  if (report.failed.length === 0 && report.restartNeeded.length === 0) {
+    logger.info({ applied: report.applied }, 'reload complete');
+    return;
+  }
+  if (report.restartNeeded.length > 0) {
+    logger.warn({ applied: report.applied, restartNeeded: report.restartNeeded }, 'reload needs a restart');
+  }
+  if (report.failed.length > 0) logger.error({ failed: report.failed }, 'reload incomplete; the failed parts keep their previous settings');
 }

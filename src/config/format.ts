@@ -27,7 +27,8 @@ function sectionOptions(section: Section, fields: object): YamlObject {
   return options;
 }
 
-function listenerOptions(listener: ListenerConfig, perListener: boolean): YamlObject {
+/** A listener's settings by option name, as `--test-config` writes them (a reload compares them). */
+export function listenerOptions(listener: ListenerConfig, perListener: boolean): YamlObject {
   const own = sectionOptions('listener', listener);
   // Nobody publishes through the admin API's listener: `confidential` means nothing there.
   if (listener.protocol === 'http') delete own.confidential;
@@ -41,7 +42,8 @@ function listenerOptions(listener: ListenerConfig, perListener: boolean): YamlOb
   };
 }
 
-function globalOptions(config: MidgeConfig): YamlObject {
+/** The global settings by option name (secrets redacted), the listeners under `listeners`. */
+export function globalOptions(config: MidgeConfig): YamlObject {
   const { auth } = config;
   return {
     per_listener_settings: auth.perListenerSettings,

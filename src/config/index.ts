@@ -3,7 +3,7 @@
  * command-line overrides, resolved into one plain `MidgeConfig`.
  */
 export { loadConfig, type ConfigOverrides, type LoadConfigOptions, type OverrideValue } from './load.js';
-export { formatConfig, REDACTED } from './format.js';
+export { formatConfig, globalOptions, listenerOptions, REDACTED } from './format.js';
 export { configWarnings } from './warnings.js';
 export { ConfigError, formatOrigin, type Origin } from './errors.js';
 export { configProvenance, type ConfigProvenance } from './provenance.js';

@@ -1,6 +1,5 @@
 import type { Directive } from './directive.js';
-import { ConfigError } from './errors.js';
-import { parseBoolean, parseInteger, parseText } from './values.js';
+import { parseInteger, parseText } from './values.js';
 
 /** A mosquitto option midge accepts (so existing files load) though it changes nothing. */
 interface AcceptedOption {
@@ -10,31 +9,11 @@ interface AcceptedOption {
   check(directive: Directive): void;
 }
 
-const logTypes = ['none', 'information', 'notice', 'warning', 'error', 'debug', 'subscribe', 'unsubscribe', 'websockets', 'internal', 'all'];
-const logDestinations = ['none', 'syslog', 'stdout', 'stderr', 'topic', 'dlt', 'file'];
-
-function checkWords(directive: Directive, allowed: readonly string[]): void {
-  if (directive.words.length === 0) throw new ConfigError(`missing value for ${directive.key}`, directive.origin);
-  const bad = directive.words.find((word) => !allowed.includes(word));
-  if (bad !== undefined) throw new ConfigError(`invalid ${directive.key} '${bad}': expected ${allowed.join(', ')}`, directive.origin);
-}
-
-function checkLogDestination(directive: Directive): void {
-  const [destination, path] = directive.words;
-  checkWords({ ...directive, words: destination === undefined ? [] : [destination] }, logDestinations);
-  if (destination === 'file' && path === undefined) throw new ConfigError('log_dest file needs a path', directive.origin);
-}
-
 /**
  * mosquitto options accepted without effect. They are reported by `configWarnings`, never
  * dropped silently: a user who sets them should learn they do nothing here.
  */
 export const ACCEPTED_WITHOUT_EFFECT: ReadonlyMap<string, AcceptedOption> = new Map<string, AcceptedOption>([
-  ['log_type', { why: 'midge logs by log_level', check: (d) => checkWords(d, logTypes) }],
-  ['log_dest', { why: 'midge logs to standard error', check: checkLogDestination }],
-  ['log_timestamp', { why: 'midge always timestamps its logs', check: (d) => void parseBoolean(d) }],
-  ['log_timestamp_format', { why: 'midge always timestamps its logs', check: (d) => void parseText(d) }],
-  ['pid_file', { why: 'midge writes no pid file', check: (d) => void parseText(d) }],
   ['user', { why: 'midge does not switch users; start it as the user it should run as', check: (d) => void parseText(d) }],
   ['autosave_interval', { why: 'midge commits to its store every event-loop turn', check: (d) => void parseInteger(d, -2147483648, 2147483647) }],
 ]);

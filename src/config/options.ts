@@ -1,6 +1,7 @@
 import { NO_EXPIRY_CAP } from './option-values.js';
 import { brokerOptions } from './options-broker.js';
 import { listenerOptions } from './options-listener.js';
+import { loggingOptions } from './options-logging.js';
 import { alias, type OptionDefinition, type OptionDoc, type ParsedType, type Section } from './option-spec.js';
 import { parseDuration } from './values.js';
 
@@ -12,11 +13,11 @@ import { parseDuration } from './values.js';
  * the defaults (`resolve.ts`), the YAML output (`format.ts`), the broker's limits
  * (`server/from-config.ts`) and docs/configuration.md (`reference.ts`).
  *
- * Adding an option: one entry in `options-listener.ts` or `options-broker.ts` (a limit of
+ * Adding an option: one entry in `options-listener.ts`, `options-broker.ts` or `options-logging.ts` (a limit of
  * the core also needs its `BrokerLimits` field in `src/broker/options.ts`), then
  * `npm run docs:config`. See docs/ARCHITECTURE.md.
  */
-export const OPTION_TABLE = [...listenerOptions, ...brokerOptions] as const;
+export const OPTION_TABLE = [...listenerOptions, ...brokerOptions, ...loggingOptions] as const;
 
 /** The table's entries. */
 export type OptionEntry = (typeof OPTION_TABLE)[number];

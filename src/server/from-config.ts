@@ -1,31 +1,32 @@
 import type { BrokerLimits, EnhancedAuthenticator, Logger, Store } from '../broker/index.js';
 import { ScramSha256Authenticator, loadScramUsers } from '../auth/scram/index.js';
-import { brokerLimitsOf, type ListenerConfig, type MidgeConfig } from '../config/index.js';
+import { brokerLimitsOf, type MidgeConfig } from '../config/index.js';
 import { createStore } from '../persistence/index.js';
-import type { TlsFiles } from '../transport/index.js';
 import { adminFromConfig } from './admin-config.js';
 import { clusterFromConfig } from './cluster-config.js';
+import { ListenerSet, type ReloadReport } from './listener-set.js';
+import { isServedListener, listenerSpec } from './listener-spec.js';
+import { logSubscriptions } from './logging-config.js';
 import { SecurityRegistry } from './security.js';
 import { snListenersFromConfig } from './sn-config.js';
 import { startServer, type ListenerSpec, type MidgeServer, type ServerOptions } from './server.js';
 
+export type { ReloadReport };
+
 /** A server started from a configuration, with what SIGHUP needs. */
 export interface ConfiguredServer {
   server: MidgeServer;
-  /** Re-reads password, ACL and SCRAM files and certificates; returns what failed (kept as before). */
-  reload(): Promise<string[]>;
+  /**
+   * Re-reads password, ACL and SCRAM files and certificates; with `next` (the file
+   * read again) also opens, closes and reopens MQTT and WebSocket listeners and applies
+   * `trace_clients`, and reports what else changed and needs a restart.
+   */
+  reload(next?: MidgeConfig): Promise<ReloadReport>;
 }
 
 /** The broker limits a configuration asks for. */
 export function brokerLimits(config: MidgeConfig): Partial<BrokerLimits> {
   return brokerLimitsOf(config.limits);
-}
-
-/** The TLS files of a listener: the configuration's settings less the identity ones. */
-function tlsFiles(listener: ListenerConfig): TlsFiles | undefined {
-  if (!listener.tls) return undefined;
-  const { useIdentityAsUsername: _cn, useSubjectAsUsername: _subject, ...files } = listener.tls;
-  return files;
 }
 
 /**
@@ -37,20 +38,9 @@ export async function startFromConfig(
   config: MidgeConfig, logger: Logger, store?: Store, snListeners?: ServerOptions['snListeners'],
 ): Promise<ConfiguredServer> {
   const security = new SecurityRegistry();
+  const served = config.listeners.filter(isServedListener);
   const listeners: ListenerSpec[] = [];
-  for (const l of config.listeners) {
-    if (l.protocol !== 'mqtt' && l.protocol !== 'websockets') continue;
-    listeners.push({
-      port: l.port,
-      host: l.address,
-      protocol: l.protocol,
-      maxConnections: l.maxConnections,
-      confidential: l.confidential,
-      tls: tlsFiles(l),
-      websocketsPath: l.websocketsPath,
-      security: await security.forListener(l),
-    });
-  }
+  for (const l of served) listeners.push(await listenerSpec(l, security));
   const enhancedAuthenticators: EnhancedAuthenticator[] = [];
   const scramFile = config.auth.scramUsersFile;
   if (scramFile) {
@@ -81,19 +71,20 @@ export async function startFromConfig(
     admin: await adminFromConfig(config, security, logger),
   };
   const server = await startServer(options);
+  logSubscriptions(server.broker, logger);
+  // startServer opens the served listeners first, in order.
+  const running = new ListenerSet(server, security, logger, served.map((l, i) => [l, server.listeners[i]!]));
+  let current = config;
   return {
     server,
-    async reload() {
-      const failed = await security.reload(logger);
-      for (const l of server.listeners) {
-        try {
-          l.reloadTls();
-        } catch (err) {
-          failed.push(`certificates of ${l.name}`);
-          logger.error({ listener: l.name, err: err instanceof Error ? err.message : String(err) }, 'certificate reload failed; keeping the previous ones');
-        }
+    async reload(next) {
+      const report: ReloadReport = { applied: [], failed: await security.reload(logger), restartNeeded: [] };
+      if (next) {
+        await running.apply(current, next, report);
+        current = next;
       }
-      return failed;
+      running.reloadCertificates(report);
+      return report;
     },
   };
 }

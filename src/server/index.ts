@@ -2,3 +2,6 @@
 export { startServer, listenerName, type MidgeServer, type ServerOptions, type ListenerSpec, type ServerListener } from './server.js';
 export { startFromConfig, brokerLimits, type ConfiguredServer } from './from-config.js';
 export { createCluster, type ClusterParts, type ClusterSettings } from './cluster-config.js';
+export { checkConfigFiles } from './config-check.js';
+export { logLinePublisher, logOptionsFromConfig, logSubscriptions, type LogOverrides } from './logging-config.js';
+export type { ReloadReport } from './listener-set.js';

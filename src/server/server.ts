@@ -2,6 +2,8 @@ import { Broker, SysTopics, type BrokerOptions, type BrokerLimits, type Listener
 import { listenTcp, listenTls, listenWebSocket, type BoundListener, type TlsFiles } from '../transport/index.js';
 import { startSnGateway, type SnGatewayOptions } from '../sn/gateway/index.js';
 import { commitFiguresOf, startAdmin, type AdminOptions, type AdminServer } from '../admin/index.js';
+import { ReasonCode } from '../protocol/index.js';
+import { listenFailure } from './listen-errors.js';
 import { packageVersion } from './package-version.js';
 
 /** One listener to open. */
@@ -46,6 +48,10 @@ export interface MidgeServer {
   readonly listeners: readonly ServerListener[];
   /** The admin listener, when one was asked for. */
   readonly admin?: AdminServer;
+  /** Opens one more listener (a configuration reload added it). */
+  addListener(spec: ListenerSpec): Promise<ServerListener>;
+  /** Stops a listener and closes the connections that came through it (v5: DISCONNECT Server shutting down). */
+  removeListener(listener: ServerListener, reason: string): Promise<void>;
   /** Stops accepting, closes clients (v5: DISCONNECT Server shutting down) and the store. */
   close(): Promise<void>;
 }
@@ -57,6 +63,12 @@ export function listenerName(spec: ListenerSpec): string {
 }
 
 async function openListener(broker: Broker, spec: ListenerSpec): Promise<ServerListener> {
+  return bindListener(broker, spec).catch((err: unknown) => {
+    throw listenFailure(listenerName(spec), spec.host, spec.port, err);
+  });
+}
+
+async function bindListener(broker: Broker, spec: ListenerSpec): Promise<ServerListener> {
   const common = {
     port: spec.port, host: spec.host, name: listenerName(spec), maxConnections: spec.maxConnections ?? Infinity,
     confidential: spec.confidential ?? false, security: spec.security,
@@ -81,6 +93,12 @@ async function openListener(broker: Broker, spec: ListenerSpec): Promise<ServerL
   return { ...bound, name: named.name };
 }
 
+/** Logs a listener once it is bound: what it speaks and where, as mosquitto's "Opening ... listen socket". */
+function announce<L extends { name: string; protocol: string; host: string; port: number }>(broker: Broker, listener: L): L {
+  broker.logger.info({ listener: listener.name, protocol: listener.protocol, address: listener.host, port: listener.port }, 'listening');
+  return listener;
+}
+
 /**
  * Builds and starts a midge server: restores the store, then binds every
  * listener (restore first, so no client sees a half-loaded broker).
@@ -93,19 +111,27 @@ export async function startServer(options: ServerOptions): Promise<MidgeServer> 
   // opens first so that /healthz answers (and /readyz says why not) during a long restore.
   const starting = broker.readiness.hold('starting');
   const listeners: ServerListener[] = [];
-  const admin = options.admin
-    ? await startAdmin(broker, { version, storeMetrics: () => commitFiguresOf(broker.store), ...options.admin, listeners: () => listeners })
+  const adminOptions = options.admin;
+  const admin = adminOptions
+    ? await startAdmin(broker, { version, storeMetrics: () => commitFiguresOf(broker.store), ...adminOptions, listeners: () => listeners })
+      .catch((err: unknown) => {
+        const port = adminOptions.port ?? 18083;
+        throw listenFailure(`${adminOptions.tls ? 'https' : 'http'}:${port}`, adminOptions.host ?? '127.0.0.1', port, err);
+      })
     : undefined;
   await broker.start().catch(async (err: unknown) => {
     await admin?.close();
     throw err;
   });
+  if (admin) announce(broker, admin);
   try {
-    for (const spec of options.listeners) listeners.push(await openListener(broker, spec));
+    for (const spec of options.listeners) listeners.push(announce(broker, await openListener(broker, spec)));
     for (const sn of options.snListeners ?? []) {
-      const gateway = await startSnGateway(broker, sn);
+      const gateway = await startSnGateway(broker, sn).catch((err: unknown) => {
+        throw listenFailure(sn.name ?? `mqttsn:${sn.port ?? 1884}`, sn.host, sn.port ?? 1884, err);
+      });
       const { name, protocol, port, host } = gateway;
-      listeners.push({ name, protocol, port, host, close: () => gateway.close(), reloadTls() {} });
+      listeners.push(announce(broker, { name, protocol, port, host, close: () => gateway.close(), reloadTls() {} }));
     }
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
@@ -121,6 +147,19 @@ export async function startServer(options: ServerOptions): Promise<MidgeServer> 
     broker,
     listeners,
     admin,
+    async addListener(spec) {
+      const listener = announce(broker, await openListener(broker, spec));
+      listeners.push(listener);
+      return listener;
+    },
+    async removeListener(listener, reason) {
+      const at = listeners.indexOf(listener);
+      if (at < 0) return;
+      listeners.splice(at, 1);
+      broker.closeListenerConnections(listener.name, ReasonCode.ServerShuttingDown, reason);
+      await listener.close();
+      broker.logger.info({ listener: listener.name, reason }, 'listener closed');
+    },
     close() {
       closing ??= (async () => {
         broker.readiness.hold('shutting down');

@@ -22,8 +22,18 @@ export function listenTcp(broker: Broker, options: TcpListenerOptions): Promise<
     info.security = options.security;
     broker.accept(socket, info);
   });
-  if (options.maxConnections > 0 && options.maxConnections !== Infinity) server.maxConnections = options.maxConnections;
+  limitConnections(server, broker, options);
   return bind(server, options.port, options.host, options.name, 'mqtt');
+}
+
+/** A listener's `max_connections`: connections past it are closed by the system, and counted and logged here. */
+export function limitConnections(server: Server, broker: Broker, options: ListenerCommon): void {
+  if (options.maxConnections <= 0 || options.maxConnections === Infinity) return;
+  server.maxConnections = options.maxConnections;
+  server.on('drop', (dropped?: { remoteAddress?: string; remotePort?: number }) => {
+    broker.connectionFailed({ listener: options.name, remoteAddress: dropped?.remoteAddress ?? 'unknown', remotePort: dropped?.remotePort },
+      'limit', `the listener is full (max_connections ${options.maxConnections})`);
+  });
 }
 
 /** Facts about a plain or TLS socket for the broker. */
@@ -44,7 +54,7 @@ export function socketInfo(socket: Socket, listener: string, transport: Connecti
 export function bind(server: Server, port: number, host: string | undefined, name: string, protocol: string): Promise<BoundListener> {
   return new Promise((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException) => {
-      reject(new Error(`listener ${name}: cannot listen on ${host ?? '*'}:${port}: ${err.code ?? err.message}`));
+      reject(Object.assign(new Error(`listener ${name}: cannot listen on ${host ?? '*'}:${port}: ${err.code ?? err.message}`), { code: err.code }));
     };
     server.once('error', onError);
     server.listen(port, host, () => {

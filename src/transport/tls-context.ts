@@ -1,7 +1,8 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { PeerCertificateInfo } from '../broker/index.js';
+import { checkCiphers, checkServerIdentity, checkTrust, readTlsFile } from './tls-files.js';
 
 /** Certificate files of a TLS listener, as mosquitto names them. */
 export interface TlsFiles {
@@ -21,25 +22,41 @@ const versions: Record<string, SecureContextOptions['minVersion']> = {
   'tlsv1': 'TLSv1', 'tlsv1.1': 'TLSv1.1', 'tlsv1.2': 'TLSv1.2', 'tlsv1.3': 'TLSv1.3',
 };
 
+function readCaPath(capath: string): Buffer[] {
+  let names: string[];
+  try {
+    names = readdirSync(capath).sort();
+  } catch (err) {
+    throw new Error(`Unable to read CA directory "${capath}": ${(err as NodeJS.ErrnoException).code ?? String(err)}. Check capath.`);
+  }
+  return names.filter((name) => /\.(pem|crt|\d+)$/.test(name)).map((name) => readTlsFile(join(capath, name), 'CA certificate file', 'capath'));
+}
+
 /**
- * Reads the files of a TLS listener into secure-context options. Called again on
- * reload (SIGHUP), so new certificates apply to new connections without a restart.
+ * Reads the files of a TLS listener into secure-context options, checking each: a
+ * failure names the file, what is wrong with it and the setting to check (`Unable to
+ * load server key file "...": it holds a certificate, not a private key. Check
+ * keyfile.`), never OpenSSL's bare `key values mismatch`. Called again on reload
+ * (SIGHUP), so new certificates apply to new connections without a restart.
  */
 export function readTlsContext(files: TlsFiles): SecureContextOptions & { requestCert: boolean; rejectUnauthorized: boolean } {
+  const cert = readTlsFile(files.certfile, 'server certificate file', 'certfile');
+  const key = readTlsFile(files.keyfile, 'server key file', 'keyfile');
+  checkServerIdentity(cert, files.certfile, key, files.keyfile);
   const ca: Buffer[] = [];
-  if (files.cafile) ca.push(readFileSync(files.cafile));
-  if (files.capath) {
-    for (const name of readdirSync(files.capath).sort()) {
-      if (/\.(pem|crt|\d+)$/.test(name)) ca.push(readFileSync(join(files.capath, name)));
-    }
-  }
+  if (files.cafile) ca.push(readTlsFile(files.cafile, 'CA certificate file', 'cafile'));
+  if (files.capath) ca.push(...readCaPath(files.capath));
+  const crl = files.crlfile ? readTlsFile(files.crlfile, 'certificate revocation list', 'crlfile') : undefined;
+  const caSources = [files.cafile, files.capath].filter((p) => p !== undefined).join(', ');
+  checkTrust(ca.length > 0 ? ca : undefined, caSources, crl, files.crlfile);
+  checkCiphers(files.ciphers);
   const minVersion = files.tlsVersion ? versions[files.tlsVersion.toLowerCase()] : undefined;
   if (files.tlsVersion && !minVersion) throw new Error(`unknown tls_version '${files.tlsVersion}'`);
   return {
-    cert: readFileSync(files.certfile),
-    key: readFileSync(files.keyfile),
+    cert,
+    key,
     ca: ca.length > 0 ? ca : undefined,
-    crl: files.crlfile ? readFileSync(files.crlfile) : undefined,
+    crl,
     ciphers: files.ciphers,
     minVersion,
     requestCert: files.requireCertificate,

@@ -1,8 +1,9 @@
 import { createServer, type TLSSocket } from 'node:tls';
 import type { Broker } from '../broker/index.js';
-import { bind, socketInfo, type BoundListener } from './tcp.js';
+import { bind, limitConnections, socketInfo, type BoundListener } from './tcp.js';
 import { peerCertificate, readTlsContext, type TlsFiles } from './tls-context.js';
 import type { ListenerCommon } from './listener.js';
+import { reportTlsFailures } from './tls-failures.js';
 
 /** A listener whose secure context can be replaced (certificate reload). */
 export interface ReloadableListener extends BoundListener {
@@ -19,9 +20,9 @@ export function listenTls(broker: Broker, options: ListenerCommon & { tls: TlsFi
     info.security = options.security;
     broker.accept(socket, info);
   });
-  // A failed handshake is the client's problem: it must never reach the broker or crash us.
-  server.on('tlsClientError', () => {});
-  if (options.maxConnections > 0 && options.maxConnections !== Infinity) server.maxConnections = options.maxConnections;
+  // A failed handshake is the client's problem: it never reaches a session or crashes us, but it is counted and logged.
+  reportTlsFailures(server, broker, () => options.name);
+  limitConnections(server, broker, options);
   return bind(server, options.port, options.host, options.name, 'mqtts').then((bound) => ({
     ...bound,
     reloadTls() {

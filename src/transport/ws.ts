@@ -1,12 +1,14 @@
 import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import type { Broker } from '../broker/index.js';
 import type { ListenerCommon } from './listener.js';
 import { bind, type BoundListener } from './tcp.js';
 import { peerCertificate, readTlsContext, type TlsFiles } from './tls-context.js';
 import type { ReloadableListener } from './tls.js';
+import { reportTlsFailures } from './tls-failures.js';
 import type { TLSSocket } from 'node:tls';
 
 /** Settings of a WebSocket listener. */
@@ -30,20 +32,35 @@ const SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
 export function listenWebSocket(broker: Broker, options: WsListenerOptions): Promise<ReloadableListener> {
   const secure = options.tls !== undefined;
   const server = secure ? createHttpsServer({ ...readTlsContext(options.tls!) }) : createHttpServer();
-  server.on('request', (_req, res) => {
+  const refused = (req: IncomingMessage, reason: string) => broker.connectionFailed(
+    { listener: options.name, remoteAddress: req.socket.remoteAddress ?? 'unknown', remotePort: req.socket.remotePort }, 'websocket', reason);
+  server.on('request', (req: IncomingMessage, res) => {
+    refused(req, `an HTTP ${req.method ?? ''} request without a WebSocket upgrade (answered 426)`);
     res.writeHead(426, { 'content-type': 'text/plain' });
     res.end('this endpoint speaks MQTT over WebSocket\n');
   });
-  if (secure) server.on('tlsClientError', () => {});
+  if (secure) reportTlsFailures(server, broker, () => options.name);
   const wss = new WebSocketServer({
     server,
     maxPayload: options.maxPayload,
     perMessageDeflate: false,
     handleProtocols: (protocols) => SUBPROTOCOLS.find((p) => protocols.has(p)) ?? false,
     verifyClient: ({ req }: { req: IncomingMessage }) => {
-      if (options.path !== undefined && (req.url ?? '/').split('?')[0] !== options.path) return false;
-      return options.maxConnections <= 0 || wss.clients.size < options.maxConnections;
+      const path = (req.url ?? '/').split('?')[0];
+      if (options.path !== undefined && path !== options.path) {
+        refused(req, `WebSocket upgrade to ${JSON.stringify(path)} refused: this listener serves ${JSON.stringify(options.path)} (websockets_path)`);
+        return false;
+      }
+      if (options.maxConnections <= 0 || wss.clients.size < options.maxConnections) return true;
+      refused(req, `the listener is full (max_connections ${options.maxConnections})`);
+      return false;
     },
+  });
+  // A malformed upgrade request: answered as ws would, and counted.
+  wss.on('wsClientError', (err: Error, socket: Duplex, req: IncomingMessage) => {
+    refused(req, `bad WebSocket upgrade request (${err.message})`);
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    setTimeout(() => socket.destroy(), 1000).unref();
   });
   wss.on('connection', (ws: WebSocket, req: IncomingMessage) => acceptWebSocket(broker, options, ws, req));
   wss.on('error', () => {});

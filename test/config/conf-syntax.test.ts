@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { configWarnings, loadConfig } from '../../src/config/index.js';
+import { logOptionsFromConfig } from '../../src/server/index.js';
 import { assertConfigError, ConfigSandbox } from './helpers.js';
 
 const sandbox = new ConfigSandbox();
@@ -31,17 +32,29 @@ describe('mosquitto.conf syntax', () => {
     assertConfigError(() => sandbox.load('bridge.conf', '\nplugin_opt_foo bar\n'), `${file}:2`, "'plugin_opt_foo' is a mosquitto option midge does not support");
   });
 
-  it('accepts mosquitto logging and process options but reports each in the warnings with its line', () => {
-    const config = sandbox.load('logs.conf', 'log_type error\nlog_type warning\nlog_dest file /var/log/m.log\nlog_timestamp true\npid_file /run/m.pid\nuser mosquitto\nautosave_interval 1800\n');
+  it('honours mosquitto logging and process options, and reports only those without effect in the warnings', () => {
+    const config = sandbox.load('logs.conf', 'log_type error\nlog_type warning\nlog_dest file /var/log/m.log\nlog_timestamp false\npid_file /run/m.pid\nuser mosquitto\nautosave_interval 1800\nlog_timestamp_format %Y-%m-%dT%H:%M:%S\n');
     const file = sandbox.path('logs.conf');
-    assert.deepEqual(config.acceptedWithoutEffect, ['autosave_interval', 'log_dest', 'log_timestamp', 'log_type', 'pid_file', 'user']);
+    assert.deepEqual(config.acceptedWithoutEffect, ['autosave_interval', 'user']);
+    const o = config.operations;
+    assert.deepEqual([o.logFormat, o.logDestinations, o.logTypes, o.logTimestamp, o.logTimestampFormat],
+      [undefined, [{ kind: 'file', path: '/var/log/m.log' }], ['error', 'warning'], false, '%Y-%m-%dT%H:%M:%S']);
+    assert.equal(config.operations.pidFile, '/run/m.pid');
     const warnings = configWarnings(config);
-    assert.ok(warnings.includes(`${file}:1: log_type has no effect: midge logs by log_level`), warnings.join('\n'));
-    assert.ok(warnings.includes(`${file}:5: pid_file has no effect: midge writes no pid file`), warnings.join('\n'));
+    assert.ok(!warnings.some((w) => w.includes('log_type') || w.includes('pid_file')), warnings.join('\n'));
     assert.ok(warnings.some((w) => w.startsWith(`${file}:7: autosave_interval has no effect`)), warnings.join('\n'));
   });
 
-  it('still refuses invalid values of options accepted without effect', () => {
+  it('reads log_dest and log_type in order: none clears what came before, all means every type, and debug lines lower the default level', () => {
+    const config = sandbox.load('order.conf', 'log_dest file /var/log/a.log\nlog_dest none\nlog_dest stderr\nlog_dest topic\nlog_type error\nlog_type none\nlog_type all\n');
+    assert.deepEqual(config.operations.logDestinations, [{ kind: 'stderr' }, { kind: 'topic' }]);
+    assert.deepEqual(config.operations.logTypes, ['error', 'warning', 'notice', 'information', 'debug', 'subscribe', 'unsubscribe', 'websockets']);
+    assert.equal(logOptionsFromConfig(config).level, 'debug');
+    assert.equal(logOptionsFromConfig(sandbox.load('level.conf', 'log_type all\nlog_level warn\n')).level, 'warn');
+    assertConfigError(() => sandbox.load('dlt.conf', 'log_dest dlt\n'), sandbox.path('dlt.conf') + ':1', 'log_dest dlt is not supported');
+  });
+
+  it('refuses invalid logging values with the line', () => {
     const file = sandbox.path('badlog.conf');
     assertConfigError(() => sandbox.load('badlog.conf', 'log_type loud\n'), `${file}:1`, "invalid log_type 'loud'");
     assertConfigError(() => sandbox.load('badlog.conf', 'log_dest file\n'), `${file}:1`, 'log_dest file needs a path');

@@ -23,7 +23,10 @@ function expectedDefaults(cwd: string): MidgeConfig {
       topicAliasMaximum: 10, maxQos: 2, retainAvailable: true, maxConnections: Infinity,
     },
     persistence: { enabled: true, location: join(cwd, 'data'), sync: 'normal' },
-    operations: { sysInterval: 10, logLevel: 'info', traceClients: [], responseInformationPrefix: 'response/' },
+    operations: {
+      sysInterval: 10, logLevel: 'info', traceClients: [], responseInformationPrefix: 'response/', pidFile: undefined,
+      logFormat: undefined, logDestinations: [{ kind: 'stderr' }], logTypes: undefined, logTimestamp: true, logTimestampFormat: undefined,
+    },
     mqttsn: { gatewayId: 1, advertiseInterval: 0, predefinedTopics: [], maxClients: 1000 },
     confidentialTopics: [],
     cluster: undefined,

@@ -24,6 +24,7 @@ confidential_topics secrets/#
 trace_clients sensor-*
 response_information_prefix replies/
 mqttsn_predefined_topic 5 plant/temperature
+user mosquitto
 pid_file /run/midge.pid
 listener 1883 127.0.0.1
 listener 8883
@@ -83,7 +84,8 @@ describe('formatConfig', () => {
     assert.deepEqual(transports, [
       '# mqtt, not encrypted', '# mqtts, encrypted', '# ws, not encrypted', '# MQTT-SN over UDP, not encrypted', '# http, not encrypted',
     ]);
-    assert.match(output, /^# accepted without effect \(see the warnings\): pid_file$/m);
+    assert.match(output, /^# accepted without effect \(see the warnings\): user$/m);
+    assert.match(output, /^pid_file: \/run\/midge.pid$/m);
   });
 
   it('prints security options per listener when per_listener_settings is true', () => {

@@ -97,14 +97,17 @@ describe('a mosquitto.conf from a Mosquitto 2.0 installation', () => {
     });
     assert.deepEqual(config.persistence, { enabled: true, location: sandbox.path('var/lib/mosquitto'), sync: 'normal' });
     assert.equal(config.operations.sysInterval, 30);
-    assert.deepEqual(config.acceptedWithoutEffect, ['autosave_interval', 'log_dest', 'log_timestamp', 'log_type', 'pid_file', 'user']);
+    assert.deepEqual(config.acceptedWithoutEffect, ['autosave_interval', 'user']);
+    assert.equal(config.operations.pidFile, '/run/mosquitto/mosquitto.pid');
+    assert.deepEqual(config.operations.logDestinations, [{ kind: 'file', path: '/var/log/mosquitto/mosquitto.log' }, { kind: 'stdout' }]);
+    assert.deepEqual(config.operations.logTypes, ['error', 'warning', 'notice', 'information']);
   });
 
   it('warns only about the mosquitto options that have no effect in midge', () => {
     const file = sandbox.path('etc/mosquitto/mosquitto.conf');
     const warnings = configWarnings(sandbox.load('etc/mosquitto/mosquitto.conf', productionConf()));
     assert.deepEqual(warnings.map((w) => w.slice(0, w.indexOf(' has no effect'))), [
-      `${file}:10: autosave_interval`, `${file}:13: log_dest`, `${file}:19: log_timestamp`, `${file}:15: log_type`, `${file}:5: pid_file`, `${file}:6: user`,
+      `${file}:10: autosave_interval`, `${file}:6: user`,
     ]);
   });
 

@@ -8,7 +8,7 @@ import { startServer, type MidgeServer, type ServerOptions } from '../../src/ser
 import { waitUntil } from '../helpers/flows.js';
 import { collect, connectMqttJs, endMqttJs, type Received } from '../helpers/mqttjs.js';
 
-/** The figures mosquitto publishes under `$SYS/broker/` (and midge's confidential counter). */
+/** The figures mosquitto publishes under `$SYS/broker/` (and midge's confidential and failed-connection counters). */
 const FIGURES = [
   'version', 'uptime', 'clients/connected', 'clients/disconnected', 'clients/total', 'clients/maximum', 'clients/expired',
   'messages/received', 'messages/sent', 'messages/stored', 'publish/messages/received', 'publish/messages/sent',
@@ -17,7 +17,7 @@ const FIGURES = [
   'publish/messages/dropped/queue-full', 'publish/messages/dropped/memory-limit', 'publish/messages/dropped/offline-qos0',
   'publish/messages/dropped/expired', 'publish/messages/dropped/too-large', 'publish/messages/dropped/payload-too-large',
   'flow/publishers/paused', 'flow/publishers/pauses', 'flow/publishers/paused seconds', 'flow/slow consumers/current',
-  'flow/slow consumers/total', 'flow/slow consumers/disconnected', 'flow/queued bytes',
+  'flow/slow consumers/total', 'flow/slow consumers/disconnected', 'flow/queued bytes', 'connections/failed',
 ];
 const LOADS = ['messages/received', 'messages/sent', 'publish/dropped', 'publish/received', 'publish/sent',
   'bytes/received', 'bytes/sent', 'sockets', 'connections'].flatMap((n) => ['1min', '5min', '15min'].map((w) => `load/${n}/${w}`));

@@ -57,7 +57,7 @@ export async function handleConnect(conn: MqttConnection, packet: ConnectPacket)
       conn.send({ type: PacketType.CONNACK, sessionPresent: present, reasonCode: ReasonCode.Success, properties: connackProperties(conn, plan) });
       conn.opened();
       session.attach(conn);
-      broker.connectionOpened(conn, present);
+      broker.connectionOpened(conn, present, packet.clean);
     } finally {
       release?.();
     }

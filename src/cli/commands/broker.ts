@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import type { OverrideValue } from '../../config/index.js';
+import type { LogFormat, LogLevelName } from '../../logging/index.js';
 import { runBroker } from '../broker-runner.js';
 
 /**
@@ -23,7 +24,8 @@ export function brokerCommand(): Command {
     .option('--host <address>', 'address of the default listener')
     .option('-p, --port <port>', 'port of the default listener')
     .addOption(new Option('--log-level <level>', 'log level (default: the configuration\'s, else info)').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
-    .option('--test-config', 'check the configuration, print it resolved (secrets redacted) and exit; non-zero on any error')
+    .addOption(new Option('--log-format <format>', 'text (one line per event) or json (default: text on a terminal, json elsewhere; log_format)').choices(['text', 'json']))
+    .option('--test-config', 'check the configuration and load every file it names, print it resolved (secrets redacted) and exit; non-zero on any error')
     .option('--persistence', 'store sessions, queues, retained messages and wills on disk (the default; overrides an earlier --no-persistence)')
     .option('--no-persistence', 'keep sessions, queues, retained messages and wills in memory only')
     .option('--persistence-location <dir>', 'directory of the store (default ./data)')
@@ -45,7 +47,8 @@ export function brokerCommand(): Command {
         host: typeof flags.host === 'string' ? flags.host : undefined,
         settings,
       },
-      logLevel: typeof flags.logLevel === 'string' ? flags.logLevel : undefined,
+      logLevel: typeof flags.logLevel === 'string' ? flags.logLevel as LogLevelName : undefined,
+      logFormat: typeof flags.logFormat === 'string' ? flags.logFormat as LogFormat : undefined,
       testConfig: flags.testConfig === true,
       mqttsnPort: flags.mqttsnPort === undefined ? undefined : parsePort(String(flags.mqttsnPort)),
     });

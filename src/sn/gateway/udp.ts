@@ -49,6 +49,6 @@ export async function bindUdp(host: string | undefined, port: number, name: stri
     return await bindOne(isIP(ip) === 6 ? 'udp6' : 'udp4', ip, port);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`listener ${name}: cannot listen on ${host ?? '*'}:${port}/udp: ${e.code ?? e.message}`);
+    throw Object.assign(new Error(`listener ${name}: cannot listen on ${host ?? '*'}:${port}/udp: ${e.code ?? e.message}`), { code: e.code });
   }
 }
