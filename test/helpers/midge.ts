@@ -31,6 +31,13 @@ export async function startMidge(options: Partial<ServerOptions> = {}): Promise<
   return { server, port: server.listeners[0]!.port, stop: () => server.close() };
 }
 
+/** The JSON log records (the format of a broker whose output is not a terminal) whose message is `msg`. */
+export function jsonLogLines(output: string, msg: string): Array<Record<string, unknown>> {
+  return output.split('\n').filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((l) => l.msg === msg);
+}
+
 /** Options of {@link spawnMidge}. */
 export interface SpawnOptions {
   /** Config file text; written to a temp file and passed with -c. `{port}` is replaced by the port. */

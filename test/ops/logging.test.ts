@@ -6,15 +6,10 @@ import { describe, it } from 'node:test';
 import { PacketType } from '../../src/protocol/index.js';
 import { writePasswordFile } from '../helpers/admin.js';
 import { uniq, waitUntil } from '../helpers/flows.js';
-import { spawnMidge } from '../helpers/midge.js';
+import { jsonLogLines, spawnMidge } from '../helpers/midge.js';
 import { RawClient } from '../helpers/raw-client.js';
 
-/** The JSON log lines whose message is `msg`. */
-function logLines(output: string, msg: string): Array<Record<string, unknown>> {
-  return output.split('\n').filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>)
-    .filter((l) => l.msg === msg);
-}
+const logLines = jsonLogLines;
 
 describe('connection logs', () => {
   it('carry client id, user name, remote address, listener and reason code for connects, disconnects and refusals', async (t) => {
