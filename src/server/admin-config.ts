@@ -1,7 +1,8 @@
-import { readFileSync } from 'node:fs';
 import type { Authenticator, Logger } from '../broker/index.js';
 import type { AdminOptions, VerifyAdmin } from '../admin/index.js';
 import type { ListenerConfig, MidgeConfig } from '../config/index.js';
+import { readTlsContext } from '../transport/index.js';
+import { tlsFiles } from './listener-spec.js';
 import type { SecurityRegistry } from './security.js';
 
 /**
@@ -30,6 +31,16 @@ async function verifierFor(listener: ListenerConfig, security: SecurityRegistry)
   return chainVerifier(chain.authenticators);
 }
 
+/** The admin listener's certificate and key, checked as any TLS listener's are (a bad file is named). */
+function adminIdentity(listener: ListenerConfig): { cert: Buffer; key: Buffer } {
+  try {
+    const context = readTlsContext(tlsFiles(listener)!);
+    return { cert: context.cert as Buffer, key: context.key as Buffer };
+  } catch (err) {
+    throw new Error(`listener https:${listener.port}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 /**
  * The admin listener a configuration asks for: its first `protocol http` listener,
  * with the admin users (checked against that listener's password file) and token.
@@ -48,6 +59,6 @@ export async function adminFromConfig(config: MidgeConfig, security: SecurityReg
     adminUsers: config.auth.adminUsers,
     adminToken: config.auth.adminToken,
     verifyAdmin: await verifierFor(listener, security),
-    tls: tls ? { cert: readFileSync(tls.certfile), key: readFileSync(tls.keyfile) } : undefined,
+    tls: tls ? adminIdentity(listener) : undefined,
   };
 }

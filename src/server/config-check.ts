@@ -36,6 +36,8 @@ function checkWritable(path: string, setting: string): void {
  */
 export async function checkConfigFiles(config: MidgeConfig): Promise<void> {
   const security = new SecurityRegistry();
+  // The global files first: a broken one is then reported as itself, not against the first listener.
+  await security.forSettings(config.auth, undefined);
   for (const l of config.listeners) {
     try {
       const files = tlsFiles(l);
@@ -45,7 +47,6 @@ export async function checkConfigFiles(config: MidgeConfig): Promise<void> {
       throw prefixed(describe(l), err);
     }
   }
-  await security.forSettings(config.auth, undefined);
   if (config.auth.scramUsersFile) loadScramUsers(config.auth.scramUsersFile);
   for (const d of config.operations.logDestinations) if (d.kind === 'file') checkWritable(d.path, 'log_dest file');
   if (config.operations.pidFile) checkWritable(config.operations.pidFile, 'pid_file');

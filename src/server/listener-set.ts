@@ -61,11 +61,11 @@ export class ListenerSet {
     }
   }
 
-  private async open(l: ListenerConfig, report: ReloadReport, verb: string): Promise<boolean> {
+  private async open(l: ListenerConfig, report: ReloadReport, verb: string, why = ''): Promise<boolean> {
     try {
       const listener = await this.server.addListener(await this.prepare(l));
       this.running.set(listenerKey(l), { config: l, listener });
-      report.applied.push(`${verb} listener ${listener.name}`);
+      report.applied.push(`${verb} listener ${listener.name}${why}`);
       return true;
     } catch (err) {
       report.failed.push(`listener ${l.port} (${l.protocol})`);
@@ -97,7 +97,7 @@ export class ListenerSet {
     }
     await this.close(before, `reopening: ${settings.join(', ')} changed`, report);
     report.applied.pop();
-    await this.open(after, report, `reopened (${settings.join(', ')} changed)`);
+    await this.open(after, report, 'reopened', ` (${settings.join(', ')} changed)`);
   }
 
   /** Loads what the listener needs (password and ACL files, certificates), so a bad file fails here. */

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SecureContextOptions, TLSSocket } from 'node:tls';
 import type { PeerCertificateInfo } from '../broker/index.js';
-import { checkCiphers, checkServerIdentity, checkTrust, readTlsFile } from './tls-files.js';
+import { checkCaFile, checkCiphers, checkCrl, checkServerIdentity, readTlsFile } from './tls-files.js';
 
 /** Certificate files of a TLS listener, as mosquitto names them. */
 export interface TlsFiles {
@@ -29,7 +29,12 @@ function readCaPath(capath: string): Buffer[] {
   } catch (err) {
     throw new Error(`Unable to read CA directory "${capath}": ${(err as NodeJS.ErrnoException).code ?? String(err)}. Check capath.`);
   }
-  return names.filter((name) => /\.(pem|crt|\d+)$/.test(name)).map((name) => readTlsFile(join(capath, name), 'CA certificate file', 'capath'));
+  return names.filter((name) => /\.(pem|crt|\d+)$/.test(name)).map((name) => {
+    const path = join(capath, name);
+    const pem = readTlsFile(path, 'CA certificate file', 'capath');
+    checkCaFile(pem, path, 'capath');
+    return pem;
+  });
 }
 
 /**
@@ -44,11 +49,14 @@ export function readTlsContext(files: TlsFiles): SecureContextOptions & { reques
   const key = readTlsFile(files.keyfile, 'server key file', 'keyfile');
   checkServerIdentity(cert, files.certfile, key, files.keyfile);
   const ca: Buffer[] = [];
-  if (files.cafile) ca.push(readTlsFile(files.cafile, 'CA certificate file', 'cafile'));
+  if (files.cafile) {
+    const pem = readTlsFile(files.cafile, 'CA certificate file', 'cafile');
+    checkCaFile(pem, files.cafile, 'cafile');
+    ca.push(pem);
+  }
   if (files.capath) ca.push(...readCaPath(files.capath));
   const crl = files.crlfile ? readTlsFile(files.crlfile, 'certificate revocation list', 'crlfile') : undefined;
-  const caSources = [files.cafile, files.capath].filter((p) => p !== undefined).join(', ');
-  checkTrust(ca.length > 0 ? ca : undefined, caSources, crl, files.crlfile);
+  if (crl && files.crlfile) checkCrl(crl, files.crlfile);
   checkCiphers(files.ciphers);
   const minVersion = files.tlsVersion ? versions[files.tlsVersion.toLowerCase()] : undefined;
   if (files.tlsVersion && !minVersion) throw new Error(`unknown tls_version '${files.tlsVersion}'`);

@@ -71,10 +71,24 @@ export function checkServerIdentity(cert: Buffer, certPath: string, key: Buffer,
   }
 }
 
-/** CA certificates and CRL: each must load on its own. */
-export function checkTrust(ca: Buffer[] | undefined, caSources: string, crl: Buffer | undefined, crlPath: string | undefined): void {
-  if (ca) checkWith({ ca }, 'CA certificates from', caSources, caSources.includes(',') ? 'cafile and capath' : 'cafile');
-  if (crl && crlPath) checkWith({ crl }, 'certificate revocation list', crlPath, 'crlfile');
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g;
+
+/** A CA file: one or more PEM certificates, each of which must parse (OpenSSL skips what it cannot read). */
+export function checkCaFile(pem: Buffer, path: string, setting: string): void {
+  const blocks = pem.toString('latin1').match(PEM_CERTIFICATE) ?? [];
+  if (blocks.length === 0) throw fileError('CA certificates from', path, 'no PEM certificate in it', setting);
+  for (const block of blocks) {
+    try {
+      new X509Certificate(block);
+    } catch (err) {
+      throw fileError('CA certificates from', path, `a certificate in it does not parse (${opensslReason(err)})`, setting);
+    }
+  }
+}
+
+/** The CRL must load. */
+export function checkCrl(crl: Buffer, path: string): void {
+  checkWith({ crl }, 'certificate revocation list', path, 'crlfile');
 }
 
 /** Cipher list: OpenSSL refuses one that matches nothing. */
