@@ -121,7 +121,7 @@ export class TourRunner {
     collect(child.stdio[3] as Readable | null, (text) => { terminal.events += text; });
     this.terminals.set(step.terminal, terminal);
     const ready = step.ready === 'listening'
-      ? () => terminal.output.includes('"msg":"listening"')
+      ? () => / listen socket on /.test(terminal.output)
       : () => terminal.events.split('\n').includes(step.ready);
     await until(() => ready() || terminal.ended, this.env.timeoutMs, () => `tour.md:${step.line}: terminal ${step.terminal} was not ${step.ready}; it printed:\n${terminal.output}`);
     assert.ok(ready(), `tour.md:${step.line}: terminal ${step.terminal} exited before it was ${step.ready}; it printed:\n${terminal.output}`);

@@ -52,13 +52,15 @@ function installMidge(dir: string): string {
   return bin;
 }
 
-/** The environment of the tour's commands: the caller's, without MIDGE_ settings that would change the broker. */
+/** The environment of the tour's commands: the caller's, without MIDGE_ settings that would change the broker, and text logs. */
 function tourEnv(bin: string, ports: PortMap): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('MIDGE_')) env[k] = v;
   env.PATH = `${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`;
   env.TOUR_MIDGE_PORTS = JSON.stringify(Object.fromEntries([...TCP_PORTS, UDP_PORT].map((p) => [String(p), ports.port(p)])));
   env.TOUR_MIDGE_DIST = pathToFileURL(join(ROOT, 'dist')).href;
+  // The tour shows the broker as a terminal does: text lines, which a pipe would turn into JSON.
+  env.MIDGE_LOG_FORMAT = 'text';
   return env;
 }
 
