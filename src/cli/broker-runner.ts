@@ -46,11 +46,14 @@ export async function runBroker(run: BrokerRun): Promise<void> {
   for (const w of configWarnings(config)) logger.warn({ warning: w }, 'configuration warning');
   // --mqttsn-port: an MQTT-SN gateway beside the configured listeners, on --host or 127.0.0.1.
   const snListeners = run.mqttsnPort === undefined ? undefined : [{ port: run.mqttsnPort, host: run.overrides.host ?? '127.0.0.1' }];
-  const started = await startFromConfig(config, logger, undefined, snListeners);
+  const starting = startFromConfig(config, logger, undefined, snListeners);
+  // Signals are handled from the start: a SIGTERM while the store restores or the listeners
+  // bind shuts down as gracefully as one later (the default action would kill the process).
+  handleSignals(starting, log, run);
+  const started = await starting;
   log.attachTopic(logLinePublisher(started.server.broker));
   if (config.operations.pidFile) writePidFile(config.operations.pidFile);
   logger.info({ version }, 'running');
-  handleSignals(started, log, run);
 }
 
 function load(run: BrokerRun): MidgeConfig {
@@ -63,7 +66,7 @@ function load(run: BrokerRun): MidgeConfig {
   }
 }
 
-function handleSignals(started: ConfiguredServer, log: MidgeLog, run: BrokerRun): void {
+function handleSignals(starting: Promise<ConfiguredServer>, log: MidgeLog, run: BrokerRun): void {
   const logger = log.logger;
   let stopping = false;
   const stop = (signal: string) => {
@@ -75,7 +78,7 @@ function handleSignals(started: ConfiguredServer, log: MidgeLog, run: BrokerRun)
       logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long; exiting');
       process.exit(1);
     }, SHUTDOWN_TIMEOUT_MS);
-    started.server.close().then(() => {
+    starting.then((started) => started.server.close()).then(() => {
       clearTimeout(timer);
       log.close();
       process.exit(0);
@@ -89,7 +92,7 @@ function handleSignals(started: ConfiguredServer, log: MidgeLog, run: BrokerRun)
   process.on('SIGHUP', () => {
     // Log files first, so that everything the reload says lands in the new file.
     log.reopen();
-    reload(started, logger, run).catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'reload failed'));
+    starting.then((started) => reload(started, logger, run)).catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'reload failed'));
   });
 }
 

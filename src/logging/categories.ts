@@ -11,15 +11,17 @@ export type WriteLevel = Exclude<keyof typeof LEVELS, 'silent'>;
  * info is `information`. Keyed by the message the core logs (see `Broker`, `startServer`).
  */
 const NOTICE_EVENTS: ReadonlySet<string> = new Set([
-  'client connected', 'client disconnected', 'connection refused', 'connection failed', 'connection opened',
+  'client connected', 'client disconnected', 'connection refused', 'connection failed',
   'listening', 'listener closed', 'starting', 'running', 'shutting down', 'reloading',
 ]);
 
-/** Events of their own mosquitto type. */
+/**
+ * Events of their own mosquitto type. (`websockets` has none: mosquitto's are libwebsockets'
+ * internals; a refused WebSocket upgrade is a failed connection, a notice.)
+ */
 const TYPED_EVENTS: ReadonlyMap<string, LogType> = new Map<string, LogType>([
   ['subscribed', 'subscribe'],
   ['unsubscribed', 'unsubscribe'],
-  ['websocket refused', 'websockets'],
 ]);
 
 /**

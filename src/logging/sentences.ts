@@ -83,10 +83,6 @@ const SENTENCES: ReadonlyMap<string, Sentence> = new Map<string, Sentence>([
   ['client disconnected', { uses: ['clientId', 'username', 'listener', 'remoteAddress', 'remotePort', 'reasonCode', 'reason'], say: disconnected }],
   ['connection refused', { uses: ['clientId', 'listener', 'remoteAddress', 'remotePort', 'reasonCode', 'reason'], say: refused }],
   ['connection failed', { uses: ['remoteAddress', 'remotePort', 'listener', 'kind', 'reason', 'suppressed'], say: failed }],
-  ['connection opened', {
-    uses: ['remoteAddress', 'remotePort', 'listener'],
-    say: (f) => `New connection from ${hostPort(f.remoteAddress, f.remotePort)} on ${str(f.listener)}.`,
-  }],
   ['listening', {
     uses: ['listener', 'protocol', 'address', 'port'],
     say: (f) => `Opening ${str(f.protocol)} listen socket on ${hostPort(f.address, f.port)} (${str(f.listener)}).`,
