@@ -70,6 +70,8 @@ describe('graceful shutdown', () => {
   it('exits at once on a second signal while the first shutdown waits for a client that does not close', async (t) => {
     const midge = await spawnMidge({ config: config(await storeDir(t)), args: ['--log-level', 'info'] });
     t.after(() => midge.stop());
+    // The port opens before the broker has finished starting: wait until it runs, so the frozen peer is its client.
+    await waitUntil(() => midge.output().includes('"msg":"running"'), 'the broker runs', 10_000);
     // A peer that never closes its side holds the listener's close until the broker gives up on it (1 s).
     const frozen = tcpConnect({ port: midge.port, host: '127.0.0.1', allowHalfOpen: true });
     frozen.on('error', () => {});
@@ -78,6 +80,6 @@ describe('graceful shutdown', () => {
     midge.child.kill('SIGTERM');
     await waitUntil(() => midge.output().includes('"msg":"shutting down"'), 'the broker starts shutting down', 5000);
     midge.child.kill('SIGTERM');
-    assert.equal(await exitOf(midge.child), 1);
+    assert.equal(await exitOf(midge.child), 1, midge.output());
   });
 });
