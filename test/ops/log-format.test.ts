@@ -92,6 +92,8 @@ describe('failed connections', () => {
 
   it('are recognised from their first bytes: TLS, HTTP, noise; a CONNECT is not a failure', () => {
     assert.equal(notMqttStart(Buffer.from([0x10, 0x0c])), undefined);
+    // A CONNECT with reserved flags is MQTT, refused by the codec with its reason code [MQTT-2.1.3-1].
+    assert.equal(notMqttStart(Buffer.from([0x11, 0x0c])), undefined);
     assert.match(notMqttStart(Buffer.from([0x16, 0x03, 0x01]))!, /TLS handshake on a plain MQTT port/);
     assert.match(notMqttStart(Buffer.from('POST /api HTTP/1.1\r\n'))!, /an HTTP request \("POST \/api HTTP\/1\.1"\)/);
     assert.match(notMqttStart(Buffer.from([0x20, 0x02]))!, /first byte 0x20 is not a CONNECT/);
