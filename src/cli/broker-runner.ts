@@ -5,6 +5,7 @@ import { checkConfigFiles, logLinePublisher, logOptionsFromConfig, startFromConf
 import type { Logger } from '../broker/index.js';
 import { CliError, ExitCode, printWarning } from './errors.js';
 import { writePidFile } from './pid-file.js';
+import { shutdownOnSignal } from './shutdown-signals.js';
 import { version } from './version.js';
 
 /** What `midge broker` was asked to do. */
@@ -68,25 +69,13 @@ function load(run: BrokerRun): MidgeConfig {
 
 function handleSignals(starting: Promise<ConfiguredServer>, log: MidgeLog, run: BrokerRun): void {
   const logger = log.logger;
-  let stopping = false;
-  const stop = (signal: string) => {
-    // A second signal means now.
-    if (stopping) process.exit(1);
-    stopping = true;
-    logger.info({ signal, version }, 'shutting down');
-    const timer = setTimeout(() => {
-      logger.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'shutdown took too long; exiting');
-      process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS);
-    starting.then((started) => started.server.close()).then(() => {
-      clearTimeout(timer);
-      log.close();
-      process.exit(0);
-    }, (err: unknown) => {
-      logger.error({ err: err instanceof Error ? err.message : String(err) }, 'shutdown failed');
-      process.exit(1);
-    });
-  };
+  const stop = shutdownOnSignal({
+    close: () => starting.then((started) => started.server.close()),
+    exit: (code) => process.exit(code),
+    logger: log.logger,
+    timeoutMs: SHUTDOWN_TIMEOUT_MS,
+    afterClose: () => log.close(),
+  });
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGHUP', () => {

@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test, type TestContext } from 'node:test';
 import { requireBinary } from '../helpers/external.js';
-import { brokers, type BrokerFactory, type CliBroker } from './brokers.js';
+import type { BrokerFactory, CliBroker } from './brokers.js';
 import { runCli, subscribed } from './run-cli.js';
 
-function suite(factory: BrokerFactory): void {
+/** Registers this file's tests against one broker (a test file per broker keeps each within the file timeout). */
+export function suite(factory: BrokerFactory): void {
   describe(`midge pub and sub with ${factory.name}`, () => {
     let broker: Promise<CliBroker> | undefined;
     const dir = mkdtempSync(join(tmpdir(), 'midge-cli-'));
@@ -210,4 +211,3 @@ function suite(factory: BrokerFactory): void {
   });
 }
 
-for (const factory of brokers) suite(factory);

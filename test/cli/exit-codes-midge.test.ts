@@ -1,0 +1,5 @@
+/** The tests of ./exit-codes-suite.ts against midge. */
+import { brokers } from './brokers.js';
+import { suite } from './exit-codes-suite.js';
+
+for (const factory of brokers.filter((f) => f.name === 'midge')) suite(factory);
