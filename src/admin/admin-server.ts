@@ -3,13 +3,18 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Broker, Disposer, Logger } from '../broker/index.js';
 import { clientRoutes } from './api/clients.js';
-import type { ApiContext } from './api/context.js';
+import { clusterRoutes } from './api/cluster.js';
+import { withholds, type ApiContext } from './api/context.js';
+import { liveRoutes } from './api/live.js';
 import { overviewRoutes } from './api/overview.js';
 import { publishRoutes } from './api/publish.js';
 import { retainedRoutes } from './api/retained.js';
+import { subscriptionRoutes } from './api/subscriptions.js';
 import { topicRoutes } from './api/topics.js';
 import { AdminCredentials } from './credentials.js';
 import { HttpError, sendBody, sendJson } from './http.js';
+import { StatsHistory } from './history.js';
+import { LiveFeed } from './live-feed.js';
 import { brokerMetrics, type BrokerMetrics } from './metrics.js';
 import { resolveAdminOptions, type AdminOptions, type ListenerInfo } from './options.js';
 import { Router } from './router.js';
@@ -26,6 +31,10 @@ export interface AdminServer {
   /** The port bound (useful with port 0). */
   readonly port: number;
   readonly topics: TopicTree;
+  /** The figures behind the dashboard's charts. */
+  readonly history: StatsHistory;
+  /** The dashboard's live subscribe feeds. */
+  readonly feed: LiveFeed;
   /** Stops accepting, drops keep-alive connections and unregisters from the broker's hooks. */
   close(): Promise<void>;
 }
@@ -50,7 +59,8 @@ export async function startAdmin(broker: Broker, adminOptions: AdminOptions): Pr
   const topics = new TopicTree(options.topicTreeSize);
   // The one per-message cost of the admin listener: a map update and a copy of at most 256 bytes.
   const unhook: Disposer = options.topicTreeSize > 0 ? broker.hooks.on('messagePublished', ({ message }) => topics.record(message)) : () => {};
-  const api: ApiContext = { broker, options, topics, logger };
+  const history = new StatsHistory(broker, options.history);
+  const api: ApiContext = { broker, options, topics, history, feed: new LiveFeed(broker, (confidential) => withholds(api, confidential)), logger };
   const credentials = new AdminCredentials(options);
   if (!credentials.configured) logger.warn({}, 'no admin users or token configured: the admin API refuses every request');
   // Known once bound; the listeners route reads it then.
@@ -61,6 +71,9 @@ export async function startAdmin(broker: Broker, adminOptions: AdminOptions): Pr
   retainedRoutes(router, api);
   publishRoutes(router, api);
   topicRoutes(router, api);
+  subscriptionRoutes(router, api);
+  clusterRoutes(router, api);
+  liveRoutes(router, api);
   const metrics = brokerMetrics(broker, options);
   const handler: AdminHandler = { api, credentials, router, metrics, files: new StaticFiles(options.uiDir) };
   const listener: RequestListener = (req, res) => {
@@ -75,16 +88,20 @@ export async function startAdmin(broker: Broker, adminOptions: AdminOptions): Pr
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw Object.assign(new Error(`admin listener: cannot listen on ${options.host}:${options.port}: ${code}`), { code });
   }
+  history.sample();
+  history.start();
   const address = server.address() as AddressInfo;
   const scheme = options.tls ? 'https' : 'http';
   self.info = { name: `${scheme}:${address.port}`, protocol: scheme, host: address.address, port: address.port };
   let closing: Promise<void> | undefined;
   return {
-    name: self.info.name, protocol: scheme, host: address.address, port: address.port, topics,
+    name: self.info.name, protocol: scheme, host: address.address, port: address.port, topics, history, feed: api.feed,
     close() {
       closing ??= new Promise<void>((resolve) => {
         unhook();
         metrics.close();
+        history.stop();
+        api.feed.close();
         server.close(() => resolve());
         server.closeAllConnections();
       });
@@ -106,15 +123,18 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 
 async function handle(h: AdminHandler, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://admin.invalid');
-  const method = req.method ?? 'GET';
+  // HEAD is answered wherever GET is, with GET's headers: Node sends no body for it.
+  const method = req.method === 'HEAD' ? 'GET' : req.method ?? 'GET';
   if (url.pathname === '/healthz' && method === 'GET') return sendJson(res, 200, { status: 'ok' });
   if (url.pathname === '/readyz' && method === 'GET') {
     const readiness = h.api.broker.readiness;
     return sendJson(res, readiness.ready ? 200 : 503, { ready: readiness.ready, notReadyBecause: readiness.reasons });
   }
   if (method === 'GET' && (await h.files.serve(url.pathname, res))) return;
-  const identity = await h.credentials.check(req.headers.authorization);
-  if (!identity) return refuse(req, res);
+  const check = await h.credentials.check(req.headers.authorization);
+  if (check.outcome === 'not-admin') return refuseNotAdmin(h, req, res, check.user);
+  if (check.outcome !== 'admin') return refuse(req, res);
+  const { identity } = check;
   if (url.pathname === '/metrics' && method === 'GET') {
     return sendBody(res, 200, h.metrics.registry.contentType, await h.metrics.registry.metrics());
   }
@@ -133,6 +153,13 @@ async function handle(h: AdminHandler, req: IncomingMessage, res: ServerResponse
 function refuse(req: IncomingMessage, res: ServerResponse): void {
   const headers: Record<string, string> = req.headers['x-requested-with'] ? {} : { 'www-authenticate': 'Basic realm="midge admin", charset="UTF-8"' };
   sendJson(res, 401, { error: 'unauthorized' }, headers);
+}
+
+/** 403 for a user whose password is right but who is not one of `admin_user`. */
+function refuseNotAdmin(h: AdminHandler, req: IncomingMessage, res: ServerResponse, user: string): void {
+  h.api.logger.warn({ username: user, remoteAddress: req.socket.remoteAddress, reason: 'not an admin user' },
+    'admin request refused: the user is not named by admin_user');
+  sendJson(res, 403, { error: 'not an admin user' });
 }
 
 function answerError(res: ServerResponse, err: unknown, logger: Logger): void {

@@ -1,5 +1,5 @@
-import { MqttConnection, type Broker, type ConnectionInfo, type Session, type SessionLink } from '../broker/index.js';
-import type { ClientSummary, StatsSnapshot } from './ui/api-types.js';
+import { MqttConnection, type Broker, type ClientEndpoint, type ConnectionInfo, type Session, type SessionLink, type SubscriptionEntry } from '../broker/index.js';
+import type { ClientSummary, StatsSnapshot, SubscriptionView } from './ui/api-types.js';
 
 export type { ClientSummary, StatsSnapshot };
 
@@ -42,7 +42,7 @@ export function statsSnapshot(broker: Broker, version: string): StatsSnapshot {
     },
     bytes: { received: s.bytesReceived, sent: s.bytesSent },
     subscriptions: broker.router.size,
-    retained: broker.retained.size,
+    retained: broker.retained.sizeWithoutSys,
     queued: depths.queued,
     inflight: depths.inflight,
     withheldConfidential: s.withheldConfidential,
@@ -69,9 +69,9 @@ interface LinkFacts {
 function linkFacts(link: SessionLink | undefined): LinkFacts | undefined {
   if (!link) return undefined;
   if (link instanceof MqttConnection) return { info: link.info, keepAliveMs: link.keepAliveMs, openedAt: link.openedAt };
-  if ('info' in link && 'keepAliveMs' in link) {
-    const endpoint = link as SessionLink & { info: ConnectionInfo; keepAliveMs: number };
-    return { info: endpoint.info, keepAliveMs: endpoint.keepAliveMs, openedAt: undefined };
+  if ('info' in link && 'keepAliveMs' in link && 'openedAt' in link) {
+    const endpoint = link as ClientEndpoint;
+    return { info: endpoint.info, keepAliveMs: endpoint.keepAliveMs, openedAt: endpoint.openedAt };
   }
   return undefined;
 }
@@ -101,4 +101,22 @@ export function clientSummary(session: Session): ClientSummary {
     dropped: Object.values(dropped).reduce((a, b) => a + b, 0),
     droppedByReason: { ...dropped },
   };
+}
+
+/** A subscription as the API shows it. */
+export function subscriptionView(entry: SubscriptionEntry): SubscriptionView {
+  return {
+    filter: entry.filter, qos: entry.qos, noLocal: entry.noLocal, retainAsPublished: entry.retainAsPublished,
+    retainHandling: entry.retainHandling, subscriptionId: entry.subscriptionId ?? null, shareGroup: entry.shareGroup ?? null,
+  };
+}
+
+/** Connected clients per listener name, counted at read time. */
+export function clientsByListener(broker: Broker): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const session of broker.sessions.values()) {
+    const listener = linkFacts(session.link)?.info.listener;
+    if (listener !== undefined) counts.set(listener, (counts.get(listener) ?? 0) + 1);
+  }
+  return counts;
 }

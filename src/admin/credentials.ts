@@ -8,6 +8,18 @@ export interface AdminIdentity {
   name: string;
 }
 
+/**
+ * What a request's credentials prove: an admin; a user whose password is right but
+ * who is not one of `admin_user` (told so: the password proved who is asking); or
+ * nothing (a wrong password, token or scheme learns nothing more).
+ */
+export type CredentialCheck =
+  | { outcome: 'admin'; identity: AdminIdentity }
+  | { outcome: 'not-admin'; user: string }
+  | { outcome: 'refused' };
+
+const REFUSED: CredentialCheck = { outcome: 'refused' };
+
 function digest(text: string): Buffer {
   return createHash('sha256').update(text, 'utf8').digest();
 }
@@ -35,31 +47,34 @@ export class AdminCredentials {
     return this.users.size > 0 || this.tokenDigest !== undefined;
   }
 
-  /** The identity the header proves, or undefined. */
-  async check(header: string | undefined): Promise<AdminIdentity | undefined> {
-    if (!header) return undefined;
+  /** What the header proves. */
+  async check(header: string | undefined): Promise<CredentialCheck> {
+    if (!header) return REFUSED;
     const space = header.indexOf(' ');
-    if (space < 0) return undefined;
+    if (space < 0) return REFUSED;
     const scheme = header.slice(0, space).toLowerCase();
     const value = header.slice(space + 1).trim();
     if (scheme === 'bearer') return this.checkToken(value);
     if (scheme === 'basic') return this.checkBasic(value);
-    return undefined;
+    return REFUSED;
   }
 
-  private checkToken(token: string): AdminIdentity | undefined {
-    if (!this.tokenDigest || !timingSafeEqual(digest(token), this.tokenDigest)) return undefined;
-    return { kind: 'token', name: 'token' };
+  private checkToken(token: string): CredentialCheck {
+    if (!this.tokenDigest || !timingSafeEqual(digest(token), this.tokenDigest)) return REFUSED;
+    return { outcome: 'admin', identity: { kind: 'token', name: 'token' } };
   }
 
-  private async checkBasic(encoded: string): Promise<AdminIdentity | undefined> {
+  private async checkBasic(encoded: string): Promise<CredentialCheck> {
     const decoded = Buffer.from(encoded, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) return undefined;
+    if (colon < 0) return REFUSED;
     const user = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     const verify = this.options.verifyAdmin;
-    if (!verify || !this.users.has(user)) return undefined;
-    return (await verify(user, password)) ? { kind: 'user', name: user } : undefined;
+    if (!verify) return REFUSED;
+    // Every name costs one password check, admin or not, so that how long a refusal takes
+    // tells nobody which names are admins; only the right password learns it.
+    if (!(await verify(user, password))) return REFUSED;
+    return this.users.has(user) ? { outcome: 'admin', identity: { kind: 'user', name: user } } : { outcome: 'not-admin', user };
   }
 }

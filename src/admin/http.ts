@@ -10,7 +10,7 @@ export class HttpError extends Error {
 }
 
 /** Headers every answer carries: nothing is cached, sniffed or framed. */
-const COMMON_HEADERS = {
+export const COMMON_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
   'x-content-type-options': 'nosniff',
   'x-frame-options': 'DENY',
@@ -67,8 +67,13 @@ export function intParam(url: URL, name: string, fallback: number, max: number):
   return Math.min(n, max);
 }
 
-/** A payload as JSON can carry it: UTF-8 text when it is text, base64 otherwise; cut to `max` bytes. */
-export function payloadView(payload: Buffer, max: number): PayloadView {
+/**
+ * A payload as JSON can carry it: UTF-8 text when it is text, base64 otherwise; cut to `max`
+ * bytes. A `withheld` payload (confidential, on an admin listener that is not HTTPS) is
+ * reduced to its size: what may only travel encrypted never leaves in clear.
+ */
+export function payloadView(payload: Buffer, max: number, withheld = false): PayloadView {
+  if (withheld) return { payload: '', encoding: 'utf8', size: payload.length, truncated: false, withheld: true };
   let end = Math.min(payload.length, max);
   // Cut on a character boundary: never inside a UTF-8 sequence.
   while (end > 0 && end < payload.length && (payload[end]! & 0xc0) === 0x80) end--;

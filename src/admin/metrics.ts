@@ -73,7 +73,7 @@ export function brokerMetrics(broker: Broker, options: ResolvedAdminOptions): Br
     () => [...s.failedConnectionsByKind].map(([kind, n]) => [{ kind }, n]), ['kind']);
   counter('midge_confidential_withheld_total', 'Confidential deliveries kept from links that are not encrypted.', () => s.withheldConfidential);
   gauge('midge_subscriptions', 'Subscriptions held.', () => broker.router.size);
-  gauge('midge_retained_messages', 'Retained messages held.', () => broker.retained.size);
+  gauge('midge_retained_messages', 'Retained messages held, the broker\'s own $SYS figures not counted.', () => broker.retained.sizeWithoutSys);
   gauge('midge_queued_messages', 'QoS 1/2 deliveries waiting in session queues.', () => queueDepths(broker).queued);
   gauge('midge_inflight_messages', 'QoS 1/2 deliveries sent and not yet acknowledged.', () => queueDepths(broker).inflight);
   gauge('midge_session_queue_depth_max', 'The deepest session queue.', () => queueDepths(broker).deepest);

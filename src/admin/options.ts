@@ -1,3 +1,5 @@
+import type { HistoryOptions } from './history.js';
+
 /** A listener as the admin API reports it. */
 export interface ListenerInfo {
   name: string;
@@ -46,6 +48,8 @@ export interface AdminOptions {
   listeners?: () => readonly ListenerInfo[];
   /** Commit figures of the store, when it measures them (the hook for store latency metrics). */
   storeMetrics?: () => StoreCommitFigures | undefined;
+  /** The dashboard's history of figures; default 6 hours at 10 s. */
+  history?: HistoryOptions;
 }
 
 /** {@link AdminOptions} with defaults filled in. */

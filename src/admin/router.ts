@@ -48,6 +48,7 @@ export class Router {
       if (!params) continue;
       if (route.method === method) return { kind: 'found', handler: route.handler, params };
       allow.push(route.method);
+      if (route.method === 'GET') allow.push('HEAD');
     }
     return allow.length > 0 ? { kind: 'method-not-allowed', allow } : { kind: 'not-found' };
   }

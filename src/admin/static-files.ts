@@ -15,6 +15,10 @@ const CONTENT_SECURITY_POLICY = [
   "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'",
 ].join('; ');
 
+const CONTENT_TYPES: Record<string, string> = {
+  js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8', txt: 'text/plain; charset=utf-8',
+};
+
 /**
  * Where the dashboard's compiled scripts are: beside this module when running from
  * dist/, or in dist/ when running from the sources (tests under tsx).
@@ -30,8 +34,9 @@ function findUiDir(): string | undefined {
 
 /**
  * The dashboard's files: the page and its stylesheet (kept in the code, since the
- * TypeScript build copies nothing else) and the scripts tsc compiled from
- * `src/admin/ui/`. Files are read once and kept: they are a few kilobytes.
+ * TypeScript build copies nothing else), the scripts tsc compiled from
+ * `src/admin/ui/`, and the chart library the build copies into `vendor/`
+ * (`scripts/vendor-ui.mjs`). Files are read once and kept: about 200 KB in all.
  */
 export class StaticFiles {
   private readonly dir: string | undefined;
@@ -52,11 +57,11 @@ export class StaticFiles {
       sendBody(res, 200, 'text/css; charset=utf-8', DASHBOARD_CSS);
       return true;
     }
-    // Only plain names: nothing can climb out of the directory.
-    const name = /^\/ui\/([a-z0-9-]+\.js)$/.exec(pathname)?.[1];
-    if (!name) return false;
-    const body = await this.read(name);
-    if (body) sendBody(res, 200, 'text/javascript; charset=utf-8', body);
+    // Only plain names, in the directory or its vendor/: nothing can climb out.
+    const match = /^\/ui\/((?:vendor\/)?[a-z0-9-]+\.(js|css|txt))$/.exec(pathname);
+    if (!match) return false;
+    const body = await this.read(match[1]!);
+    if (body) sendBody(res, 200, CONTENT_TYPES[match[2]!]!, body);
     else sendBody(res, 404, 'text/plain; charset=utf-8', 'not found (is the dashboard built? npm run build)');
     return true;
   }

@@ -12,9 +12,21 @@ class RetainedNode {
 export class RetainedMessages {
   private readonly root = new RetainedNode();
   private readonly byTopic = new Map<string, BrokerMessage>();
+  /** Messages held on topics starting with `$` (the broker's `$SYS` tree). */
+  private dollarTopics = 0;
 
+  /** Every retained message, the broker's own `$SYS` figures included. */
   get size(): number {
     return this.byTopic.size;
+  }
+
+  /**
+   * Retained messages outside the `$` topics: what a `#` subscription receives
+   * [MQTT-4.7.2-1], and what the admin API, the dashboard, `/metrics` and
+   * `$SYS/broker/retained messages/count` report as "retained messages".
+   */
+  get sizeWithoutSys(): number {
+    return this.byTopic.size - this.dollarTopics;
   }
 
   get(topic: string): BrokerMessage | undefined {
@@ -38,12 +50,14 @@ export class RetainedMessages {
       node = child;
     }
     node.message = message;
+    if (!this.byTopic.has(message.topic) && message.topic.startsWith('$')) this.dollarTopics++;
     this.byTopic.set(message.topic, message);
     return true;
   }
 
   delete(topic: string): boolean {
     if (!this.byTopic.delete(topic)) return false;
+    if (topic.startsWith('$')) this.dollarTopics--;
     const levels = topic.split('/');
     const path = [this.root];
     for (const level of levels) path.push(path[path.length - 1]!.children.get(level)!);

@@ -71,7 +71,7 @@ export function sysFigures(broker: Broker, now: number): Array<[string, string]>
     ['bytes/received', String(s.bytesReceived)],
     ['bytes/sent', String(s.bytesSent)],
     ['subscriptions/count', String(broker.router.size)],
-    ['retained messages/count', String(broker.retained.size)],
+    ['retained messages/count', String(broker.retained.sizeWithoutSys)],
     ['heap/current', String(getHeapStatistics().used_heap_size)],
     ['confidential/withheld', String(s.withheldConfidential)],
     // midge's own: connections that failed before CONNECT completed, in all and by kind.

@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Broker, BrokerMessage, ClaimResult, ClusterBus, Disposer, Session } from '../broker/index.js';
+import type { Broker, BrokerMessage, ClaimResult, ClusterBus, ClusterNodeInfo, Disposer, Session } from '../broker/index.js';
 import { defaultTimings, describe, type ClusterContext, type ClusterStore, type ClusterTimings } from './context.js';
 import { Inbox } from './inbox.js';
 import { ClusterKeys } from './keys.js';
 import { Membership } from './membership.js';
+import { listNodes } from './node-list.js';
 import { Outbox } from './outbox.js';
 import { Ownership } from './ownership.js';
 import { RetainedSync } from './retained-sync.js';
@@ -130,6 +131,12 @@ export class RedisCluster implements ClusterBus<Broker> {
     await this.ctx.redis.del(this.keys.alive(this.ctx.me)).catch(() => {});
     this.ctx.available = false;
     for (const c of this.connections) c.disconnect();
+  }
+
+  /** The cluster's nodes, for the admin API; rejects while Redis cannot be reached. */
+  nodes(): Promise<ClusterNodeInfo[]> {
+    if (!this.ctx) return Promise.resolve([]);
+    return listNodes(this.ctx);
   }
 
   claim(clientId: string, clean: boolean, install: (result: ClaimResult) => void): Promise<void> {

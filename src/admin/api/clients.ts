@@ -1,5 +1,5 @@
 import type { Session } from '../../broker/index.js';
-import { clientSummary } from '../broker-view.js';
+import { clientSummary, subscriptionView } from '../broker-view.js';
 import { HttpError, intParam, sendJson } from '../http.js';
 import type { RouteContext, Router } from '../router.js';
 import type { ApiContext } from './context.js';
@@ -43,10 +43,7 @@ export function clientRoutes(router: Router, api: ApiContext): void {
     sendJson(ctx.res, 200, clientSummary(sessionOf(api, ctx)));
   });
   router.add('GET', '/api/v1/clients/:id/subscriptions', (ctx) => {
-    const items = [...sessionOf(api, ctx).subscriptions.values()].map((e) => ({
-      filter: e.filter, qos: e.qos, noLocal: e.noLocal, retainAsPublished: e.retainAsPublished,
-      retainHandling: e.retainHandling, subscriptionId: e.subscriptionId ?? null, shareGroup: e.shareGroup ?? null,
-    }));
+    const items = [...sessionOf(api, ctx).subscriptions.values()].map(subscriptionView);
     sendJson(ctx.res, 200, { items });
   });
   router.add('POST', '/api/v1/clients/:id/kick', (ctx) => {

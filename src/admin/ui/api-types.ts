@@ -23,6 +23,7 @@ export interface StatsSnapshot {
   };
   bytes: { received: number; sent: number };
   subscriptions: number;
+  /** Retained messages outside `$SYS`: what `GET /api/v1/retained` lists, `midge_retained_messages` counts. */
   retained: number;
   /** Deliveries waiting in session queues, and sent but not yet acknowledged. */
   queued: number;
@@ -85,6 +86,8 @@ export interface PayloadView {
   size: number;
   /** Only the start of the payload is here. */
   truncated: boolean;
+  /** Confidential, and this admin listener is not HTTPS: `payload` is empty, only the size is told. */
+  withheld?: true;
 }
 
 /** One topic of `GET /api/v1/topics`. */
@@ -123,6 +126,74 @@ export interface ListenerView {
   protocol: string;
   host: string;
   port: number;
+  /** Clients connected through it now (null for the admin listener, which has none). */
+  clients: number | null;
+}
+
+/** The figures of `GET /api/v1/history`: rates per second, the rest as read. */
+export type HistorySeriesName =
+  | 'publishIn' | 'publishOut' | 'bytesIn' | 'bytesOut' | 'dropped' | 'connects'
+  | 'connected' | 'sessions' | 'subscriptions' | 'retained' | 'queued' | 'inflight' | 'heapUsed';
+
+/** `GET /api/v1/history?since=<epoch ms>`: the samples taken after `since`, oldest first, as columns. */
+export interface HistoryView {
+  /** Time between samples, ms (10 s unless configured otherwise). */
+  intervalMs: number;
+  /** Samples the server keeps at most. */
+  capacity: number;
+  /** Epoch ms of each sample. */
+  time: number[];
+  series: Record<HistorySeriesName, number[]>;
+}
+
+/** One subscription of `GET /api/v1/subscriptions` and `GET /api/v1/clients/{id}/subscriptions`. */
+export interface SubscriptionView {
+  filter: string;
+  qos: number;
+  noLocal: boolean;
+  retainAsPublished: boolean;
+  retainHandling: number;
+  subscriptionId: number | null;
+  shareGroup: string | null;
+}
+
+/** One subscription with its client, in `GET /api/v1/subscriptions`. */
+export interface ClientSubscriptionView extends SubscriptionView {
+  clientId: string;
+  connected: boolean;
+}
+
+/** One node of `GET /api/v1/cluster`. */
+export interface ClusterNodeView {
+  /** The node's incarnation, `nodeId#n` (new at every start). */
+  node: string;
+  /** This node, the one answering. */
+  self: boolean;
+  /** Its heartbeat is current; false: it stopped saying so and waits to be reaped. */
+  alive: boolean;
+  /** Sessions it owns. */
+  sessions: number;
+}
+
+/** `GET /api/v1/cluster`: whether the broker is a cluster node, and the nodes it sees. */
+export interface ClusterView {
+  clustered: boolean;
+  /** This node can reach the cluster (a node that cannot refuses QoS 1/2 publishes and CONNECTs). */
+  available: boolean;
+  nodes: ClusterNodeView[];
+  /** Why the node list could not be read, when it could not. */
+  error: string | null;
+}
+
+/** A message of the live feed (`GET /api/v1/live?filter=`, Server-Sent Events `message`). */
+export interface LiveMessageView extends PayloadView {
+  topic: string;
+  qos: number;
+  retain: boolean;
+  /** Sent from the retained messages when the feed started, not published since. */
+  fromRetained: boolean;
+  /** Epoch ms the broker received it. */
+  time: number;
 }
 
 /** `GET /api/v1/whoami`. */

@@ -16,6 +16,8 @@ import type { ConnectionInfo } from './transport.js';
 export interface ClientEndpoint extends SessionLink {
   readonly clientId: string;
   readonly info: ConnectionInfo;
+  /** Epoch ms when the client's CONNECT arrived (the admin API's `connectedAt`). */
+  readonly openedAt: number;
   /** Keep alive in ms that the adapter enforces (for logs); 0: none. */
   readonly keepAliveMs: number;
   /** The session, once the CONNECT that opened it is accepted. */

@@ -58,6 +58,20 @@ export interface ClusterBus<Host = unknown> {
    * Promises resolve in the order they were asked for.
    */
   settled(message: BrokerMessage | undefined): Promise<boolean> | undefined;
+  /** The nodes of the cluster as this node sees them, for operators (the admin API); optional. */
+  nodes?(): Promise<ClusterNodeInfo[]>;
+}
+
+/** One node of a cluster, as {@link ClusterBus.nodes} lists it. */
+export interface ClusterNodeInfo {
+  /** The node's incarnation (`nodeId#n`, new at every start). */
+  node: string;
+  /** The node answering. */
+  self: boolean;
+  /** Its heartbeat is current; false: it stopped and waits to be reaped by a survivor. */
+  alive: boolean;
+  /** Sessions it owns. */
+  sessions: number;
 }
 
 /** What a claim found: the state to install when the session lived on another node. */

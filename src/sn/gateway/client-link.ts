@@ -45,6 +45,7 @@ export class SnClientLink implements ClientEndpoint {
   /** One QoS 1/2 message outstanding at a time [MQTT-SN-1.2 6.6]. */
   readonly receiveMaximum = 1;
   readonly info: ConnectionInfo;
+  readonly openedAt = Date.now();
   readonly table: SnTopicTable;
   readonly outbound: SnOutbound;
   state: SnClientState = 'will-topic';
