@@ -1,8 +1,9 @@
 /**
- * Takes the dashboard screenshots in docs/ (dashboard-overview.png, -topics.png,
- * -clients.png): starts the built broker with an admin listener, simulates a small
- * plant of sensors for about a minute, and photographs each page with Debian's
- * chromium. Run once after `npm run build`:
+ * Takes the dashboard screenshots in docs/ (dashboard-overview, -topics, -clients,
+ * -subscriptions, -subscribe, -server, and -phone-overview, -phone-subscribe at
+ * 420 px): starts the built broker with an admin listener, simulates a small plant
+ * of sensors for about a minute, and photographs each page with Debian's chromium.
+ * Run once after `npm run build`:
  *
  *   node --import tsx scripts/dashboard-screenshots.ts
  */
@@ -10,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
+import type { Page } from 'playwright-core';
 import { writePasswordFile } from '../test/helpers/admin.js';
 import { launchChromium, logIntoDashboard } from '../test/helpers/browser.js';
 import { ROOT, spawnMidge } from '../test/helpers/midge.js';
@@ -65,30 +67,57 @@ const midge = await spawnMidge({
 });
 const clients: MqttClient[] = [];
 let stops: Array<() => void> = [];
-const browser = await launchChromium({ width: 1280, height: 860 });
+const desktop = await launchChromium({ width: 1280, height: 860 });
+const phone = await launchChromium({ width: 420, height: 860 });
+const shot = (page: Page, name: string) => page.screenshot({ path: join(ROOT, `docs/dashboard-${name}.png`) });
 try {
   stops = await simulate(midge.port, clients);
-  const { page } = browser;
-  await logIntoDashboard(page, adminPort, 'ops', 'screenshot');
+  await logIntoDashboard(desktop.page, adminPort, 'ops', 'screenshot');
+  await logIntoDashboard(phone.page, adminPort, 'ops', 'screenshot');
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  await page.screenshot({ path: join(ROOT, 'docs/dashboard-overview.png') });
+  await shot(desktop.page, 'overview');
+  await shot(phone.page, 'phone-overview');
+  await photographTopics(desktop.page);
+  await photographClients(desktop.page);
+  await desktop.page.getByRole('link', { name: 'Subscriptions' }).click();
+  await desktop.page.locator('tr[data-filter="#"]').first().waitFor();
+  await shot(desktop.page, 'subscriptions');
+  for (const [page, name] of [[desktop.page, 'subscribe'], [phone.page, 'phone-subscribe']] as const) {
+    await page.getByRole('link', { name: 'Subscribe' }).click();
+    await page.getByLabel('Topic filter').fill('factory/#');
+    await page.getByRole('button', { name: 'Subscribe' }).click();
+    await page.locator('.live-item[data-topic="factory/line-1/press/pressure"]').first().waitFor();
+    await page.waitForTimeout(3000);
+    await shot(page, name);
+    await page.getByRole('button', { name: 'Stop' }).click();
+  }
+  await desktop.page.getByRole('link', { name: 'Server' }).click();
+  await desktop.page.locator('tr[data-listener]').first().waitFor();
+  await shot(desktop.page, 'server');
+} finally {
+  for (const stop of stops) stop();
+  await desktop.close();
+  await phone.close();
+  for (const c of clients) await endMqttJs(c, true);
+  await midge.stop();
+  await rm(dir, { recursive: true, force: true });
+}
+
+async function photographTopics(page: Page): Promise<void> {
   await page.getByRole('link', { name: 'Topics' }).click();
   await page.getByRole('button', { name: 'Expand factory/line-1/press' }).click();
   const status = page.locator('[data-topic="factory/line-1/press/status"]');
   await status.waitFor();
   await status.click();
   await page.waitForTimeout(1500);
-  await page.screenshot({ path: join(ROOT, 'docs/dashboard-topics.png') });
+  await shot(page, 'topics');
+}
+
+async function photographClients(page: Page): Promise<void> {
   await page.getByRole('link', { name: 'Clients' }).click();
   await page.locator('tr[data-client-id="truck-7"]').click();
   await page.getByText('Subscriptions of truck-7').waitFor();
   await page.locator('tr[data-client-id="node-red"]').click();
   await page.getByText('Subscriptions of node-red').waitFor();
-  await page.screenshot({ path: join(ROOT, 'docs/dashboard-clients.png') });
-} finally {
-  for (const stop of stops) stop();
-  await browser.close();
-  for (const c of clients) await endMqttJs(c, true);
-  await midge.stop();
-  await rm(dir, { recursive: true, force: true });
+  await shot(page, 'clients');
 }

@@ -11,6 +11,7 @@ export const DASHBOARD_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>midge dashboard</title>
+<link rel="stylesheet" href="/ui/vendor/uplot.css">
 <link rel="stylesheet" href="/ui/style.css">
 <script type="module" src="/ui/app.js"></script>
 </head>
@@ -29,13 +30,14 @@ export const DASHBOARD_CSS = `
 }
 * { box-sizing: border-box; }
 body { margin: 0; }
-.top { display: flex; align-items: center; gap: 24px; padding: 0 24px; height: 52px; background: var(--header); color: #fff; }
+.top { display: flex; flex-wrap: wrap; align-items: center; gap: 6px 24px; padding: 8px 24px; min-height: 52px; background: var(--header); color: #fff; }
 .top h1 { font-size: 18px; margin: 0; letter-spacing: .5px; }
-.top nav { display: flex; gap: 4px; flex: 1; }
-.top nav a { color: #cbd5e1; text-decoration: none; padding: 6px 12px; border-radius: 6px; }
+.top nav { display: flex; flex-wrap: wrap; gap: 4px; flex: 1; min-width: 0; }
+.top nav a { color: #cbd5e1; text-decoration: none; padding: 6px 12px; border-radius: 6px; white-space: nowrap; }
 .top nav a[aria-current="page"], .top nav a:hover { background: #1e293b; color: #fff; }
-.who { color: #cbd5e1; display: flex; gap: 12px; align-items: center; }
+.who { color: #cbd5e1; display: flex; gap: 12px; align-items: center; min-width: 0; overflow-wrap: anywhere; }
 main { padding: 20px 24px; max-width: 1400px; }
+.muted { color: var(--muted); }
 h2 { margin: 0 0 16px; font-size: 20px; }
 h3 { font-size: 15px; margin: 0 0 8px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(200px, 1fr)); gap: 12px; margin-bottom: 16px; }
@@ -43,12 +45,19 @@ h3 { font-size: 15px; margin: 0 0 8px; }
 .card-label { color: var(--muted); font-size: 12px; text-transform: uppercase; letter-spacing: .4px; }
 .card-value { font-size: 24px; font-weight: 600; margin-top: 2px; }
 .card-note { color: var(--muted); font-size: 12px; margin-top: 2px; }
-.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 12px; }
-.chart { margin: 0; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 480px), 1fr)); gap: 12px; }
+.chart { margin: 0; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; min-width: 0; }
 .chart figcaption { font-weight: 600; margin-bottom: 4px; }
-.chart-canvas { width: 100%; height: 220px; display: block; }
+.chart-plot { width: 100%; min-height: 220px; position: relative; }
+.chart .uplot { font-family: inherit; }
+.chart .u-legend { font-size: 12px; }
+.chart-tooltip { position: absolute; z-index: 10; pointer-events: none; background: rgba(15, 23, 42, .92); color: #f8fafc; font-size: 12px; padding: 6px 8px; border-radius: 6px; white-space: nowrap; }
+.chart-tooltip[hidden] { display: none; }
+.chart-tooltip-time { font-weight: 600; margin-bottom: 2px; }
+.swatch { display: inline-block; width: 9px; height: 9px; border-radius: 2px; margin-right: 6px; }
+button[aria-pressed="true"] { background: var(--accent); border-color: var(--accent); color: #fff; }
 .toolbar { display: flex; align-items: center; gap: 10px; margin-bottom: 12px; flex-wrap: wrap; }
-input, select, textarea { font: inherit; padding: 6px 8px; border: 1px solid #cbd5e1; border-radius: 6px; background: #fff; }
+input, select, textarea { font: inherit; padding: 6px 8px; border: 1px solid #cbd5e1; border-radius: 6px; background: #fff; max-width: 100%; min-width: 0; }
 textarea { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
 button { font: inherit; padding: 6px 14px; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: #fff; cursor: pointer; }
 button.secondary { background: #fff; color: var(--ink); border-color: #cbd5e1; }
@@ -56,7 +65,8 @@ button.danger { background: var(--danger); border-color: var(--danger); }
 button.link { background: none; border: none; color: #93c5fd; padding: 0; }
 button:disabled { opacity: .5; cursor: default; }
 label.check { display: flex; gap: 6px; align-items: center; }
-.table { width: 100%; border-collapse: collapse; background: var(--panel); border: 1px solid var(--line); border-radius: 8px; overflow: hidden; }
+.table-wrap { overflow-x: auto; max-width: 100%; border: 1px solid var(--line); border-radius: 8px; background: var(--panel); margin-bottom: 12px; }
+.table { width: 100%; border-collapse: collapse; background: var(--panel); }
 .table th, .table td { text-align: left; padding: 7px 10px; border-bottom: 1px solid var(--line); white-space: nowrap; }
 .table th { background: #f9fafb; font-size: 12px; color: var(--muted); text-transform: uppercase; letter-spacing: .4px; }
 .table tr.selected td { background: #eff6ff; }
@@ -66,6 +76,7 @@ label.check { display: flex; gap: 6px; align-items: center; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 999px; font-size: 12px; background: #e5e7eb; color: #374151; }
 .badge.ok { background: #dcfce7; color: #166534; }
 .badge.retained { background: #fef3c7; color: #92400e; }
+.badge.warn { background: #fee2e2; color: #991b1b; }
 .pager { display: flex; gap: 12px; align-items: center; margin: 10px 0; }
 .status { color: var(--muted); margin: 6px 0; min-height: 1.4em; }
 .empty { color: var(--muted); }
@@ -91,5 +102,24 @@ label.check { display: flex; gap: 6px; align-items: center; }
 .form { display: grid; gap: 6px; max-width: 560px; }
 .form label { font-weight: 600; margin-top: 6px; }
 .login { display: flex; justify-content: center; padding-top: 10vh; }
-.login .form { width: 360px; background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 24px; }
+.login .form { width: min(360px, 100%); background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 24px; }
+.live-list { list-style: none; margin: 0; padding: 0; display: grid; gap: 8px; }
+.live-item { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; min-width: 0; }
+.live-head { display: flex; flex-wrap: wrap; gap: 4px 10px; align-items: center; margin-bottom: 4px; }
+.live-topic { font-weight: 600; overflow-wrap: anywhere; }
+.live-payload { margin: 0; white-space: pre-wrap; word-break: break-all; font-size: 13px; max-height: 160px; overflow: auto; }
+.cluster p { margin: 4px 0 10px; }
+@media (max-width: 800px) {
+  .split { grid-template-columns: minmax(0, 1fr); }
+}
+@media (max-width: 560px) {
+  .top { padding: 8px 12px; gap: 6px 12px; }
+  .top nav { order: 3; flex-basis: 100%; }
+  .top nav a { padding: 4px 8px; }
+  .who { margin-left: auto; }
+  main { padding: 12px; }
+  .cards { grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 8px; }
+  .card-value { font-size: 20px; }
+  .toolbar input { flex: 1 1 160px; }
+}
 `;

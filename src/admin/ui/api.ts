@@ -41,11 +41,15 @@ export function onUnauthorized(callback: () => void): void {
   unauthorized = callback;
 }
 
+function headersFor(accept: string, authorization: string | null): Record<string, string> {
+  const headers: Record<string, string> = { 'x-requested-with': 'midge-dashboard', accept };
+  if (authorization) headers.authorization = authorization;
+  return headers;
+}
+
 /** Calls the REST API; JSON in, JSON out; rejects with an {@link ApiError}. */
 export async function api<T>(path: string, init: { method?: string; body?: unknown; authorization?: string } = {}): Promise<T> {
-  const headers: Record<string, string> = { 'x-requested-with': 'midge-dashboard', accept: 'application/json' };
-  const authorization = init.authorization ?? sessionStorage.getItem(STORAGE_KEY);
-  if (authorization) headers.authorization = authorization;
+  const headers = headersFor('application/json', init.authorization ?? sessionStorage.getItem(STORAGE_KEY));
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(path, {
     method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body),
@@ -54,4 +58,33 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
   if (res.status === 401 && init.authorization === undefined) unauthorized?.();
   if (!res.ok) throw new ApiError(res.status, (body as ErrorView).error ?? res.statusText);
   return body as T;
+}
+
+/**
+ * Reads a Server-Sent Events stream of the API, calling `onEvent` per event until
+ * the stream ends or `signal` aborts. Read with fetch, not EventSource, because
+ * EventSource cannot send the Authorization header.
+ */
+export async function streamEvents(path: string, onEvent: (event: string, data: unknown) => void, signal: AbortSignal): Promise<void> {
+  const res = await fetch(path, { headers: headersFor('text/event-stream', sessionStorage.getItem(STORAGE_KEY)), signal });
+  if (!res.ok || !res.body) {
+    const body = (await res.json().catch(() => ({ error: res.statusText }))) as ErrorView;
+    if (res.status === 401) unauthorized?.();
+    throw new ApiError(res.status, body.error ?? res.statusText);
+  }
+  const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const event = /^event: (.*)$/m.exec(block)?.[1];
+      const data = /^data: (.*)$/m.exec(block)?.[1];
+      if (event && data) onEvent(event, JSON.parse(data) as unknown);
+    }
+  }
 }

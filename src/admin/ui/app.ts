@@ -1,17 +1,22 @@
 /// <reference lib="dom" />
 /**
- * The midge dashboard: overview, clients, topics and publish pages over the admin
- * REST API, polled for live updates. Plain TypeScript compiled by the project's
- * tsc; no framework and nothing loaded from elsewhere.
+ * The midge dashboard: overview, clients, subscriptions, topics, a subscribe panel,
+ * publish and server (listeners, cluster) pages over the admin REST API, polled
+ * (and, for the subscribe panel, streamed) for live updates. Plain TypeScript
+ * compiled by the project's tsc, and uPlot for the charts, served by the broker
+ * itself: nothing is loaded from elsewhere.
  */
 import { api, hasAuthorization, onUnauthorized, setAuthorization } from './api.js';
 import type { IdentityView, StatsSnapshot } from './api-types.js';
 import { ClientsView } from './clients.js';
 import { h, replace } from './dom.js';
+import { LiveView } from './live.js';
 import { loginForm } from './login.js';
 import { OverviewView } from './overview.js';
 import { Poller } from './poller.js';
 import { PublishView } from './publish.js';
+import { ServerView } from './server.js';
+import { SubscriptionsView } from './subscriptions.js';
 import { TopicsView } from './topics.js';
 import type { View } from './view.js';
 
@@ -20,8 +25,11 @@ const overview = new OverviewView();
 const views: Record<string, { title: string; view: View }> = {
   overview: { title: 'Overview', view: overview },
   clients: { title: 'Clients', view: new ClientsView() },
+  subscriptions: { title: 'Subscriptions', view: new SubscriptionsView() },
   topics: { title: 'Topics', view: new TopicsView() },
+  subscribe: { title: 'Subscribe', view: new LiveView() },
   publish: { title: 'Publish', view: new PublishView() },
+  server: { title: 'Server', view: new ServerView() },
 };
 /** Stats are polled whatever the page, so the overview's charts have no gaps. */
 const stats = new Poller(async () => overview.feed(await api<StatsSnapshot>('/api/v1/stats')), 1000);

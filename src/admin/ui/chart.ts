@@ -1,112 +1,118 @@
 /// <reference lib="dom" />
 import { h } from './dom.js';
-import { axis, rate } from './format.js';
+import { clockTime } from './format.js';
+import uPlot from './vendor/uplot.js';
 
 /** One line of a chart. */
 export interface Series {
   name: string;
   color: string;
+  /** How its values read in the tooltip. */
+  format: (value: number) => string;
 }
 
-const PAD = { left: 48, right: 12, top: 28, bottom: 18 };
+/** How the value axis reads: each tick, knowing the step between ticks. */
+export type AxisFormat = (value: number, step: number) => string;
 
-/** The smallest 1/2/5 x 10^n at or above `n`, so the axis reads in round numbers. */
-export function niceCeiling(n: number): number {
-  if (n <= 0) return 1;
-  const power = 10 ** Math.floor(Math.log10(n));
-  for (const step of [1, 2, 5, 10]) if (step * power >= n) return step * power;
-  return 10 * power;
-}
+const HEIGHT = 220;
 
 /**
- * A live line chart drawn on a canvas: the last `capacity` samples, right-aligned,
- * scaled to the largest value shown. No library: a few dozen lines of 2D canvas.
+ * A time series chart on uPlot (MIT, served by the broker from /ui/vendor/): a
+ * time axis in the browser's local time, a value axis, a legend, and a tooltip
+ * with every series' value at the pointer. It takes the browser's width and
+ * follows it (phone or desktop). The time axis's labels, the number of points and
+ * the time of the first are also kept in `data-time-axis`, `data-points` and
+ * `data-from`, so what the canvas shows can be read (tests, assistive tools).
  */
-export class LineChart {
+export class TimeChart {
   readonly element: HTMLElement;
-  private readonly canvas: HTMLCanvasElement;
-  private readonly samples: number[][] = [];
+  private readonly plot: HTMLElement;
+  private readonly tooltip = h('div', { class: 'chart-tooltip', role: 'status' });
+  private chart: uPlot | undefined;
+  private data: uPlot.AlignedData;
 
-  constructor(title: string, private readonly series: Series[], private readonly capacity = 60) {
-    this.canvas = h('canvas', { class: 'chart-canvas', role: 'img', 'aria-label': title });
-    this.element = h('figure', { class: 'chart' }, h('figcaption', {}, title), this.canvas);
+  constructor(title: string, private readonly series: Series[], private readonly axisFormat: AxisFormat) {
+    this.plot = h('div', { class: 'chart-plot', role: 'img', 'aria-label': title });
+    this.element = h('figure', { class: 'chart' }, h('figcaption', {}, title), this.plot);
+    this.data = [[], ...series.map(() => [])];
+    new ResizeObserver(() => this.resize()).observe(this.plot);
   }
 
-  /** Adds one sample: a value per series, in the order the series were given. */
-  push(values: number[]): void {
-    this.samples.push(values);
-    if (this.samples.length > this.capacity) this.samples.shift();
+  /** Replaces the points: epoch ms, then one column per series in the order given. */
+  setData(times: number[], columns: number[][]): void {
+    this.data = [times.map((t) => t / 1000), ...columns];
+    // What the canvas shows, readable without it (tests, assistive tools).
+    this.element.dataset.points = String(times.length);
+    this.element.dataset.from = times.length > 0 ? new Date(times[0]!).toISOString() : '';
+    if (!this.chart) this.create();
+    else this.chart.setData(this.data);
   }
 
-  draw(): void {
-    const ctx = this.resize();
-    if (!ctx) return;
-    const width = this.canvas.clientWidth;
-    const height = this.canvas.clientHeight;
-    ctx.clearRect(0, 0, width, height);
-    const top = niceCeiling(Math.max(0, ...this.samples.flat()));
-    this.drawGrid(ctx, width, height, top);
-    const plotW = width - PAD.left - PAD.right;
-    const plotH = height - PAD.top - PAD.bottom;
-    const x = (i: number) => PAD.left + plotW * ((this.capacity - this.samples.length + i) / (this.capacity - 1));
-    const y = (v: number) => PAD.top + plotH * (1 - v / top);
-    this.series.forEach((s, k) => {
-      ctx.strokeStyle = s.color;
-      ctx.lineWidth = 2;
-      ctx.beginPath();
-      this.samples.forEach((values, i) => (i === 0 ? ctx.moveTo(x(i), y(values[k] ?? 0)) : ctx.lineTo(x(i), y(values[k] ?? 0))));
-      ctx.stroke();
-    });
-    this.drawLegend(ctx);
+  private create(): void {
+    const width = this.plot.clientWidth;
+    if (width === 0) return;
+    this.chart = new uPlot(this.options(width), this.data, this.plot);
+    this.chart.over.append(this.tooltip);
   }
 
-  /** Matches the canvas's pixels to its CSS size, for sharp lines on any screen. */
-  private resize(): CanvasRenderingContext2D | null {
-    const ratio = window.devicePixelRatio || 1;
-    const w = Math.round(this.canvas.clientWidth * ratio);
-    const hgt = Math.round(this.canvas.clientHeight * ratio);
-    if (this.canvas.width !== w || this.canvas.height !== hgt) {
-      this.canvas.width = w;
-      this.canvas.height = hgt;
+  private resize(): void {
+    const width = this.plot.clientWidth;
+    if (width === 0) return;
+    if (!this.chart) this.create();
+    else if (width !== this.chart.width) this.chart.setSize({ width, height: HEIGHT });
+  }
+
+  private options(width: number): uPlot.Options {
+    return {
+      width, height: HEIGHT,
+      legend: { live: false },
+      cursor: { drag: { x: false, y: false } },
+      scales: { x: { time: true } },
+      series: [{}, ...this.series.map((s) => ({ label: s.name, stroke: s.color, width: 2, points: { show: false } }))],
+      axes: [
+        {
+          stroke: '#6b7280', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e5e7eb' },
+          values: (u, splits) => this.timeLabels(u, splits),
+        },
+        {
+          stroke: '#6b7280', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e5e7eb' },
+          values: (_u, splits) => splits.map((v) => this.axisFormat(v, splits.length > 1 ? splits[1]! - splits[0]! : v)),
+          // Wide enough for the longest label, so none is cut at the left edge.
+          size: (_u, values) => 14 + 7 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
+        },
+      ],
+      hooks: { setCursor: [(u) => this.showTooltip(u)] },
+    };
+  }
+
+  /** Clock times, with seconds when the chart spans less than five minutes. */
+  private timeLabels(u: uPlot, splits: number[]): string[] {
+    const span = (u.scales.x?.max ?? 0) - (u.scales.x?.min ?? 0);
+    const labels = splits.map((s) => clockTime(s * 1000, span < 300));
+    this.element.dataset.timeAxis = labels.join(' ');
+    return labels;
+  }
+
+  private showTooltip(u: uPlot): void {
+    const i = u.cursor.idx;
+    const time = i === null || i === undefined ? undefined : u.data[0][i];
+    if (time === undefined || u.cursor.left === undefined || u.cursor.left < 0) {
+      this.tooltip.hidden = true;
+      return;
     }
-    const ctx = this.canvas.getContext('2d');
-    ctx?.setTransform(ratio, 0, 0, ratio, 0, 0);
-    return ctx;
-  }
-
-  private drawGrid(ctx: CanvasRenderingContext2D, width: number, height: number, top: number): void {
-    ctx.font = '11px system-ui, sans-serif';
-    ctx.fillStyle = '#6b7280';
-    ctx.strokeStyle = '#e5e7eb';
-    ctx.lineWidth = 1;
-    ctx.textAlign = 'right';
-    ctx.textBaseline = 'middle';
-    const plotH = height - PAD.top - PAD.bottom;
-    for (let i = 0; i <= 4; i++) {
-      const yy = Math.round(PAD.top + (plotH * i) / 4) + 0.5;
-      ctx.beginPath();
-      ctx.moveTo(PAD.left, yy);
-      ctx.lineTo(width - PAD.right, yy);
-      ctx.stroke();
-      ctx.fillText(axis((top * (4 - i)) / 4, top / 4), PAD.left - 6, yy);
-    }
-    ctx.textAlign = 'left';
-    ctx.fillText(`last ${this.capacity} s`, PAD.left, height - 7);
-  }
-
-  private drawLegend(ctx: CanvasRenderingContext2D): void {
-    const latest = this.samples[this.samples.length - 1] ?? [];
-    let xx = PAD.left;
-    ctx.textBaseline = 'middle';
-    ctx.textAlign = 'left';
-    ctx.font = '12px system-ui, sans-serif';
-    this.series.forEach((s, k) => {
-      ctx.fillStyle = s.color;
-      ctx.fillRect(xx, 9, 10, 10);
-      ctx.fillStyle = '#111827';
-      const label = `${s.name} ${rate(latest[k] ?? 0)}`;
-      ctx.fillText(label, xx + 14, 14);
-      xx += ctx.measureText(label).width + 32;
-    });
+    this.tooltip.replaceChildren(h('div', { class: 'chart-tooltip-time' }, clockTime(time * 1000, true)),
+      ...this.series.map((s, k) => {
+        const v = u.data[k + 1]?.[i!];
+        const swatch = h('span', { class: 'swatch' });
+        swatch.style.background = s.color;
+        return h('div', {}, swatch, `${s.name}: ${v === null || v === undefined ? '–' : s.format(v)}`);
+      }));
+    this.tooltip.hidden = false;
+    // Beside the pointer, flipped to its left near the right edge so it stays inside the chart.
+    const left = u.cursor.left;
+    const flip = left > u.over.clientWidth / 2;
+    this.tooltip.style.left = flip ? '' : `${left + 12}px`;
+    this.tooltip.style.right = flip ? `${u.over.clientWidth - left + 12}px` : '';
+    this.tooltip.style.top = `${Math.max(0, (u.cursor.top ?? 0) - 10)}px`;
   }
 }

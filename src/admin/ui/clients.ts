@@ -4,6 +4,7 @@ import type { ClientSummary, Page } from './api-types.js';
 import { h, replace } from './dom.js';
 import { count } from './format.js';
 import { Poller } from './poller.js';
+import { scrollingTable } from './table.js';
 import type { View } from './view.js';
 
 const PAGE_SIZE = 50;
@@ -37,13 +38,12 @@ export class ClientsView implements View {
       void this.poller.now();
     });
     this.onlyConnected.addEventListener('change', () => void this.poller.now());
-    const head = ['Client ID', 'User', 'Address', 'Listener', 'MQTT', 'Subs', 'Queued', 'Status', ''].map((t) => h('th', { scope: 'col' }, t));
     this.element = h('section', { class: 'view', 'aria-label': 'Clients' },
       h('h2', {}, 'Clients'),
       h('div', { class: 'toolbar' },
         h('label', { for: 'client-search' }, 'Search'), this.search,
         h('label', { class: 'check' }, this.onlyConnected, 'Connected only')),
-      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ...head)), this.rows),
+      scrollingTable(['Client ID', 'User', 'Address', 'Listener', 'MQTT', 'Subs', 'Queued', 'Status', ''], this.rows, 'Clients'),
       this.pager, this.status, this.detail);
   }
 

@@ -42,3 +42,10 @@ export function ago(iso: string, now = Date.now()): string {
   const s = Math.max(0, (now - Date.parse(iso)) / 1000);
   return s < 1 ? 'just now' : `${duration(s)} ago`;
 }
+
+/** A clock time in the browser's zone: `14:05`, or `14:05:09` with seconds. */
+export function clockTime(epochMs: number, seconds = false): string {
+  const d = new Date(epochMs);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${two(d.getHours())}:${two(d.getMinutes())}${seconds ? `:${two(d.getSeconds())}` : ''}`;
+}

@@ -17,7 +17,7 @@ export function loginForm(onLogin: (authorization: string, identity: IdentityVie
     try {
       onLogin(authorization, await api<IdentityView>('/api/v1/whoami', { authorization }));
     } catch (err) {
-      status.textContent = (err as { status?: number }).status === 401 ? 'Wrong user name, password or token' : `Cannot log in: ${(err as Error).message}`;
+      status.textContent = refusal(err, user.value);
     }
   };
   return h('section', { class: 'login', 'aria-label': 'Log in' },
@@ -31,4 +31,14 @@ export function loginForm(onLogin: (authorization: string, identity: IdentityVie
     h('label', { for: 'login-token' }, 'or admin token'), token,
     h('div', {}, h('button', { type: 'submit' }, 'Log in')),
     status));
+}
+
+/** Why a login failed, in words: only a right password learns that its user is not an admin. */
+function refusal(err: unknown, user: string): string {
+  const status = (err as { status?: number }).status;
+  if (status === 401) return 'Wrong user name, password or token';
+  if (status === 403 && (err as Error).message === 'not an admin user') {
+    return `${user} is not an admin user: the broker's admin_user setting names who may use the dashboard`;
+  }
+  return `Cannot log in: ${(err as Error).message}`;
 }
