@@ -24,7 +24,7 @@ describe('the admin listener of midge broker -c', () => {
     assert.equal((await adminCall(adminPort, '/healthz')).status, 200);
     assert.equal((await adminCall(adminPort, '/readyz')).status, 200);
     assert.deepEqual((await adminCall(adminPort, '/api/v1/whoami', { authorization: basic('ops', 'first-password') })).json, { kind: 'user', name: 'ops' });
-    assert.equal((await adminCall(adminPort, '/api/v1/whoami', { authorization: basic('bob', 'bobs') })).status, 401, 'bob is not an admin');
+    assert.equal((await adminCall(adminPort, '/api/v1/whoami', { authorization: basic('bob', 'bobs') })).status, 403, 'bob is not an admin');
     const metrics = await adminCall(adminPort, '/metrics', { authorization: `Bearer ${token}` });
     const { version } = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     assert.equal(parseMetrics(metrics.text).get(`midge_build_info{version="${version}"}`), 1);
