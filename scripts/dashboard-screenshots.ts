@@ -48,6 +48,9 @@ async function simulate(port: number, clients: MqttClient[]): Promise<Array<() =
   const press = await connectAs('press-line-1', 'factory');
   const truck = await connectAs('truck-7', 'fleet');
   for (const id of ['grafana-bridge', 'node-red', 'alarm-panel']) (await connectAs(id, 'ops')).subscribe('#', { qos: 1 });
+  lamp.subscribe('home/living-room/lamp/set', { qos: 1 });
+  press.subscribe('$share/line-1/factory/line-1/commands/#', { qos: 2 });
+  truck.subscribe('fleet/truck-7/route', { qos: 1, nl: true });
   return [
     sensor(kitchen, 'home/kitchen/temperature', 300, (n) => (21 + Math.sin(n / 20)).toFixed(1)),
     sensor(kitchen, 'home/kitchen/humidity', 900, (n) => String(45 + (n % 7))),

@@ -52,11 +52,11 @@ async function assertNoHorizontalOverflow(page: Page, where: string): Promise<vo
   assert.ok(scroll <= inner, `${where}: the page is ${scroll} px wide in a ${inner} px window (${widest})`);
 }
 
-/** The figure of a chart, once it has points. */
+/** The figure of a chart, once it has points and its time axis at least two labels. */
 async function chartFigure(page: Page, title: string) {
   const figure = page.locator('figure.chart', { hasText: title });
   await page.waitForFunction((t) => Array.from(document.querySelectorAll<HTMLElement>('figure.chart'))
-    .some((f) => f.textContent?.includes(t) && Number(f.dataset.points) > 0 && f.dataset.timeAxis), title);
+    .some((f) => f.textContent?.includes(t) && Number(f.dataset.points) > 0 && f.dataset.timeAxis?.includes(' ')), title);
   return figure;
 }
 

@@ -1,8 +1,4 @@
-/** One Server-Sent Event. */
-export interface SseEvent {
-  event: string;
-  data: unknown;
-}
+import { takeEvents, type SseEvent } from '../../src/admin/ui/sse.js';
 
 /** A live feed read the way the dashboard reads it: fetch with credentials, events parsed as they come. */
 export interface LiveStream {
@@ -23,18 +19,12 @@ export async function openLive(port: number, path: string, authorization: string
   const pump = async () => {
     if (!res.body) return;
     const decoder = new TextDecoder();
-    let buffer = '';
+    let rest = '';
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      buffer += decoder.decode(chunk, { stream: true });
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event = /^event: (.*)$/m.exec(block)?.[1];
-        const data = /^data: (.*)$/m.exec(block)?.[1];
-        if (event && data) events.push({ event, data: JSON.parse(data) as unknown });
-        for (const w of waiters) w();
-      }
+      const taken = takeEvents(rest + decoder.decode(chunk, { stream: true }));
+      rest = taken.rest;
+      events.push(...taken.events);
+      for (const w of waiters) w();
     }
   };
   pump().catch(() => {});

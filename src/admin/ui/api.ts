@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import type { ErrorView } from './api-types.js';
+import { takeEvents } from './sse.js';
 
 /** A refused or failed API call, with the HTTP status. */
 export class ApiError extends Error {
@@ -73,18 +74,12 @@ export async function streamEvents(path: string, onEvent: (event: string, data: 
     throw new ApiError(res.status, body.error ?? res.statusText);
   }
   const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
+  let rest = '';
   for (;;) {
     const { value, done } = await reader.read();
     if (done) return;
-    buffer += value;
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      const event = /^event: (.*)$/m.exec(block)?.[1];
-      const data = /^data: (.*)$/m.exec(block)?.[1];
-      if (event && data) onEvent(event, JSON.parse(data) as unknown);
-    }
+    const taken = takeEvents(rest + value);
+    rest = taken.rest;
+    for (const e of taken.events) onEvent(e.event, e.data);
   }
 }

@@ -72,13 +72,15 @@ export class TimeChart {
       axes: [
         {
           stroke: '#6b7280', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e5e7eb' },
+          // Room for `hh:mm:ss` between ticks, so the labels never run into each other.
+          space: 84,
           values: (u, splits) => this.timeLabels(u, splits),
         },
         {
           stroke: '#6b7280', grid: { stroke: '#eef0f3' }, ticks: { stroke: '#e5e7eb' },
           values: (_u, splits) => splits.map((v) => this.axisFormat(v, splits.length > 1 ? splits[1]! - splits[0]! : v)),
           // Wide enough for the longest label, so none is cut at the left edge.
-          size: (_u, values) => 14 + 7 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
+          size: (_u, values) => 22 + 7.5 * Math.max(3, ...(values ?? []).map((v) => String(v).length)),
         },
       ],
       hooks: { setCursor: [(u) => this.showTooltip(u)] },

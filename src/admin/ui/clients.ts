@@ -3,9 +3,8 @@ import { api } from './api.js';
 import type { ClientSummary, Page } from './api-types.js';
 import { h, replace } from './dom.js';
 import { count } from './format.js';
-import { Poller } from './poller.js';
 import { scrollingTable } from './table.js';
-import type { View } from './view.js';
+import { PolledView } from './view.js';
 
 const PAGE_SIZE = 50;
 const PROTOCOLS: Record<number, string> = { 3: '3.1', 4: '3.1.1', 5: '5.0' };
@@ -18,7 +17,7 @@ interface Subscription {
 }
 
 /** The clients page: sessions, paged and searchable, with their subscriptions and a kick button. */
-export class ClientsView implements View {
+export class ClientsView extends PolledView {
   readonly element: HTMLElement;
   private readonly search = h('input', { type: 'search', id: 'client-search', placeholder: 'client id or user' });
   private readonly onlyConnected = h('input', { type: 'checkbox', id: 'client-connected' });
@@ -26,13 +25,13 @@ export class ClientsView implements View {
   private readonly pager = h('div', { class: 'pager' });
   private readonly detail = h('div', { class: 'detail' });
   private readonly status = h('p', { class: 'status', role: 'status' });
-  private readonly poller = new Poller(() => this.load(), 2000);
   private offset = 0;
   private selected: string | undefined;
   /** The client whose kick button was pressed once and waits for confirmation. */
   private confirming: string | undefined;
 
   constructor() {
+    super(2000);
     this.search.addEventListener('input', () => {
       this.offset = 0;
       void this.poller.now();
@@ -47,15 +46,7 @@ export class ClientsView implements View {
       this.pager, this.status, this.detail);
   }
 
-  start(): void {
-    this.poller.start();
-  }
-
-  stop(): void {
-    this.poller.stop();
-  }
-
-  private async load(): Promise<void> {
+  protected async load(): Promise<void> {
     const query = new URLSearchParams({ offset: String(this.offset), limit: String(PAGE_SIZE) });
     if (this.search.value) query.set('search', this.search.value);
     if (this.onlyConnected.checked) query.set('connected', 'true');

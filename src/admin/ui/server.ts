@@ -3,22 +3,21 @@ import { api } from './api.js';
 import type { ClusterView, ListenerView } from './api-types.js';
 import { h, replace } from './dom.js';
 import { count } from './format.js';
-import { Poller } from './poller.js';
 import { scrollingTable } from './table.js';
-import type { View } from './view.js';
+import { PolledView } from './view.js';
 
 /**
  * The server's parts: its listeners (with the clients on each) and, for a cluster
  * node, the nodes of the cluster. Further sections (bridges) go beside them.
  */
-export class ServerView implements View {
+export class ServerView extends PolledView {
   readonly element: HTMLElement;
   private readonly listeners = h('tbody');
   private readonly cluster = h('div', { class: 'cluster' });
   private readonly status = h('p', { class: 'status', role: 'status' });
-  private readonly poller = new Poller(() => this.load(), 5000);
 
   constructor() {
+    super(5000);
     this.element = h('section', { class: 'view', 'aria-label': 'Server' },
       h('h2', {}, 'Server'),
       h('h3', {}, 'Listeners'),
@@ -28,15 +27,7 @@ export class ServerView implements View {
       this.status);
   }
 
-  start(): void {
-    this.poller.start();
-  }
-
-  stop(): void {
-    this.poller.stop();
-  }
-
-  private async load(): Promise<void> {
+  protected async load(): Promise<void> {
     try {
       const [listeners, cluster] = await Promise.all([
         api<{ items: ListenerView[] }>('/api/v1/listeners'), api<ClusterView>('/api/v1/cluster'),

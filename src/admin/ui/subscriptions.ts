@@ -3,9 +3,8 @@ import { api } from './api.js';
 import type { ClientSubscriptionView, Page } from './api-types.js';
 import { h, replace } from './dom.js';
 import { count } from './format.js';
-import { Poller } from './poller.js';
 import { scrollingTable } from './table.js';
-import type { View } from './view.js';
+import { PolledView } from './view.js';
 
 const PAGE_SIZE = 100;
 
@@ -22,16 +21,16 @@ function options(s: ClientSubscriptionView): string {
  * Every subscription on the broker, in filter order: searched by filter or client
  * id, or narrowed to those a message on a given topic would reach.
  */
-export class SubscriptionsView implements View {
+export class SubscriptionsView extends PolledView {
   readonly element: HTMLElement;
   private readonly search = h('input', { type: 'search', id: 'subscription-search', placeholder: 'filter or client id' });
   private readonly topic = h('input', { type: 'search', id: 'subscription-topic', placeholder: 'e.g. home/kitchen/lamp' });
   private readonly rows = h('tbody');
   private readonly status = h('p', { class: 'status', role: 'status' });
-  private readonly poller = new Poller(() => this.load(), 3000);
   private offset = 0;
 
   constructor() {
+    super(3000);
     for (const input of [this.search, this.topic]) {
       input.addEventListener('input', () => {
         this.offset = 0;
@@ -47,15 +46,7 @@ export class SubscriptionsView implements View {
       this.status);
   }
 
-  start(): void {
-    this.poller.start();
-  }
-
-  stop(): void {
-    this.poller.stop();
-  }
-
-  private async load(): Promise<void> {
+  protected async load(): Promise<void> {
     const query = new URLSearchParams({ offset: String(this.offset), limit: String(PAGE_SIZE) });
     if (this.search.value) query.set('search', this.search.value);
     if (this.topic.value) query.set('topic', this.topic.value);

@@ -3,8 +3,7 @@ import { api } from './api.js';
 import type { TopicChangesView, TopicView } from './api-types.js';
 import { h, replace } from './dom.js';
 import { ago, bytes, count } from './format.js';
-import { Poller } from './poller.js';
-import type { View } from './view.js';
+import { PolledView } from './view.js';
 
 /** One level of the tree. */
 interface TreeNode {
@@ -53,7 +52,7 @@ export function buildTree(topics: Iterable<TopicView>, filter: string): TreeNode
  * the last payload and whether the broker holds a retained message, updated live
  * by polling the changes since the last version seen.
  */
-export class TopicsView implements View {
+export class TopicsView extends PolledView {
   readonly element: HTMLElement;
   private readonly topics = new Map<string, TopicView>();
   private version = 0;
@@ -61,12 +60,12 @@ export class TopicsView implements View {
   private readonly tree = h('div', { class: 'tree', role: 'tree', 'aria-label': 'Topic tree' });
   private readonly detail = h('div', { class: 'detail topic-detail' });
   private readonly summary = h('p', { class: 'status', role: 'status' });
-  private readonly poller = new Poller(() => this.load(), 1000);
   /** Levels the user opened or closed; the rest follow the default (open above depth 2). */
   private readonly toggled = new Map<string, boolean>();
   private selected: string | undefined;
 
   constructor() {
+    super(1000);
     this.filter.addEventListener('input', () => this.render());
     this.element = h('section', { class: 'view', 'aria-label': 'Topics' },
       h('h2', {}, 'Topics'),
@@ -74,15 +73,7 @@ export class TopicsView implements View {
       h('div', { class: 'split' }, this.tree, this.detail));
   }
 
-  start(): void {
-    this.poller.start();
-  }
-
-  stop(): void {
-    this.poller.stop();
-  }
-
-  private async load(): Promise<void> {
+  protected async load(): Promise<void> {
     const changes = await api<TopicChangesView>(`/api/v1/topics?since=${this.version}`);
     if (changes.full) this.topics.clear();
     for (const t of changes.topics) this.topics.set(t.topic, t);
