@@ -13,20 +13,21 @@ import { requireBinary } from '../helpers/external.js';
 import { spawnMidge, type SpawnedMidge } from '../helpers/midge.js';
 import { collect, connectMqttJs, endMqttJs } from '../helpers/mqttjs.js';
 import { freePort } from '../helpers/ports.js';
+import { frozenSubscriber } from '../flow/helpers.js';
 
 const run = promisify(execFile);
 const MOSQUITTO_PUB = '/usr/bin/mosquitto_pub';
 const PAGES = ['Overview', 'Clients', 'Subscriptions', 'Topics', 'Subscribe', 'Publish', 'Server'];
 
 /** midge with an admin listener, an admin user `ops` and a user `bob` who is not an admin. */
-async function dashboardBroker(t: TestContext): Promise<{ midge: SpawnedMidge; adminPort: number }> {
+async function dashboardBroker(t: TestContext, extra: string[] = []): Promise<{ midge: SpawnedMidge; adminPort: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'midge-dashboard-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
   const passwordFile = await writePasswordFile(dir, { ops: 'dashboard-pw', bob: 'bobs-pw' });
   const adminPort = await freePort();
   const midge = await spawnMidge({
     config: [
-      `password_file ${passwordFile}`, 'admin_user ops', 'persistence false', 'sys_interval 1',
+      `password_file ${passwordFile}`, 'admin_user ops', 'persistence false', 'sys_interval 1', ...extra,
       'listener {port} 127.0.0.1', 'allow_anonymous true', `listener ${adminPort} 127.0.0.1`, 'protocol http', '',
     ].join('\n'),
   });
@@ -170,5 +171,31 @@ describe('the web dashboard in chromium', () => {
       await page.waitForTimeout(300);
       await assertNoHorizontalOverflow(page, name);
     }
+  });
+
+  it('shows flow control: a subscriber that stopped reading is marked slow, with what it lost, and the overview counts it', async (t) => {
+    if (!requireBinary(t, CHROMIUM)) return;
+    const { midge, adminPort } = await dashboardBroker(t, ['slow_consumer_timeout 1', 'max_queued_messages 20']);
+    const frozen = await frozenSubscriber(midge.port, 'flow/burst', 0);
+    t.after(() => frozen.client.socket.destroy());
+    const publisher = await connectMqttJs(midge.port, { clientId: 'flow-publisher', protocolVersion: 5 });
+    t.after(() => endMqttJs(publisher, true));
+    // 8 MiB to a subscriber that reads nothing: its socket and its queue of 20 fill, it turns slow after 1 s,
+    // and what does not fit is dropped (QoS 0 allows it) rather than holding the publisher for ever.
+    const payload = Buffer.alloc(4096, 1);
+    for (let i = 0; i < 2000; i++) publisher.publish('flow/burst', payload, { qos: 0 });
+
+    const browser = await launchChromium({ width: 1280, height: 900 });
+    t.after(() => browser.close());
+    const { page } = browser;
+    await logIntoDashboard(page, adminPort, 'ops', 'dashboard-pw');
+    await page.locator('.card', { hasText: 'Flow control' }).getByText('1 slow consumer now').waitFor({ timeout: 30_000 });
+    await page.getByRole('link', { name: 'Clients' }).click();
+    const row = page.locator(`tr[data-client-id="${frozen.clientId}"]`);
+    await row.locator('.badge.warn', { hasText: 'slow' }).waitFor({ timeout: 30_000 });
+    const cells = await row.locator('td').allInnerTexts();
+    assert.ok(Number(cells[7]!.replace(/,/g, '')) > 0, `dropped for the frozen subscriber: ${cells[7]}`);
+    assert.match((await row.locator('td').nth(7).getAttribute('title'))!, /queue-full: \d/);
+    await page.locator('tr[data-client-id="flow-publisher"]').getByText('connected').waitFor();
   });
 });

@@ -2,7 +2,7 @@
 import { api } from './api.js';
 import type { ClientSummary, Page } from './api-types.js';
 import { h, replace } from './dom.js';
-import { count } from './format.js';
+import { bytes, count } from './format.js';
 import { scrollingTable } from './table.js';
 import { PolledView } from './view.js';
 
@@ -42,7 +42,7 @@ export class ClientsView extends PolledView {
       h('div', { class: 'toolbar' },
         h('label', { for: 'client-search' }, 'Search'), this.search,
         h('label', { class: 'check' }, this.onlyConnected, 'Connected only')),
-      scrollingTable(['Client ID', 'User', 'Address', 'Listener', 'MQTT', 'Subs', 'Queued', 'Status', ''], this.rows, 'Clients'),
+      scrollingTable(['Client ID', 'User', 'Address', 'Listener', 'MQTT', 'Subs', 'Queued', 'Dropped', 'Status', ''], this.rows, 'Clients'),
       this.pager, this.status, this.detail);
   }
 
@@ -53,7 +53,7 @@ export class ClientsView extends PolledView {
     try {
       const page = await api<Page<ClientSummary>>(`/api/v1/clients?${query}`);
       replace(this.rows, ...page.items.map((c) => this.row(c)));
-      if (page.items.length === 0) replace(this.rows, h('tr', {}, h('td', { colspan: 9, class: 'empty' }, 'No clients')));
+      if (page.items.length === 0) replace(this.rows, h('tr', {}, h('td', { colspan: 10, class: 'empty' }, 'No clients')));
       this.renderPager(page);
       if (this.selected) await this.loadDetail(this.selected);
     } catch (err) {
@@ -78,8 +78,9 @@ export class ClientsView extends PolledView {
     h('td', {}, c.listener ?? ''),
     h('td', {}, PROTOCOLS[c.protocolVersion] ?? String(c.protocolVersion)),
     h('td', { class: 'num' }, c.subscriptions),
-    h('td', { class: 'num' }, c.queued),
-    h('td', {}, h('span', { class: c.connected ? 'badge ok' : 'badge' }, c.connected ? 'connected' : 'offline')),
+    h('td', { class: 'num', title: `${bytes(c.queuedBytes)} queued` }, c.queued),
+    h('td', { class: 'num', title: droppedTitle(c) }, c.dropped),
+    h('td', {}, statusBadge(c)),
     h('td', {}, kick));
     return tr;
   }
@@ -125,4 +126,15 @@ export class ClientsView extends PolledView {
       replace(this.detail);
     }
   }
+}
+
+/** Connected, offline, or slow: a slow consumer drained nothing for `slow_consumer_timeout` while backlogged. */
+function statusBadge(c: ClientSummary): HTMLElement {
+  if (c.connected && c.slow) return h('span', { class: 'badge warn', title: 'reads nothing while messages wait for it' }, 'slow');
+  return h('span', { class: c.connected ? 'badge ok' : 'badge' }, c.connected ? 'connected' : 'offline');
+}
+
+function droppedTitle(c: ClientSummary): string {
+  const reasons = Object.entries(c.droppedByReason).map(([k, v]) => `${k}: ${count(v)}`);
+  return reasons.length === 0 ? 'nothing dropped' : reasons.join(', ');
 }

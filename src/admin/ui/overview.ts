@@ -153,9 +153,16 @@ export class OverviewView implements View {
       card('Messages out', `${rate(p.publishOut)}/s`, `${count(s.publish.sent)} total, ${bytes(p.bytesOut)}/s`),
       card('Subscriptions', count(s.subscriptions)),
       card('Retained', count(s.retained), 'outside $SYS'),
-      card('Queued', count(s.queued), `${count(s.inflight)} in flight`),
+      card('Queued', count(s.queued), `${bytes(s.flow.queuedBytes)}, ${count(s.inflight)} in flight`),
+      card('Flow control', `${count(s.flow.publishersPaused)} paused`, flowNote(s.flow)),
       card('Dropped', count(s.publish.dropped), Object.entries(s.publish.droppedByReason).map(([k, v]) => `${k}: ${count(v)}`).join(', ') || undefined),
       card('Uptime', duration(s.uptimeSeconds), `midge ${s.version}${s.ready ? '' : ' (not ready)'}`),
     );
   }
+}
+
+/** Publishers held back for lagging subscribers and slow consumers, in a line an operator reads. */
+function flowNote(f: StatsSnapshot['flow']): string {
+  const slow = `${count(f.slowConsumers)} slow consumer${f.slowConsumers === 1 ? '' : 's'}`;
+  return `${slow} now; ${count(f.publisherPauses)} pauses, ${count(f.slowConsumersDisconnected)} slow consumers disconnected since start`;
 }
