@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 // The durable scenario of `npm run bench` (issue 5), and restart times.
 //
-//   node scripts/bench-durable.mjs [stream|restart|commit|all] [--messages N] [--retained N] [--sessions N] [--json]
+//   node scripts/bench-durable.mjs [stream|restart|commit|all] [--messages N] [--retained N] [--sessions N]
+//                                  [--only TEXT] [--repeat N] [--json]
 //
 // stream:  a persistent QoS 1 subscriber (clean session 0, online, acknowledging) and a
 //          QoS 1 publisher with a window of 1000, through a broker in this process, with
 //          no store (the in-memory figure), SQLite sync normal, and SQLite sync full (WAL
 //          fsynced on the thread pool, or by SQLite inside the commit), and both with the
 //          commits in a worker thread. The clients run in a worker thread of their own so
-//          that the broker has the main thread to itself.
+//          that the broker has the main thread to itself. --only runs the variant named TEXT, or those
+//          whose name contains it; --repeat runs each N times in a row (the first warms the JIT up).
 // restart: a store holding N retained messages and N sessions (each with a subscription);
 //          how long the broker takes to open it, check it and restore everything.
 // commit:  one batch writer on the main thread versus the same writes shipped to a worker
@@ -80,7 +82,7 @@ async function runClients({ port, messages, window }) {
   fill();
   await finished;
   const seconds = (performance.now() - started) / 1000;
-  parentPort.postMessage({ rate: messages / seconds, seconds });
+  parentPort.postMessage({ rate: messages / seconds, seconds, received });
   sub.destroy();
   pub.destroy();
 }
@@ -93,14 +95,15 @@ async function main() {
   };
   const what = args.find((a) => !a.startsWith('--') && Number.isNaN(Number(a))) ?? 'all';
   const results = {};
-  if (what === 'stream' || what === 'all') results.stream = await streamScenarios(opt('messages', 50_000));
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+  if (what === 'stream' || what === 'all') results.stream = await streamScenarios(opt('messages', 50_000), { only, repeat: opt('repeat', 1) });
   if (what === 'restart' || what === 'all') results.restart = await restartTime(opt('retained', 100_000), opt('sessions', 10_000));
   if (what === 'commit' || what === 'all') results.commit = await commitPlacement();
   if (args.includes('--json')) console.log(JSON.stringify(results, null, 2));
 }
 
 /** The durable stream beside the in-memory one. */
-export async function streamScenarios(messages = 50_000) {
+export async function streamScenarios(messages = 50_000, { only, repeat = 1 } = {}) {
   const { startServer } = await import(new URL('server/index.js', dist).href);
   const { SqliteStore } = await import(new URL('persistence/index.js', dist).href);
   const variants = [
@@ -113,7 +116,9 @@ export async function streamScenarios(messages = 50_000) {
   ];
   const out = [];
   console.log(`durable stream: ${messages} QoS 1 messages of 64 bytes, persistent subscriber online, publisher window 1000`);
-  for (const [name, make] of variants) {
+  const exact = variants.some(([name]) => name === only);
+  const runs = variants.filter(([name]) => only === undefined || (exact ? name === only : name.includes(only))).flatMap((v) => Array(repeat).fill(v));
+  for (const [name, make] of runs) {
     const dir = mkdtempSync(join(tmpdir(), 'midge-bench-durable-'));
     const store = make(dir);
     const server = await startServer({
@@ -129,11 +134,12 @@ export async function streamScenarios(messages = 50_000) {
     });
     const maxLagMs = lag.stop();
     const cpuAfter = mainThreadCpuMs();
-    const cpuUsPerMsg = cpuBefore === undefined ? undefined : +((cpuAfter - cpuBefore) * 1000 / messages).toFixed(1);
+    const cpuUsPerMsg = cpuBefore === undefined ? undefined : +((cpuAfter - cpuBefore) * 1000 / messages).toFixed(2);
     await worker.terminate();
     const m = store?.metrics;
     const row = {
-      name, msgsPerSec: Math.round(result.rate), mainThreadCpuUsPerMsg: cpuUsPerMsg,
+      name, msgsPerSec: Math.round(result.rate), lost: messages - result.received,
+      mainThreadCpuUsPerMsg: cpuUsPerMsg,
       commits: m?.commits ?? 0,
       recordsPerCommit: m ? +(m.records / Math.max(1, m.commits)).toFixed(1) : 0,
       avgCommitMs: m ? +(m.totalMs / Math.max(1, m.commits)).toFixed(3) : 0,
@@ -141,7 +147,7 @@ export async function streamScenarios(messages = 50_000) {
       maxEventLoopLagMs: +maxLagMs.toFixed(1),
     };
     out.push(row);
-    console.log(`  ${name.padEnd(38)} ${String(row.msgsPerSec).padStart(7)} msg/s, main thread ${row.mainThreadCpuUsPerMsg} us/msg; commits ${row.commits}, `
+    console.log(`  ${name.padEnd(38)} ${String(row.msgsPerSec).padStart(7)} msg/s (${row.lost} lost), main thread ${row.mainThreadCpuUsPerMsg} us/msg; commits ${row.commits}, `
       + `${row.recordsPerCommit} records each, ${row.avgCommitMs} ms avg, ${row.maxCommitMs} ms max; event loop lag max ${row.maxEventLoopLagMs} ms`);
     await server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -152,14 +158,20 @@ export async function streamScenarios(messages = 50_000) {
 /**
  * CPU time (ms) of the main thread alone, from /proc (Linux): the broker's event loop is
  * the scarce resource, and unlike wall-clock throughput this hardly moves when other
- * processes share the machine. Undefined elsewhere.
+ * processes share the machine. `schedstat` counts nanoseconds (`stat` only 10 ms ticks,
+ * too coarse to compare two builds); undefined elsewhere.
  */
 function mainThreadCpuMs() {
+  const task = `/proc/self/task/${process.pid}`;
   try {
-    const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return Number(readFileSync(`${task}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
   } catch {
-    return undefined;
+    try {
+      const fields = readFileSync(`${task}/stat`, 'utf8').split(') ')[1].split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return undefined;
+    }
   }
 }
 
@@ -239,7 +251,8 @@ export async function commitPlacement() {
   const out = {};
   for (const sync of ['NORMAL', 'FULL']) {
     const dir = mkdtempSync(join(tmpdir(), 'midge-bench-commit-'));
-    const { BatchWriter, ensureSchema } = await import(new URL('persistence/sqlite-schema.js', dist).href);
+    const { ensureSchema } = await import(new URL('persistence/sqlite-schema.js', dist).href);
+    const { BatchWriter } = await import(new URL('persistence/sqlite-writer.js', dist).href);
     const db = new Database(join(dir, 'main.db'));
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${sync}`);
@@ -255,7 +268,7 @@ export async function commitPlacement() {
     const worker = new Worker(`
       const { parentPort, workerData } = require('node:worker_threads');
       const Database = require(workerData.sqlite);
-      import(workerData.schema).then(({ BatchWriter, ensureSchema }) => {
+      Promise.all([import(workerData.schema), import(workerData.writer)]).then(([{ ensureSchema }, { BatchWriter }]) => {
         const db = new Database(workerData.file);
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = ' + workerData.sync);
@@ -268,7 +281,7 @@ export async function commitPlacement() {
           writer.write([b], ++commit);
           parentPort.postMessage('done');
         });
-      });`, { eval: true, workerData: { file: join(dir, 'worker.db'), sync, sqlite: new URL('../node_modules/better-sqlite3/lib/index.js', import.meta.url).pathname, schema: new URL('persistence/sqlite-schema.js', dist).href } });
+      });`, { eval: true, workerData: { file: join(dir, 'worker.db'), sync, sqlite: new URL('../node_modules/better-sqlite3/lib/index.js', import.meta.url).pathname, schema: new URL('persistence/sqlite-schema.js', dist).href, writer: new URL('persistence/sqlite-writer.js', dist).href } });
     await new Promise((r) => worker.once('message', r));
     let postUs = 0;
     let latencyUs = 0;

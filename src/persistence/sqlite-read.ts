@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3';
 import type { RestoredState } from '../broker/index.js';
-import { rowChecksum } from './row-checksum.js';
+import { decodeDelivery, decodeMessage, decodeSession, decodeSubscription } from './sqlite-codec.js';
+import { COLUMNS, ROW_KEY, selectRows, type RecordTable } from './sqlite-layout.js';
 import {
-  decodeDelivery, decodeMessage, decodeSession, decodeSubscription,
+  DELIVERY_FLAGS_SCALE, heldChecksum, MESSAGE_FLAGS_SCALE, rowSums,
   type DeliveryRow, type InboundRow, type MessageRow, type SessionRow, type SubscriptionRow,
-} from './sqlite-codec.js';
-import { ROW_KEY, ROW_VALUES, type RecordTable } from './sqlite-schema.js';
+} from './sqlite-rows.js';
+import { SCHEMA_VERSION } from './sqlite-schema.js';
 
 /** A record that cannot be trusted: its checksum does not match, it cannot be decoded, or what it refers to is gone. */
 export interface DamagedRecord {
@@ -25,42 +26,45 @@ export interface StoreContents {
   damaged: DamagedRecord[];
 }
 
-type Row = Record<string, unknown> & { checksum: number | null };
+type Row = unknown[];
 
 /**
  * Reads every record and checks each against its checksum [the store's own
  * rule, see row-checksum.ts]. Nothing is left out silently: a row that fails is
  * reported in `damaged`, and so is a delivery whose message is missing or damaged.
+ * `schema`: the store's version, when it is not the current one (`midge store`
+ * reads stores as they are); version 1 has no checksums to check.
  */
-export function readContents(db: Database.Database, options: { checksums?: boolean } = {}): StoreContents {
+export function readContents(db: Database.Database, options: { schema?: number } = {}): StoreContents {
   const damaged: DamagedRecord[] = [];
-  const checksums = options.checksums ?? true;
-  const read = <R, T>(table: RecordTable, sql: string, decode: (r: R) => T, clientOf: (r: R) => unknown): T[] => {
+  const schema = options.schema ?? SCHEMA_VERSION;
+  const checksums = schema >= 2;
+  const sql = selectRows(schema);
+  const read = <R extends Row, T>(table: RecordTable, decode: (r: R) => T): T[] => {
     const out: T[] = [];
-    const values = ROW_VALUES[table] as (r: R) => unknown[];
-    for (const row of readRows(db, table, sql, damaged) as Array<R & Row>) {
-      const problem = checksums ? rowProblem(row, values) : undefined;
+    const check = CHECKS[table] as unknown as (r: R) => string | undefined;
+    for (const row of readRows(db, table, sql[table], damaged) as R[]) {
+      const problem = checksums ? check(row) : undefined;
       if (problem === undefined) {
         try {
           out.push(decode(row));
           continue;
         } catch (err) {
-          damaged.push(describe(table, row, clientOf(row), err instanceof Error ? err.message : String(err)));
+          damaged.push(describe(table, row, err instanceof Error ? err.message : String(err)));
           continue;
         }
       }
-      damaged.push(describe(table, row, clientOf(row), problem));
+      damaged.push(describe(table, row, problem));
     }
     return out;
   };
-  const byClient = (r: { client_id?: unknown }) => r.client_id;
   const state: RestoredState = {
-    sessions: read<SessionRow, RestoredState['sessions'][number]>('sessions', 'SELECT * FROM sessions', decodeSession, byClient),
-    subscriptions: read('subscriptions', 'SELECT * FROM subscriptions', (r: SubscriptionRow) => decodeSubscription(r), byClient),
-    messages: read('messages', 'SELECT * FROM messages', (r: MessageRow) => decodeMessage(r), () => undefined),
-    deliveries: read('deliveries', 'SELECT * FROM deliveries ORDER BY client_id, seq', (r: DeliveryRow) => decodeDelivery(r), byClient),
-    inbound: read('inbound', 'SELECT * FROM inbound', (r: InboundRow) => ({ clientId: r.client_id, packetId: r.packet_id }), byClient),
-    retained: read('retained', 'SELECT * FROM retained', (r: MessageRow) => decodeMessage(r), () => undefined),
+    sessions: read('sessions', decodeSession),
+    subscriptions: read('subscriptions', decodeSubscription),
+    messages: read('messages', decodeMessage),
+    deliveries: read('deliveries', decodeDelivery),
+    inbound: read('inbound', (r: InboundRow) => ({ clientId: r[0], packetId: r[1] })),
+    retained: read('retained', decodeMessage),
   };
   const messages = new Set(state.messages.map((m) => m.id));
   const damagedMessages = new Set(damaged.filter((d) => d.table === 'messages').map((d) => d.key[0]));
@@ -76,11 +80,12 @@ export function readContents(db: Database.Database, options: { checksums?: boole
 }
 
 /**
- * All rows of a table. When SQLite fails part-way (a damaged page), the rows
- * read before the failure are kept and the failure is reported as damage.
+ * All rows of a table, each an array of its values (raw mode: cheaper than an
+ * object per row). When SQLite fails part-way (a damaged page), the rows read
+ * before the failure are kept and the failure is reported as damage.
  */
 function readRows(db: Database.Database, table: RecordTable, sql: string, damaged: DamagedRecord[]): unknown[] {
-  const statement = db.prepare(sql);
+  const statement = db.prepare(sql).raw();
   try {
     return statement.all();
   } catch (err) {
@@ -96,25 +101,42 @@ function readRows(db: Database.Database, table: RecordTable, sql: string, damage
   }
 }
 
-function rowProblem<R>(row: R & Row, values: (r: R) => unknown[]): string | undefined {
-  if (typeof row.checksum !== 'number') return 'no checksum';
-  return rowChecksum(values(row)) === row.checksum ? undefined : 'checksum mismatch';
+/**
+ * Each table's check of a row: the checksum it holds against the sum of its
+ * values; undefined when they match. One function per table, so that each
+ * reads one shape of row (this runs for every row at start-up).
+ */
+const CHECKS = {
+  sessions: (r: SessionRow) => verdict(r[3], 1, rowSums.session(r)),
+  subscriptions: (r: SubscriptionRow) => verdict(r[7], 1, rowSums.subscription(r)),
+  messages: (r: MessageRow) => verdict(r[7], MESSAGE_FLAGS_SCALE, rowSums.message(r)),
+  deliveries: (r: DeliveryRow) => verdict(r[5], DELIVERY_FLAGS_SCALE, rowSums.delivery(r)),
+  inbound: (r: InboundRow) => verdict(r[2], 1, rowSums.inbound(r)),
+  retained: (r: MessageRow) => verdict(r[7], MESSAGE_FLAGS_SCALE, rowSums.message(r)),
+};
+
+/** `held`: the checksum column, or the packed column with the checksum above `scale`. */
+function verdict(held: unknown, scale: number, sum: number): string | undefined {
+  if (typeof held !== 'number') return 'no checksum';
+  return heldChecksum(held, scale) === sum ? undefined : 'checksum mismatch';
 }
 
-function describe(table: RecordTable, row: Row, clientId: unknown, problem: string): DamagedRecord {
-  const key = ROW_KEY[table].map((k) => row[k]);
-  return { table, key, clientId: typeof clientId === 'string' ? clientId : undefined, what: `${recordName(table, row)}: ${problem}` };
+function describe(table: RecordTable, row: Row, problem: string): DamagedRecord {
+  const value = (column: string) => row[COLUMNS[table].indexOf(column)];
+  const key = ROW_KEY[table].map(value);
+  const clientId = table === 'messages' || table === 'retained' ? undefined : value('client_id');
+  return { table, key, clientId: typeof clientId === 'string' ? clientId : undefined, what: `${recordName(table, value)}: ${problem}` };
 }
 
 /** A row as people name it, e.g. `message 12 (topic "a/b")`. */
-function recordName(table: RecordTable, row: Row): string {
+function recordName(table: RecordTable, value: (column: string) => unknown): string {
   const q = (v: unknown) => JSON.stringify(typeof v === 'string' ? v : String(v));
   switch (table) {
-    case 'sessions': return `session ${q(row.client_id)}`;
-    case 'subscriptions': return `subscription ${q(row.client_id)} ${q(row.filter)}`;
-    case 'messages': return `message ${String(row.id)} (topic ${q(row.topic)})`;
-    case 'deliveries': return `delivery ${q(row.client_id)} #${String(row.seq)} (message ${String(row.message_id)})`;
-    case 'inbound': return `inbound QoS 2 id ${String(row.packet_id)} of ${q(row.client_id)}`;
-    case 'retained': return `retained message of topic ${q(row.topic)}`;
+    case 'sessions': return `session ${q(value('client_id'))}`;
+    case 'subscriptions': return `subscription ${q(value('client_id'))} ${q(value('filter'))}`;
+    case 'messages': return `message ${String(value('id'))} (topic ${q(value('topic'))})`;
+    case 'deliveries': return `delivery ${q(value('client_id'))} #${String(value('seq'))} (message ${String(value('message_id'))})`;
+    case 'inbound': return `inbound QoS 2 id ${String(value('packet_id'))} of ${q(value('client_id'))}`;
+    case 'retained': return `retained message of topic ${q(value('topic'))}`;
   }
 }

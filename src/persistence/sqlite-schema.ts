@@ -1,41 +1,20 @@
 import type Database from 'better-sqlite3';
-import type { Batch, ClientDelta } from './batch.js';
 import { randomBytes } from 'node:crypto';
-import { rowChecksum } from './row-checksum.js';
+import { StoreCorruptError } from './sqlite-codec.js';
 import {
-  deliveryParams, messageParams, rowValues, sessionParams, subscriptionParams, StoreCorruptError,
-} from './sqlite-codec.js';
+  CHECKSUM_AT, COLUMNS, PACKED_TABLES, packedFlags, RECORD_TABLES, ROW_KEY, TABLES, type RecordTable,
+} from './sqlite-layout.js';
+import { rowSums } from './sqlite-rows.js';
 
 /**
  * Bumped when the tables change; a store written by a newer midge is refused, not
  * guessed at. 2: every row carries a checksum of its values (`checksum`) and `meta` holds
- * the store's id and the number of its last commit.
+ * the store's id and the number of its last commit. 3: messages, retained messages and
+ * deliveries hold their checksum and their small fields (qos, retain, confidential,
+ * state) packed in one integer, `checksum_flags` (see sqlite-layout.ts); the checksums
+ * themselves are those of schema 2.
  */
-export const SCHEMA_VERSION = 2;
-
-/** The tables that hold records, each with its `checksum` column. */
-export const RECORD_TABLES = ['sessions', 'subscriptions', 'messages', 'deliveries', 'inbound', 'retained'] as const;
-export type RecordTable = (typeof RECORD_TABLES)[number];
-
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS sessions (client_id TEXT PRIMARY KEY, record TEXT NOT NULL, will_payload BLOB, checksum INTEGER) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS subscriptions (
-  client_id TEXT NOT NULL, filter TEXT NOT NULL, qos INTEGER NOT NULL, no_local INTEGER NOT NULL,
-  retain_as_published INTEGER NOT NULL, retain_handling INTEGER NOT NULL, subscription_id INTEGER, checksum INTEGER,
-  PRIMARY KEY (client_id, filter)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS messages (
-  id INTEGER PRIMARY KEY, topic TEXT NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL, retain INTEGER NOT NULL,
-  properties TEXT, created_at INTEGER NOT NULL, expires_at INTEGER, origin TEXT, confidential INTEGER NOT NULL, checksum INTEGER);
-CREATE TABLE IF NOT EXISTS deliveries (
-  client_id TEXT NOT NULL, seq INTEGER NOT NULL, message_id INTEGER NOT NULL, qos INTEGER NOT NULL,
-  retain INTEGER NOT NULL, subscription_ids TEXT, packet_id INTEGER, state TEXT NOT NULL, checksum INTEGER,
-  PRIMARY KEY (client_id, seq)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS inbound (client_id TEXT NOT NULL, packet_id INTEGER NOT NULL, checksum INTEGER, PRIMARY KEY (client_id, packet_id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS retained (
-  topic TEXT PRIMARY KEY, id INTEGER NOT NULL, payload BLOB NOT NULL, qos INTEGER NOT NULL, retain INTEGER NOT NULL,
-  properties TEXT, created_at INTEGER NOT NULL, expires_at INTEGER, origin TEXT, confidential INTEGER NOT NULL, checksum INTEGER);
-`;
+export const SCHEMA_VERSION = 3;
 
 /** Who a store is and how far it got: kept in `meta` and, beside the file, in its marker. */
 export interface StoreIdentity {
@@ -46,8 +25,8 @@ export interface StoreIdentity {
 }
 
 /**
- * Creates the tables of a new store, brings a version 1 store to version 2, or
- * checks that an existing one is of a version we can read. Returns the store's
+ * Creates the tables of a new store, brings a version 1 or 2 store to version 3,
+ * or checks that an existing one is of a version we can read. Returns the store's
  * identity (made now for a new or version 1 store, and then checkpointed into the
  * database file, so that it never lives in the WAL alone). `existing`: the store
  * is known to have been used (its marker says so), so one without tables is a
@@ -61,8 +40,8 @@ export function ensureSchema(db: Database.Database, existing = false): StoreIden
     throw new StoreCorruptError(`written by a newer midge (schema ${version}; this one reads up to ${SCHEMA_VERSION})`);
   }
   db.transaction(() => {
-    db.exec(SCHEMA);
-    if (version === 1) addChecksums(db);
+    db.exec(Object.values(TABLES).join(';\n'));
+    if (version === 1 || version === 2) upgrade(db, version);
     const put = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
     if (version !== SCHEMA_VERSION) put.run('schema_version', String(SCHEMA_VERSION));
     if (readMeta(db, 'store_id') === undefined) put.run('store_id', randomBytes(8).toString('hex'));
@@ -87,118 +66,40 @@ function readMeta(db: Database.Database, key: string): string | undefined {
   return row?.value;
 }
 
-/** Version 1 to 2: a `checksum` column in every record table, filled from the rows as they are. */
-function addChecksums(db: Database.Database): void {
-  for (const table of RECORD_TABLES) {
-    db.exec(`ALTER TABLE ${table} ADD COLUMN checksum INTEGER`);
-    const values = ROW_VALUES[table] as (r: unknown) => unknown[];
-    const key = ROW_KEY[table];
-    const update = db.prepare(`UPDATE ${table} SET checksum = ? WHERE ${key.map((k) => `${k} = ?`).join(' AND ')}`);
-    for (const row of db.prepare(`SELECT * FROM ${table}`).all() as Array<Record<string, unknown>>) {
-      update.run(rowChecksum(values(row)), ...key.map((k) => row[k]));
-    }
+/**
+ * Version 1 or 2 to 3. The tables with packed fields are rebuilt in SQL, row for
+ * row (see {@link packedFlags}: version 2's checksums are carried over); version
+ * 1 had no checksums, so its rows get them from what they hold now.
+ */
+function upgrade(db: Database.Database, version: 1 | 2): void {
+  if (version === 1) for (const table of ['sessions', 'subscriptions', 'inbound']) db.exec(`ALTER TABLE ${table} ADD COLUMN checksum INTEGER`);
+  for (const table of PACKED_TABLES) {
+    const columns = COLUMNS[table].filter((c) => c !== 'checksum_flags').join(', ');
+    db.exec(`ALTER TABLE ${table} RENAME TO ${table}_old`);
+    db.exec(TABLES[table]);
+    db.exec(`INSERT INTO ${table} (${columns}, checksum_flags) SELECT ${columns}, ${packedFlags(table, version)} FROM ${table}_old`);
+    db.exec(`DROP TABLE ${table}_old`);
   }
+  if (version === 1) for (const table of RECORD_TABLES) addChecksums(db, table);
 }
 
-/** How to list the checksummed values of a row of each table. */
-export const ROW_VALUES = {
-  sessions: rowValues.session, subscriptions: rowValues.subscription, messages: rowValues.message,
-  deliveries: rowValues.delivery, inbound: rowValues.inbound, retained: rowValues.message,
+/** The sum of a row's values, per table (see {@link rowSums}). */
+const ROW_SUMS = {
+  sessions: rowSums.session, subscriptions: rowSums.subscription, messages: rowSums.message,
+  deliveries: rowSums.delivery, inbound: rowSums.inbound, retained: rowSums.message,
 } as const;
 
-/** The primary key columns of each table, to name or delete one row. */
-export const ROW_KEY: Record<RecordTable, readonly string[]> = {
-  sessions: ['client_id'], subscriptions: ['client_id', 'filter'], messages: ['id'],
-  deliveries: ['client_id', 'seq'], inbound: ['client_id', 'packet_id'], retained: ['topic'],
-};
-
-/** Binds a row's values followed by their checksum. */
-function withChecksum(values: unknown[]): unknown[] {
-  values.push(rowChecksum(values));
-  return values;
-}
-
-/**
- * Applies batches to the database in one transaction: everything or nothing.
- * The statements are prepared once. Used on the main thread, and by the commit
- * worker when there is one.
- */
-export class BatchWriter {
-  private readonly s;
-  private readonly transaction: (batches: Batch[], commit: number) => void;
-
-  constructor(db: Database.Database) {
-    const p = (sql: string) => db.prepare(sql);
-    this.s = {
-      clearSession: p('DELETE FROM sessions WHERE client_id = ?'),
-      clearSubs: p('DELETE FROM subscriptions WHERE client_id = ?'),
-      clearDeliveries: p('DELETE FROM deliveries WHERE client_id = ?'),
-      clearInbound: p('DELETE FROM inbound WHERE client_id = ?'),
-      putSession: p('INSERT OR REPLACE INTO sessions (client_id, record, will_payload, checksum) VALUES (?, ?, ?, ?)'),
-      putSub: p(`INSERT OR REPLACE INTO subscriptions (client_id, filter, qos, no_local, retain_as_published, retain_handling, subscription_id, checksum)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-      delSub: p('DELETE FROM subscriptions WHERE client_id = ? AND filter = ?'),
-      putDelivery: p(`INSERT OR REPLACE INTO deliveries (client_id, seq, message_id, qos, retain, subscription_ids, packet_id, state, checksum)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      delDelivery: p('DELETE FROM deliveries WHERE client_id = ? AND seq = ?'),
-      putInbound: p('INSERT OR IGNORE INTO inbound (client_id, packet_id, checksum) VALUES (?, ?, ?)'),
-      delInbound: p('DELETE FROM inbound WHERE client_id = ? AND packet_id = ?'),
-      putMessage: p(`INSERT OR REPLACE INTO messages (id, topic, payload, qos, retain, properties, created_at, expires_at, origin, confidential, checksum)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      delMessage: p('DELETE FROM messages WHERE id = ?'),
-      putRetained: p(`INSERT OR REPLACE INTO retained (id, topic, payload, qos, retain, properties, created_at, expires_at, origin, confidential, checksum)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      delRetained: p('DELETE FROM retained WHERE topic = ?'),
-      putCommit: p("UPDATE meta SET value = ? WHERE key = 'commit_seq'"),
-    };
-    this.transaction = db.transaction((batches: Batch[], commit: number) => {
-      for (const batch of batches) this.applyBatch(batch);
-      this.s.putCommit.run(String(commit));
-    });
-  }
-
-  /**
-   * Writes the batches in order, in one transaction that also records `commit`
-   * as the number of the store's last commit (see the store's marker).
-   */
-  write(batches: Batch[], commit: number): void {
-    this.transaction(batches, commit);
-  }
-
-  private applyBatch(batch: Batch): void {
-    const s = this.s;
-    for (const [clientId, delta] of batch.clients) this.applyClient(clientId, delta);
-    for (const [id, m] of batch.messages) {
-      if (m) s.putMessage.run(withChecksum(messageParams(m)));
-      else s.delMessage.run(id);
-    }
-    for (const [topic, m] of batch.retained) {
-      if (m) s.putRetained.run(withChecksum(messageParams(m)));
-      else s.delRetained.run(topic);
-    }
-  }
-
-  private applyClient(clientId: string, delta: ClientDelta): void {
-    const s = this.s;
-    if (delta.cleared) {
-      s.clearSession.run(clientId);
-      s.clearSubs.run(clientId);
-      s.clearDeliveries.run(clientId);
-      s.clearInbound.run(clientId);
-    }
-    if (delta.session) s.putSession.run(withChecksum(sessionParams(delta.session)));
-    else if (delta.session === null && !delta.cleared) s.clearSession.run(clientId);
-    for (const [filter, sub] of delta.subscriptions) {
-      if (sub) s.putSub.run(withChecksum(subscriptionParams(sub)));
-      else if (!delta.cleared) s.delSub.run(clientId, filter);
-    }
-    for (const [seq, d] of delta.deliveries) {
-      if (d) s.putDelivery.run(withChecksum(deliveryParams(d)));
-      else if (!delta.cleared) s.delDelivery.run(clientId, seq);
-    }
-    for (const [packetId, add] of delta.inbound) {
-      if (add) s.putInbound.run(clientId, packetId, rowChecksum([clientId, packetId]));
-      else if (!delta.cleared) s.delInbound.run(clientId, packetId);
-    }
+/** Fills in the checksum of every row of `table` from the values it holds; packed flags are in place already. */
+function addChecksums(db: Database.Database, table: RecordTable): void {
+  const sumOf = ROW_SUMS[table] as (r: unknown[]) => number;
+  const { column, scale } = CHECKSUM_AT[table];
+  const at = COLUMNS[table].indexOf(column);
+  const key = ROW_KEY[table];
+  const update = db.prepare(`UPDATE ${table} SET ${column} = ? WHERE ${key.map((k) => `${k} = ?`).join(' AND ')}`);
+  const rows = db.prepare(`SELECT ${COLUMNS[table].join(', ')}, ${key.join(', ')} FROM ${table}`).raw().all() as unknown[][];
+  const width = COLUMNS[table].length;
+  for (const row of rows) {
+    const flags = scale === 1 ? 0 : Number(row[at]);
+    update.run(sumOf(row) * scale + flags, ...row.slice(width));
   }
 }

@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { ForwardedProperties, StoredMessage } from '../broker/index.js';
 import type { Batch } from './batch.js';
-import { BatchWriter } from './sqlite-schema.js';
+import { BatchWriter } from './sqlite-writer.js';
 
 /** What the store tells its worker. */
 export interface WorkerConfig {

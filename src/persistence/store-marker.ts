@@ -1,6 +1,6 @@
 import { closeSync, constants, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { rowChecksum } from './row-checksum.js';
+import { checksumAfterTexts, rowChecksum } from './row-checksum.js';
 import type { StoreIdentity } from './sqlite-schema.js';
 
 /**
@@ -12,8 +12,8 @@ import type { StoreIdentity } from './sqlite-schema.js';
  * - a store whose last commit is older than the marker's lost the end of its WAL
  *   (deleted, damaged, or an older copy put back): acknowledged messages are gone.
  *
- * It is rewritten in place (one `pwrite` of the same 64 bytes, no fsync) after
- * every commit, so it never claims a commit that is not already in SQLite's WAL.
+ * It is rewritten in place (one `pwrite` of the same 64 bytes, no fsync, only
+ * the commit number and the sum changed in a buffer kept for it) after every commit, so it never claims a commit that is not already in SQLite's WAL.
  * Without an fsync it may lag after a power loss: a lost tail is then seen only
  * as far as the marker got to disk, and never claimed where there was none.
  */
@@ -24,6 +24,7 @@ export function markerFile(storeFile: string): string {
 const MAGIC = 'midge-store-marker';
 const VERSION = 1;
 const LENGTH = 64;
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
 /** What a marker file says: who the store is and how far it got, or why it cannot be read. */
 export type MarkerReading = { kind: 'none' } | { kind: 'ok'; identity: StoreIdentity } | { kind: 'unreadable'; why: string };
@@ -76,13 +77,21 @@ export function writeMarker(file: string, identity: StoreIdentity): void {
   }
 }
 
+/** Where the commit number and the sum start in a marker line (the line ends `<commit> <sum>\n`). */
+const COMMIT_AT = LENGTH - 26;
+const SUM_AT = LENGTH - 9;
+
 /** The open marker of a running store, brought up to date after each commit. */
 export class MarkerWriter {
   private fd: number | undefined;
+  private readonly line: Buffer;
+  private readonly sum: (commit: number) => number;
 
   /** Writes the marker durably for `identity` and keeps it open for {@link update}. */
-  constructor(readonly file: string, private readonly id: string, commit: number) {
+  constructor(readonly file: string, id: string, commit: number) {
     writeMarker(file, { id, commit });
+    this.line = render({ id, commit });
+    this.sum = checksumAfterTexts([MAGIC, id]);
     this.fd = openSync(file, constants.O_WRONLY);
   }
 
@@ -92,7 +101,12 @@ export class MarkerWriter {
    */
   update(commit: number): void {
     if (this.fd === undefined) return;
-    writeSync(this.fd, render({ id: this.id, commit }), 0, LENGTH, 0);
+    const line = this.line;
+    let n = commit;
+    for (let i = COMMIT_AT + 15; i >= COMMIT_AT; i--, n = Math.floor(n / 10)) line[i] = 0x30 + (n % 10);
+    const sum = this.sum(commit);
+    for (let i = 0; i < 8; i++) line[SUM_AT + i] = HEX[(sum >>> (28 - 4 * i)) & 15]!;
+    writeSync(this.fd, line, 0, LENGTH, 0);
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, existsSync, renameSync, unlinkSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import type { DamagedRecord } from './sqlite-read.js';
-import { ROW_KEY, type RecordTable } from './sqlite-schema.js';
+import { ROW_KEY, type RecordTable } from './sqlite-layout.js';
 import { markerFile, writeMarker } from './store-marker.js';
 import { openForTool, StoreToolError, type StoreReport } from './store-tool.js';
 

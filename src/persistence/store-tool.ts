@@ -64,7 +64,7 @@ export function openForTool(location: string): OpenedForTool {
     if (id !== undefined) report.identity = { id, commit: Number(meta(db, 'commit_seq') ?? 0) };
     const mismatch = report.identity && identityProblem(file, marker, report.identity);
     if (mismatch) report.problems.push(mismatch);
-    const { state, damaged } = readContents(db, { checksums: report.schema >= 2 });
+    const { state, damaged } = readContents(db, { schema: report.schema });
     report.state = state;
     report.damaged = damaged;
     return { report, db };
