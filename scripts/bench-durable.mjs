@@ -3,6 +3,7 @@
 //
 //   node scripts/bench-durable.mjs [stream|restart|commit|all] [--messages N] [--retained N] [--sessions N]
 //                                  [--only TEXT] [--repeat N] [--json]
+//   node scripts/bench-durable.mjs store-cpu [--rounds N] [other-checkout ...]
 //
 // stream:  a persistent QoS 1 subscriber (clean session 0, online, acknowledging) and a
 //          QoS 1 publisher with a window of 1000, through a broker in this process, with
@@ -15,6 +16,10 @@
 //          how long the broker takes to open it, check it and restore everything.
 // commit:  one batch writer on the main thread versus the same writes shipped to a worker
 //          thread: main-thread time per commit, and commit latency.
+// store-cpu: what the store costs the main thread per commit of 50 messages and their
+//          deliveries (SqliteStore, sync normal) and to restore them, for this checkout and
+//          each other one named (built, e.g. `git worktree add` of another commit), in turns
+//          within one process: medians, and ratios to the first. Not part of `all`.
 // Needs `npm run build` first (it loads dist/).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -99,6 +104,10 @@ async function main() {
   if (what === 'stream' || what === 'all') results.stream = await streamScenarios(opt('messages', 50_000), { only, repeat: opt('repeat', 1) });
   if (what === 'restart' || what === 'all') results.restart = await restartTime(opt('retained', 100_000), opt('sessions', 10_000));
   if (what === 'commit' || what === 'all') results.commit = await commitPlacement();
+  if (what === 'store-cpu') {
+    const others = args.filter((a, i) => i > args.indexOf('store-cpu') && !a.startsWith('--') && args[i - 1] !== '--rounds');
+    results.storeCpu = await storeCpu([new URL('..', import.meta.url).pathname, ...others], opt('rounds', 15));
+  }
   if (args.includes('--json')) console.log(JSON.stringify(results, null, 2));
 }
 
@@ -185,6 +194,65 @@ function eventLoopLag() {
     last = now;
   }, 1);
   return { stop: () => { clearInterval(timer); return max; } };
+}
+
+/**
+ * Main-thread CPU (schedstat) of 200 commits of 50 messages of 64 bytes and their
+ * deliveries, then of restoring the 10,000 of each, per checkout; builds alternate
+ * round by round so that the machine's load falls on all of them alike.
+ */
+export async function storeCpu(checkouts, rounds = 15) {
+  const cpuUs = () => mainThreadCpuMs() * 1000;
+  const stores = [];
+  for (const dir of checkouts) stores.push((await import(pathToFileURL(join(dir, 'dist/persistence/index.js')).href)).SqliteStore);
+  const payload = Buffer.alloc(64, 120);
+  const once = async (SqliteStore) => {
+    const dir = mkdtempSync(join(tmpdir(), 'midge-bench-store-cpu-'));
+    const store = new SqliteStore({ location: dir });
+    await store.open();
+    await store.restore();
+    let id = 0;
+    const t0 = cpuUs();
+    for (let c = 0; c < 200; c++) {
+      for (let i = 0; i < 50; i++) {
+        store.saveMessage({ id: ++id, topic: 'bench/durable', payload, qos: 1, retain: false, properties: undefined, createdAt: Date.now(), expiresAt: undefined, origin: 'bench-durable-pub', confidential: false });
+        store.saveDelivery({ clientId: 'bench-durable-sub', seq: id, messageId: id, qos: 1, retain: false, subscriptionIds: undefined, packetId: undefined, state: 'queued' });
+      }
+      await store.commit();
+    }
+    const commitUs = (cpuUs() - t0) / 200;
+    await store.close();
+    const again = new SqliteStore({ location: dir });
+    const t1 = cpuUs();
+    await again.open();
+    const restored = (await again.restore()).deliveries.length;
+    const restoreMs = (cpuUs() - t1) / 1000;
+    await again.close();
+    rmSync(dir, { recursive: true, force: true });
+    if (restored !== id) throw new Error(`restored ${restored} of ${id} deliveries`);
+    return { commitUs, restoreMs };
+  };
+  const runs = checkouts.map(() => ({ commitUs: [], restoreMs: [] }));
+  for (const s of stores) await once(s);
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < stores.length; k++) {
+      const i = r % 2 ? stores.length - 1 - k : k;
+      const { commitUs, restoreMs } = await once(stores[i]);
+      runs[i].commitUs.push(commitUs);
+      runs[i].restoreMs.push(restoreMs);
+    }
+  }
+  const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+  return checkouts.map((dir, i) => {
+    const ratio = (what) => +(median(runs[i][what]) / median(runs[0][what])).toFixed(3);
+    const row = {
+      checkout: dir, commitUs: Math.round(median(runs[i].commitUs)), restoreMs: Math.round(median(runs[i].restoreMs)),
+      commitRatio: ratio('commitUs'), restoreRatio: ratio('restoreMs'),
+    };
+    console.log(`store cpu ${dir}: commit of 50 messages + 50 deliveries ${row.commitUs} us (${row.commitRatio}x), `
+      + `restore of 10,000 of each ${row.restoreMs} ms (${row.restoreRatio}x), median of ${rounds}; 0 of 10,000 lost on restore`);
+    return row;
+  });
 }
 
 /** Fills a store with retained messages and sessions, then times a broker's start on it. */
