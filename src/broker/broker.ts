@@ -24,7 +24,7 @@ import { SessionManager } from './session-manager.js';
 import type { DropReason, Session, SessionEvents, SessionLimits } from './session.js';
 import { BrokerStats } from './stats.js';
 import { commitUnlessFailing, watchStoreHealth } from './store-health.js';
-import { toStoredMessage, fromStoredMessage } from './stored.js';
+import { toStoredMessage, fromStoredMessage, storedSubscription } from './stored.js';
 import { ReasonCode } from '../protocol/index.js';
 
 /**
@@ -365,11 +365,4 @@ export class Broker implements SessionEvents {
     await this.options.cluster?.stop().catch((err: unknown) => this.reportError(err, 'leaving the cluster'));
     await store?.close();
   }
-}
-
-function storedSubscription(session: Session, e: SubscriptionEntry<Session>): StoredSubscription {
-  return {
-    clientId: session.clientId, filter: e.filter, qos: e.qos, noLocal: e.noLocal,
-    retainAsPublished: e.retainAsPublished, retainHandling: e.retainHandling, subscriptionId: e.subscriptionId,
-  };
 }

@@ -26,7 +26,7 @@ export { silentLogger, type Logger } from './ports/logger.js';
 export { Hooks, type BrokerEvents, type Disposer } from './hooks.js';
 export type { BrokerMessage, ForwardedProperties } from './message.js';
 export { createMessage } from './message.js';
-export { fromStoredMessage, toStoredMessage } from './stored.js';
+export { fromStoredMessage, restageSession, toStoredMessage } from './stored.js';
 export type { Session } from './session.js';
 export type { FlowControl, FlowSource, FlowStats } from './flow-control.js';
 export { BrokerStats } from './stats.js';

@@ -1,6 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Broker, Logger, RestoredState, Store, StoredMessage } from '../broker/index.js';
 import type { ClusterKeys } from './keys.js';
+import type { Replication } from './replication.js';
 import type { ScriptCommands } from './scripts.js';
 
 /**
@@ -17,6 +18,8 @@ export interface ClusterStore extends Store {
   stageAck(stream: string, group: string, id: string): void;
   /** Pub/sub channel of retained changes: `seq \0 origin \0 topic \0 bytes`. */
   readonly retainedChannel: string;
+  /** Writes back retained messages for the topics that have none, with the next commit. */
+  restoreRetained(messages: StoredMessage[]): void;
 }
 
 /** Timings of a cluster (milliseconds). */
@@ -44,12 +47,60 @@ export interface ClusterContext {
   readonly logger: Logger;
   /** This incarnation (`nodeId#n`); changes when a node that was declared dead rejoins. */
   me: string;
-  /** Whether Redis is reachable and this node a member. */
+  /** Whether Redis is reachable, holds this node's generation, and this node is a member. */
   available: boolean;
+  /**
+   * The generation of the cluster's state this node works in (keys.ts): every
+   * script and guarded read checks it, and fails with {@link DataLostError} when
+   * Redis holds another one or none.
+   */
+  generation: string;
+  /** True while the node rebuilds its state after Redis lost it (unavailable, but alive: it heartbeats). */
+  rebuilding: boolean;
+  /** Reports that Redis lost the cluster's state (or may have): the node stops acknowledging and rebuilds. */
+  lost(): void;
+  /** Reports local sessions whose records this node may no longer write: it finds out who owns them. */
+  fenced(clientIds: string[]): void;
+  /** Replicas what is acknowledged must reach first (`cluster_wait_replicas`). */
+  readonly replication: Replication;
   /** This node's fencing token for each client id it owns. */
   readonly tokens: Map<string, string>;
   /** Client ids whose CONNECT is claiming them here: deliveries for them wait. */
   readonly claiming: Map<string, Promise<void>>;
+}
+
+/**
+ * Redis no longer holds this node's generation: it restarted without its data, was
+ * flushed, or was replaced. Scripts raise it as a `MIDGELOST` error reply.
+ */
+export class DataLostError extends Error {
+  constructor(message = 'the cluster state in Redis is gone or was replaced') {
+    super(message);
+    this.name = 'DataLostError';
+  }
+}
+
+/** Whether an error (a script's error reply included) says Redis lost the cluster's state. */
+export function isDataLost(err: unknown): boolean {
+  return err instanceof DataLostError || (err instanceof Error && (err.message.startsWith('MIDGELOST') || err.message.startsWith('NOGROUP')));
+}
+
+/**
+ * Reads in one MULTI behind a check of the generation, so that what an empty
+ * Redis answers (no records, no subscribers) is never taken for the cluster's
+ * state: it throws {@link DataLostError} instead, and reports the loss.
+ */
+export async function guardedRead(ctx: ClusterContext, queue: (multi: ChainableCommander) => void): Promise<Array<[Error | null, unknown]>> {
+  const multi = ctx.redis.multi().get(ctx.keys.generation);
+  queue(multi);
+  const replies = (await multi.exec()) ?? [];
+  const [err, generation] = replies[0] ?? [new Error('the read was aborted'), undefined];
+  if (err) throw err;
+  if (generation !== ctx.generation) {
+    ctx.lost();
+    throw new DataLostError();
+  }
+  return replies.slice(1);
 }
 
 /** A promise with its resolver. */

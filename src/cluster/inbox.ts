@@ -219,7 +219,7 @@ export class Inbox implements FlowSource {
       await broker.sessions.handOver(clientId, request.clean, (session) => this.table.left(session, request.from), current);
       if (current()) tokens.delete(clientId);
     }
-    await redis.midgeHandoverDone(keys.prefix, clientId, me, request.token, stream, entry.id);
+    await redis.midgeHandoverDone(keys.prefix, this.ctx.generation, clientId, me, request.token, stream, entry.id);
   }
 
   private async discard(stream: string, id: string): Promise<void> {

@@ -7,6 +7,20 @@
 export class ClusterKeys {
   constructor(readonly prefix: string) {}
 
+  /**
+   * The cluster's generation: a random id written once into an empty Redis. Every
+   * script checks it, so a node never writes into a Redis that lost its data (or
+   * was replaced) without noticing: see recovery.ts.
+   */
+  get generation(): string {
+    return `${this.prefix}generation`;
+  }
+
+  /** Exists (and expires) while the nodes rebuild their state into a new generation. */
+  get settling(): string {
+    return `${this.prefix}settling`;
+  }
+
   /** Counter numbering incarnations. */
   get incarnations(): string {
     return `${this.prefix}incarnation`;

@@ -1,4 +1,4 @@
-import { describe, signal, type ClusterContext } from './context.js';
+import { describe, isDataLost, signal, type ClusterContext } from './context.js';
 import type { Inbox } from './inbox.js';
 import type { Ownership } from './ownership.js';
 import { stringArray } from './scripts.js';
@@ -30,10 +30,14 @@ export class Membership {
 
   /** Joins as a new incarnation `nodeId#n` with an empty inbox. */
   async join(): Promise<void> {
-    const { redis, keys, timings } = this.ctx;
-    const n = await redis.incr(keys.incarnations);
-    this.ctx.me = `${this.nodeId}#${n}`;
-    await redis.midgeJoin(keys.prefix, this.ctx.me, timings.deadAfterMs);
+    const { redis, keys, timings, me } = this.ctx;
+    const last = me === '' ? 0 : Number(me.slice(me.lastIndexOf('#') + 1));
+    this.ctx.me = String(await redis.midgeJoin(keys.prefix, this.ctx.generation, this.nodeId, last, timings.deadAfterMs));
+  }
+
+  /** This incarnation's membership and inbox again, when its inbox was found deleted. */
+  async rejoin(): Promise<void> {
+    await this.ctx.redis.midgeRejoin(this.ctx.keys.prefix, this.ctx.generation, this.ctx.me);
   }
 
   start(): void {
@@ -54,21 +58,23 @@ export class Membership {
   /** Says this node is alive; false when it was declared dead meanwhile. */
   async heartbeat(): Promise<boolean> {
     const { redis, keys, timings } = this.ctx;
-    return (await redis.midgeHeartbeat(keys.prefix, this.ctx.me, timings.deadAfterMs)) === 1;
+    return (await redis.midgeHeartbeat(keys.prefix, this.ctx.generation, this.ctx.me, timings.deadAfterMs)) === 1;
   }
 
   /** Heartbeat, and reaping beside it: a long adoption must not stop this node's own heartbeat. */
   private async tick(): Promise<void> {
-    if (this.beating || !this.ctx.available) return;
+    // While the node rebuilds after Redis lost its data it is unavailable, but alive.
+    if (this.beating || !(this.ctx.available || this.ctx.rebuilding)) return;
     this.beating = true;
     try {
       if (!(await this.heartbeat())) return await this.onSealed();
     } catch (err) {
+      if (isDataLost(err)) return this.ctx.lost();
       return this.ctx.logger.warn({ err: describe(err) }, 'cluster: heartbeat failed');
     } finally {
       this.beating = false;
     }
-    if (this.reaping || Date.now() < this.reapNotBefore) return;
+    if (this.reaping || !this.ctx.available || Date.now() < this.reapNotBefore) return;
     this.reaping = true;
     this.reapDead()
       .catch((err: unknown) => this.ctx.logger.warn({ err: describe(err) }, 'cluster: reaping a dead node failed; another try follows'))
@@ -79,7 +85,7 @@ export class Membership {
     const { redis, keys, me } = this.ctx;
     for (const node of await redis.smembers(keys.nodes)) {
       if (node === me) continue;
-      if ((await redis.midgeReap(keys.prefix, node, me, REAP_LOCK_MS)) !== 1) continue;
+      if ((await redis.midgeReap(keys.prefix, this.ctx.generation, node, me, REAP_LOCK_MS)) !== 1) continue;
       this.ctx.logger.warn({ node }, 'cluster: a node died; adopting its sessions');
       await this.adopt(node);
     }
@@ -99,7 +105,7 @@ export class Membership {
     }
     await this.inbox.drain(keys.inbox(dead));
     await store.commit();
-    await redis.midgeForget(keys.prefix, dead);
+    await redis.midgeForget(keys.prefix, this.ctx.generation, dead);
     this.ctx.logger.info({ node: dead, sessions: adopted }, 'cluster: adopted the sessions of a dead node');
   }
 
@@ -108,7 +114,7 @@ export class Membership {
     const done = signal();
     ctx.claiming.set(clientId, done.promise);
     try {
-      const reply = stringArray(await ctx.redis.midgeAdopt(ctx.keys.prefix, clientId, dead, ctx.me));
+      const reply = stringArray(await ctx.redis.midgeAdopt(ctx.keys.prefix, ctx.generation, clientId, dead, ctx.me));
       if (!reply?.[0]) return false;
       ctx.tokens.set(clientId, reply[0]);
       const will = await this.ownership.takeWill(clientId);

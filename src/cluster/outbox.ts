@@ -1,5 +1,6 @@
 import { encodeStoredMessage, toStoredMessage, type BrokerMessage } from '../broker/index.js';
-import { describe, sleep, type ClusterContext } from './context.js';
+import { describe, guardedRead, isDataLost, sleep, type ClusterContext } from './context.js';
+import { WAIT_MS } from './replication.js';
 import { encodeEnvelope, type Target } from './envelope.js';
 import type { PipelineScripts } from './scripts.js';
 
@@ -93,20 +94,30 @@ export class Outbox {
     const bytes = new Map<BrokerMessage, Buffer>();
     for (const [node, messages] of batch.byNode) {
       for (const chunk of chunks(messages, bytes)) {
-        queued.midgeRoute(keys.prefix, node, 'p', encodeEnvelope(chunk.map((r) => ({ message: bytes.get(r.message)!, targets: r.targets }))));
+        queued.midgeRoute(keys.prefix, this.ctx.generation, node, 'p', encodeEnvelope(chunk.map((r) => ({ message: bytes.get(r.message)!, targets: r.targets }))));
         entries.push(chunk);
       }
     }
+    const { replication } = this.ctx;
+    const replicate = replication.enabled && hasAcknowledged(batch);
+    if (replicate) pipeline.wait(replication.replicas, WAIT_MS);
     const replies = (await pipeline.exec()) ?? [];
     const failed = new Set<BrokerMessage>();
     const moved: Array<{ message: BrokerMessage; targets: Target[] }> = [];
-    replies.forEach(([err, reply], i) => {
-      if (err) for (const r of entries[i]!) failed.add(r.message);
-      else if (reply === 0) moved.push(...entries[i]!);
+    replies.slice(0, entries.length).forEach(([err, reply], i) => {
+      if (err) {
+        if (isDataLost(err)) this.ctx.lost();
+        for (const r of entries[i]!) failed.add(r.message);
+      } else if (reply === 0) {
+        moved.push(...entries[i]!);
+      }
     });
+    // Not on enough replicas: a failover could lose it, so none of it is acknowledged.
+    if (replicate && !replication.confirmed(replies[entries.length])) return allMessages(batch);
     for (const { message, targets } of moved) {
       if (!failed.has(message) && !(await this.reroute(message, targets))) failed.add(message);
     }
+    if (moved.length > 0 && replicate && !(await replication.wait())) return allMessages(batch);
     return failed;
   }
 
@@ -122,7 +133,13 @@ export class Outbox {
     const encoded = encodeStoredMessage(toStoredMessage(message));
     while (left.length > 0) {
       if (Date.now() > deadline || !this.ctx.available) return false;
-      const owners = await Promise.all(left.map((t) => redis.hget(keys.client(t.clientId), 'o')));
+      // Behind the generation check: an emptied Redis has no owners, which must not read as "the session ended".
+      const owners = (await guardedRead(this.ctx, (multi) => {
+        for (const t of left) multi.hget(keys.client(t.clientId), 'o');
+      })).map(([err, owner]) => {
+        if (err) throw err;
+        return owner as string | null;
+      });
       const byOwner = new Map<string, Target[]>();
       left.forEach((t, i) => {
         const owner = owners[i];
@@ -138,7 +155,7 @@ export class Outbox {
           for (const t of list) await this.deliverHere(message, t);
           continue;
         }
-        const id = await redis.midgeRoute(keys.prefix, owner, 'p', encodeEnvelope([{ message: encoded, targets: list }]));
+        const id = await redis.midgeRoute(keys.prefix, this.ctx.generation, owner, 'p', encodeEnvelope([{ message: encoded, targets: list }]));
         if (id === 0) left.push(...list);
       }
       if (left.length > 0) await sleep(200);
@@ -182,6 +199,12 @@ function chunks(messages: Map<BrokerMessage, Target[]>, bytes: Map<BrokerMessage
   }
   if (current.length > 0) out.push(current);
   return out;
+}
+
+/** Whether a publisher waits for an acknowledgement of something in the batch (QoS 1 or 2). */
+function hasAcknowledged(batch: Batch): boolean {
+  for (const messages of batch.byNode.values()) for (const m of messages.keys()) if (m.qos > 0) return true;
+  return false;
 }
 
 function allMessages(batch: Batch): Set<BrokerMessage> {

@@ -2,7 +2,7 @@ import {
   ClusterUnavailableError, decodeStoredMessage, encodeStoredMessage,
   type ClaimResult, type RestoredState, type StoredWill,
 } from '../broker/index.js';
-import { describe, signal, sleep, type ClusterContext } from './context.js';
+import { describe, isDataLost, signal, sleep, type ClusterContext } from './context.js';
 import { encodeRequest, type HandoverRequest } from './envelope.js';
 import { stringArray } from './scripts.js';
 import { encodeRoute, type RemoteTable } from './table.js';
@@ -37,15 +37,19 @@ export class Ownership {
     const claimed = signal();
     ctx.claiming.set(clientId, claimed.promise);
     try {
-      const reply = stringArray(await ctx.redis.midgeClaim(ctx.keys.prefix, clientId, ctx.me, clean ? '1' : '0').catch(unreachable));
+      const reply = stringArray(await ctx.redis.midgeClaim(ctx.keys.prefix, ctx.generation, clientId, ctx.me, clean ? '1' : '0').catch(unreachable));
       const [token, previous, previousAlive] = reply ?? [];
       if (!token) throw new ClusterUnavailableError('the cluster did not answer the claim');
       ctx.tokens.set(clientId, token);
       let will: StoredWill | undefined;
       if (previous && previous !== ctx.me) {
         if (previousAlive === '1') await this.handOver(previous, { clientId, token, clean, from: ctx.me });
-        await ctx.redis.midgeEndHandover(ctx.keys.prefix, clientId, token).catch(unreachable);
+        await ctx.redis.midgeEndHandover(ctx.keys.prefix, ctx.generation, clientId, token).catch(unreachable);
         will = await this.takeWill(clientId);
+      }
+      // The claim must survive a failover before the client is told it holds the session.
+      if (ctx.replication.enabled && !(await ctx.replication.wait())) {
+        throw new ClusterUnavailableError('the cluster\'s Redis has fewer replicas in sync than cluster_wait_replicas asks');
       }
       let state: RestoredState | undefined;
       if (!ctx.broker.sessions.get(clientId)) {
@@ -101,6 +105,12 @@ export class Ownership {
     for (const session of this.ctx.broker.sessions.values()) this.changed(session.clientId, true, 'all');
   }
 
+  /** Writes these clients' owner records in full now, link state or not (the node is rebuilding them). */
+  async rewrite(clientIds: string[]): Promise<void> {
+    for (const clientId of clientIds) this.dirty.delete(clientId);
+    await Promise.all(clientIds.map((clientId) => this.write(clientId, { meta: true, subs: 'all' })));
+  }
+
   /** The previous owner answered (the hand-over channel): its state is committed. */
   answered(clientId: string, token: string): void {
     this.waiting.get(`${clientId}\0${token}`)?.();
@@ -108,7 +118,7 @@ export class Ownership {
 
   /** A will inherited from a dead node (this node now publishes or cancels it). */
   async takeWill(clientId: string): Promise<StoredWill | undefined> {
-    const reply = stringArray(await this.ctx.redis.midgeTakeWill(this.ctx.keys.prefix, clientId, this.ctx.me).catch(unreachable));
+    const reply = stringArray(await this.ctx.redis.midgeTakeWill(this.ctx.keys.prefix, this.ctx.generation, clientId, this.ctx.me).catch(unreachable));
     if (!reply?.[0]) return undefined;
     try {
       return decodeWill(reply[0]);
@@ -129,7 +139,7 @@ export class Ownership {
     const key = `${request.clientId}\0${request.token}`;
     this.waiting.set(key, answered.resolve);
     try {
-      const id = await ctx.redis.midgeRoute(ctx.keys.prefix, previous, 'h', encodeRequest(request)).catch(unreachable);
+      const id = await ctx.redis.midgeRoute(ctx.keys.prefix, ctx.generation, previous, 'h', encodeRequest(request)).catch(unreachable);
       if (id === 0) return;
       const deadline = Date.now() + ctx.timings.handoverTimeoutMs;
       let done = false;
@@ -158,6 +168,7 @@ export class Ownership {
     this.dirty.clear();
     if (!this.ctx.available) return;
     await Promise.all(batch.map(([clientId, d]) => this.write(clientId, d).catch((err: unknown) => {
+      if (isDataLost(err)) return this.ctx.lost();
       this.ctx.logger.warn({ clientId, err: describe(err) }, 'cluster: writing an owner record failed; it is written again when the link is back');
     })));
   }
@@ -172,11 +183,11 @@ export class Ownership {
       // store's writes are fenced by this very record).
       await ctx.store.commit();
       if (ctx.broker.sessions.get(clientId) || ctx.tokens.get(clientId) !== token) return;
-      await ctx.redis.midgeRelease(ctx.keys.prefix, clientId, token, ctx.me);
+      await ctx.redis.midgeRelease(ctx.keys.prefix, ctx.generation, clientId, token, ctx.me);
       ctx.tokens.delete(clientId);
       return;
     }
-    const args: Array<string | Buffer> = [ctx.keys.prefix, clientId, token, ctx.me, d.meta ? '1' : '0'];
+    const args: Array<string | Buffer> = [ctx.keys.prefix, ctx.generation, clientId, token, ctx.me, d.meta ? '1' : '0'];
     args.push(session.link ? '1' : '0', session.durable ? '1' : '0', session.will ? encodeWill(session.will) : '', String(session.disconnectedAt ?? ''));
     args.push(d.subs === 'all' ? '1' : '0');
     const filters = d.subs === 'all' ? session.subscriptions.keys() : d.subs;
@@ -186,7 +197,7 @@ export class Ownership {
       else args.push('D', filter);
     }
     const written = await ctx.redis.midgeSync(...args);
-    if (written === 0) ctx.logger.warn({ clientId }, 'cluster: another node owns this client id now');
+    if (written === 0) ctx.fenced([clientId]);
   }
 }
 

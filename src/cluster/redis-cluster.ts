@@ -1,13 +1,15 @@
 import { hostname } from 'node:os';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Broker, BrokerMessage, ClaimResult, ClusterBus, ClusterNodeInfo, Disposer, Session } from '../broker/index.js';
-import { defaultTimings, describe, type ClusterContext, type ClusterStore, type ClusterTimings } from './context.js';
+import { defaultTimings, describe, isDataLost, sleep, type ClusterContext, type ClusterStore, type ClusterTimings } from './context.js';
 import { Inbox } from './inbox.js';
 import { ClusterKeys } from './keys.js';
 import { Membership } from './membership.js';
 import { listNodes } from './node-list.js';
 import { Outbox } from './outbox.js';
 import { Ownership } from './ownership.js';
+import { Recovery } from './recovery.js';
+import { Replication } from './replication.js';
 import { RetainedSync } from './retained-sync.js';
 import { withScripts } from './scripts.js';
 import { RemoteTable } from './table.js';
@@ -18,8 +20,13 @@ const COMMAND_TIMEOUT_MS = 5000;
 
 /** Options of {@link RedisCluster}. */
 export interface RedisClusterOptions extends Partial<ClusterTimings> {
-  /** `redis://` or `rediss://` URL (`cluster_redis_url`). */
-  url: string;
+  /**
+   * `redis://` or `rediss://` URL, or ioredis options: a Sentinel-managed primary
+   * (`sentinels` and `name`) from a `redis+sentinel://` `cluster_redis_url`.
+   */
+  url: string | RedisOptions;
+  /** `cluster_wait_replicas`: replicas what is acknowledged must reach first (Redis WAIT); default 0. */
+  waitReplicas?: number;
   /** This node's name (`cluster_node_id`); default `hostname-pid`. */
   nodeId?: string;
   /** Prefix of every key; default `midge:` (the cluster's keys are under `midge:cluster:`). */
@@ -48,8 +55,12 @@ export class RedisCluster implements ClusterBus<Broker> {
   private store: ClusterStore | undefined;
   private ctx: ClusterContext | undefined;
   private connections: Redis[] = [];
-  private parts: { outbox: Outbox; table: RemoteTable; retained: RetainedSync; ownership: Ownership; inbox: Inbox; membership: Membership } | undefined;
-  private unready: Disposer | undefined;
+  private parts: {
+    outbox: Outbox; table: RemoteTable; retained: RetainedSync; ownership: Ownership; inbox: Inbox; membership: Membership;
+    recovery: Recovery; replication: Replication;
+  } | undefined;
+  /** Why the node is unavailable, each with its readiness hold: `redis` (link down), `redis-rebuilding`, `redis-replicas`. */
+  private readonly blocks = new Map<string, Disposer>();
   private resyncTimer: NodeJS.Timeout | undefined;
   private relinking = false;
   private nextResync = 0;
@@ -59,6 +70,16 @@ export class RedisCluster implements ClusterBus<Broker> {
     this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}`;
     this.keys = new ClusterKeys(`${options.prefix ?? 'midge:'}cluster:`);
     this.timings = { ...defaultTimings, ...stripUndefined(options) };
+  }
+
+  /** For the Redis store: what its batches check before they apply (the cluster's generation). */
+  guard(): { key: string; value: string } {
+    return { key: this.keys.generation, value: this.ctx?.generation ?? '' };
+  }
+
+  /** For the Redis store: a batch found the cluster's state lost; resolves when it may be written again. */
+  storeLost(): Promise<void> {
+    return this.parts?.recovery.storeLost() ?? Promise.resolve();
   }
 
   /** The store the cluster's sessions and retained messages live in (before {@link start}). */
@@ -91,9 +112,12 @@ export class RedisCluster implements ClusterBus<Broker> {
       for (const c of this.connections) c.disconnect();
       throw new Error(`cannot reach the cluster's Redis: ${describe(err)}`, { cause: err });
     }
+    const replication = new Replication(cmd, this.options.waitReplicas ?? 0, (degraded, inSync) => this.replicasChanged(degraded, inSync));
     const ctx: ClusterContext = {
       broker, store, redis: cmd, keys: this.keys, timings: this.timings, logger: broker.logger,
-      me: '', available: false, tokens: this.tokens, claiming: new Map(),
+      me: '', available: false, rebuilding: false, generation: '', tokens: this.tokens, claiming: new Map(), replication,
+      lost: () => this.parts?.recovery.lost(),
+      fenced: (clientIds) => this.parts?.recovery.fenced(clientIds),
     };
     this.ctx = ctx;
     const outbox = new Outbox(ctx);
@@ -103,7 +127,12 @@ export class RedisCluster implements ClusterBus<Broker> {
     outbox.loadOwned = (clientId) => ownership.loadOwned(clientId);
     const inbox = new Inbox(ctx, reader, outbox, table);
     const membership = new Membership(ctx, this.nodeId, inbox, ownership, table, () => this.rejoin());
-    this.parts = { outbox, table, retained, ownership, inbox, membership };
+    const recovery = new Recovery(ctx, { membership, ownership, table, retained }, {
+      block: () => this.block('redis-rebuilding'), unblock: () => this.unblock('redis-rebuilding'),
+    });
+    this.parts = { outbox, table, retained, ownership, inbox, membership, recovery, replication };
+    // A Redis that held no cluster: nodes that were running write their state first.
+    await sleep(await recovery.establish() - Date.now());
     await membership.join();
     sub.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.heard(channel.toString(), payload));
     await sub.subscribe(this.keys.events, this.keys.handed, store.retainedChannel);
@@ -124,6 +153,7 @@ export class RedisCluster implements ClusterBus<Broker> {
   async stop(): Promise<void> {
     if (this.stopped || !this.ctx || !this.parts) return;
     this.stopped = true;
+    this.parts.recovery.stop();
     this.parts.membership.stop();
     this.parts.inbox.stop();
     clearInterval(this.resyncTimer);
@@ -155,13 +185,21 @@ export class RedisCluster implements ClusterBus<Broker> {
     return this.parts?.outbox.settled(message);
   }
 
-  /** The store dropped writes of these clients: another node owns them now. */
+  /**
+   * The store dropped writes of these clients: their owner records hold another
+   * token. Each either belongs to another node now (its session leaves this
+   * node) or lost its record (it is claimed again): see `Recovery.fenced`.
+   */
   fenced(clientIds: string[]): void {
-    this.ctx?.logger.warn({ clientIds: clientIds.slice(0, 20), count: clientIds.length }, 'cluster: writes fenced off: another node owns these client ids now');
+    this.ctx?.logger.warn({ clientIds: clientIds.slice(0, 20), count: clientIds.length }, 'cluster: writes fenced off: these client ids\' owner records hold another token; finding out who owns them');
+    this.parts?.recovery.fenced(clientIds);
   }
 
   private connect(options: RedisOptions): Redis {
-    const redis = new Redis(this.options.url, { lazyConnect: true, retryStrategy: (n) => Math.min(n * 100, 1000), ...options });
+    const base: RedisOptions = { lazyConnect: true, retryStrategy: (n) => Math.min(n * 100, 1000), ...options };
+    const url = this.options.url;
+    // Sentinel: a failover is followed at once rather than at the next failed reconnection.
+    const redis = typeof url === 'string' ? new Redis(url, base) : new Redis({ ...url, failoverDetector: true, ...base });
     redis.on('error', () => {});
     this.connections.push(redis);
     return redis;
@@ -189,12 +227,37 @@ export class RedisCluster implements ClusterBus<Broker> {
     }
   }
 
+  /** The node stops acknowledging (and turns unready) for `reason` until {@link unblock}. */
+  private block(reason: string): void {
+    const ctx = this.ctx!;
+    if (!this.blocks.has(reason)) this.blocks.set(reason, ctx.broker.readiness.hold(reason));
+    ctx.available = false;
+  }
+
+  private unblock(reason: string): void {
+    const ctx = this.ctx!;
+    this.blocks.get(reason)?.();
+    this.blocks.delete(reason);
+    ctx.available = this.blocks.size === 0 && !this.stopped;
+  }
+
   private linkDown(): void {
     const ctx = this.ctx!;
-    if (this.stopped || !ctx.available) return;
-    ctx.available = false;
-    this.unready = ctx.broker.readiness.hold('redis');
+    if (this.stopped || this.blocks.has('redis')) return;
+    this.block('redis');
     ctx.logger.error({}, 'cluster: lost the link to Redis; QoS 1/2 publishes and CONNECTs are refused until it is back');
+  }
+
+  /** `cluster_wait_replicas` can no longer be met, or can again. */
+  private replicasChanged(degraded: boolean, inSync: number): void {
+    const ctx = this.ctx!;
+    if (!degraded) {
+      this.unblock('redis-replicas');
+      ctx.logger.info({ replicas: inSync }, 'cluster: Redis has enough replicas in sync again; acknowledging resumes');
+      return;
+    }
+    this.block('redis-replicas');
+    ctx.logger.error({ wanted: ctx.replication.replicas, inSync }, 'cluster: Redis has fewer replicas in sync than cluster_wait_replicas asks; QoS 1/2 publishes and CONNECTs are refused until enough are back');
   }
 
   /**
@@ -210,27 +273,32 @@ export class RedisCluster implements ClusterBus<Broker> {
       await this.parts!.table.resync();
       await this.parts!.retained.resync();
     } catch (err) {
+      if (isDataLost(err)) return;
       ctx.logger.warn({ err: describe(err) }, 'cluster: reading the cluster again after the events link came back failed');
     }
   }
 
-  /** Back: still a member? Then read the cluster's state again and write this node's. */
+  /** Back: still a member, in the same generation? Then read the cluster's state again and write this node's. */
   private async linkUp(): Promise<void> {
     const ctx = this.ctx!;
     const parts = this.parts!;
-    if (this.stopped || ctx.available || this.relinking) return;
+    if (this.stopped || !this.blocks.has('redis') || this.relinking || parts.recovery.active) return;
     this.relinking = true;
     try {
       if (!(await parts.membership.heartbeat())) await this.rejoin();
       parts.membership.relinked();
       await parts.table.resync();
       await parts.retained.resync();
-      ctx.available = true;
       parts.ownership.rewriteAll();
-      this.unready?.();
-      this.unready = undefined;
+      this.unblock('redis');
       ctx.logger.info({ node: ctx.me }, 'cluster: the link to Redis is back');
     } catch (err) {
+      if (isDataLost(err)) {
+        // The link is back but Redis lost the cluster's state: the rebuild holds the node from here.
+        ctx.lost();
+        this.unblock('redis');
+        return;
+      }
       ctx.logger.warn({ err: describe(err) }, 'cluster: resuming after a lost link failed; trying again');
     } finally {
       this.relinking = false;
@@ -240,13 +308,17 @@ export class RedisCluster implements ClusterBus<Broker> {
   /** A link that came back while a resume failed is retried; the subscription copy is read in full now and then. */
   private periodic(): void {
     const ctx = this.ctx!;
-    if (!ctx.available) {
+    const parts = this.parts!;
+    if (this.blocks.has('redis')) {
       if (this.connections[0]?.status === 'ready') void this.linkUp();
       return;
     }
-    if (Date.now() < this.nextResync) return;
+    if (this.blocks.has('redis-replicas')) void parts.replication.probe();
+    if (!ctx.available || Date.now() < this.nextResync) return;
     this.nextResync = Date.now() + this.timings.resyncMs;
-    void this.parts!.table.resync().catch((err: unknown) => ctx.logger.warn({ err: describe(err) }, 'cluster: resync failed'));
+    void parts.table.resync().catch((err: unknown) => {
+      if (!isDataLost(err)) ctx.logger.warn({ err: describe(err) }, 'cluster: resync failed');
+    });
   }
 
   /**

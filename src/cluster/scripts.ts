@@ -4,10 +4,21 @@ import type { Redis } from 'ioredis';
  * The cluster's Lua scripts. Each runs atomically in Redis, which is what makes
  * ownership a compare-and-set: a claim, an adoption, a reap or a will changing
  * hands happens entirely or not at all, and exactly one node wins a race.
- * ARGV[1] is always the key prefix (see keys.ts for the layout); no script takes
- * KEYS, so the cluster needs one Redis (or a Sentinel-managed primary), not
+ * ARGV[1] is always the key prefix (see keys.ts for the layout) and ARGV[2] the
+ * generation the node works in: {@link GUARD} checks it first and takes it out of
+ * ARGV, so that no script ever writes into a Redis that lost the cluster's state
+ * (the error reply `MIDGELOST` makes the node rebuild, see recovery.ts). No script
+ * takes KEYS, so the cluster needs one Redis (or a Sentinel-managed primary), not
  * Redis Cluster.
  */
+const GUARD = `
+local G = redis.call('GET', ARGV[1] .. 'generation')
+if G ~= ARGV[2] then
+  return redis.error_reply('MIDGELOST the cluster state in Redis is gone or was replaced (generation ' .. tostring(G) .. ', this node has ' .. ARGV[2] .. ')')
+end
+table.remove(ARGV, 2)
+`;
+
 const scripts = {
   /** me ttl -> 1 alive, 0 sealed (declared dead: must stop). */
   midgeHeartbeat: `
@@ -16,12 +27,29 @@ if redis.call('EXISTS', P .. 'sealed:' .. ARGV[2]) == 1 then return 0 end
 redis.call('SET', P .. 'alive:' .. ARGV[2], '1', 'PX', ARGV[3])
 return 1`,
 
-  /** me ttl: a new incarnation with its inbox. */
+  /**
+   * nodeId floor ttl -> incarnation `nodeId#n`: a new incarnation with its inbox.
+   * n is above `floor` (the last n this node had), so an incarnation counter lost
+   * with Redis's data never hands out a name that was used before.
+   */
   midgeJoin: `
 local P = ARGV[1]
-redis.call('SET', P .. 'alive:' .. ARGV[2], '1', 'PX', ARGV[3])
+local n = redis.call('INCR', P .. 'incarnation')
+if n <= tonumber(ARGV[3]) then
+  n = tonumber(ARGV[3]) + 1
+  redis.call('SET', P .. 'incarnation', n)
+end
+local me = ARGV[2] .. '#' .. n
+redis.call('SET', P .. 'alive:' .. me, '1', 'PX', ARGV[4])
+redis.call('SADD', P .. 'nodes', me)
+redis.pcall('XGROUP', 'CREATE', P .. 'inbox:' .. me, 'g', '$', 'MKSTREAM')
+return me`,
+
+  /** me: this incarnation's inbox and membership again, as they are (its inbox was deleted). */
+  midgeRejoin: `
+local P = ARGV[1]
 redis.call('SADD', P .. 'nodes', ARGV[2])
-redis.pcall('XGROUP', 'CREATE', P .. 'inbox:' .. ARGV[2], 'g', '$', 'MKSTREAM')
+redis.pcall('XGROUP', 'CREATE', P .. 'inbox:' .. ARGV[2], 'g', '0', 'MKSTREAM')
 return 1`,
 
   /**
@@ -55,6 +83,26 @@ redis.call('PUBLISH', P .. 'events', me .. '\\0' .. cid)
 local alive = 0
 if prev and prev ~= me and redis.call('EXISTS', P .. 'alive:' .. prev) == 1 and redis.call('EXISTS', P .. 'sealed:' .. prev) == 0 then alive = 1 end
 return {token, prev or '', alive}`,
+
+  /**
+   * cid me -> token, or nil when another node owns the client id. A node claims
+   * again a session it holds whose owner record is gone (Redis lost it) or
+   * stale; unlike a CONNECT's claim it never takes a client id from another owner.
+   */
+  midgeReclaim: `
+local P, cid, me = ARGV[1], ARGV[2], ARGV[3]
+local key = P .. 'c:' .. cid
+local o = redis.call('HGET', key, 'o')
+if o and o ~= me then return false end
+local e = tonumber(redis.call('HGET', key, 'e') or '0') + 1
+local token = me .. '/' .. e
+redis.call('HSET', key, 'o', me, 'e', e, 'f', token)
+redis.call('HDEL', key, 'h')
+redis.call('SADD', P .. 'owned:' .. me, cid)
+redis.call('SADD', P .. 'clients', cid)
+redis.call('HINCRBY', key, 'v', 1)
+redis.call('PUBLISH', P .. 'events', me .. '\\0' .. cid)
+return token`,
 
   /** cid dead me -> {token, persistent 0/1}, or nil when the dead node no longer owns it. */
   midgeAdopt: `
@@ -139,11 +187,18 @@ redis.call('SREM', P .. 'clients', cid)
 redis.call('PUBLISH', P .. 'events', ARGV[4] .. '\\0' .. cid)
 return 1`,
 
-  /** incarnation kind payload -> entry id, or 0 when that node is gone (sealed or reaped). */
+  /**
+   * incarnation kind payload -> entry id, or 0 when that node is gone (sealed or
+   * reaped). An inbox without its consumer group is an error, not a success: an
+   * entry nobody reads must never be acknowledged to its publisher.
+   */
   midgeRoute: `
 local P = ARGV[1]
 local inbox = P .. 'inbox:' .. ARGV[2]
 if redis.call('EXISTS', P .. 'sealed:' .. ARGV[2]) == 1 or redis.call('EXISTS', inbox) == 0 then return 0 end
+if #redis.call('XINFO', 'GROUPS', inbox) == 0 then
+  return redis.error_reply('NOGROUP the inbox ' .. inbox .. ' has no consumer group')
+end
 return redis.call('XADD', inbox, '*', 'k', ARGV[3], 'd', ARGV[4])`,
 
   /**
@@ -179,17 +234,32 @@ redis.call('PEXPIRE', P .. 'sealed:' .. dead, 86400000)
 return 1`,
 } as const;
 
+/**
+ * Unguarded: prefix candidate settleMs -> {generation, created 0/1, settle ms left}.
+ * The generation Redis holds, or `candidate` written as a new one when there is
+ * none (a new Redis, or one that lost its data: it cannot tell which), opening a
+ * settling window of `settleMs` in which every live node rebuilds into it.
+ */
+const GENERATION = `
+local P = ARGV[1]
+local g = redis.call('GET', P .. 'generation')
+if g then return {g, 0, redis.call('PTTL', P .. 'settling')} end
+redis.call('SET', P .. 'generation', ARGV[2])
+redis.call('SET', P .. 'settling', '1', 'PX', ARGV[3])
+return {ARGV[2], 1, tonumber(ARGV[3])}`;
+
 type Arg = string | number | Buffer;
 
 /** The scripts as commands of a connection (ioredis runs EVALSHA, loading the script on NOSCRIPT). */
-export type ScriptCommands = { [K in keyof typeof scripts]: (...args: Arg[]) => Promise<unknown> };
+export type ScriptCommands = { [K in keyof typeof scripts | 'midgeGeneration']: (...args: Arg[]) => Promise<unknown> };
 
 /** The scripts queued in a pipeline (their replies come with `exec()`). */
 export type PipelineScripts = { [K in keyof typeof scripts]: (...args: Arg[]) => unknown };
 
 /** Defines the scripts on a connection and returns it typed with them. */
 export function withScripts(redis: Redis): Redis & ScriptCommands {
-  for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { lua, numberOfKeys: 0 });
+  for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { lua: GUARD + lua, numberOfKeys: 0 });
+  redis.defineCommand('midgeGeneration', { lua: GENERATION, numberOfKeys: 0 });
   return redis as Redis & ScriptCommands;
 }
 

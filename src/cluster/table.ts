@@ -2,7 +2,7 @@ import type { QoS, RetainHandling } from '../protocol/index.js';
 import {
   subscriptionEntry, type BrokerMessage, type Recipient, type Session, type SessionLink, type SubscriptionEntry,
 } from '../broker/index.js';
-import { describe, type ClusterContext } from './context.js';
+import { describe, guardedRead, type ClusterContext } from './context.js';
 import type { Outbox } from './outbox.js';
 
 /** A subscription as the owner record keeps it (`s:<filter>`). */
@@ -76,8 +76,9 @@ export class RemoteTable {
 
   /** Reads every owner record and rebuilds the stand-ins. */
   async resync(): Promise<void> {
-    const { redis, keys } = this.ctx;
-    const ids = await redis.smembers(keys.clients);
+    const { keys } = this.ctx;
+    const [[err, ids]] = await guardedRead(this.ctx, (multi) => multi.smembers(keys.clients)) as Array<[Error | null, string[]]>;
+    if (err) throw err;
     const records = await this.read(ids);
     const present = new Set(ids);
     ids.forEach((id, i) => this.apply(id, records[i]));
@@ -111,12 +112,19 @@ export class RemoteTable {
     ids.forEach((id, i) => this.apply(id, records[i]));
   }
 
+  /**
+   * Owner records, read behind the generation check (an emptied Redis is never
+   * taken for records that ended), in transactions short enough not to hold Redis up.
+   */
   private async read(ids: string[]): Promise<Array<Record<string, string> | undefined>> {
-    if (ids.length === 0) return [];
-    const pipeline = this.ctx.redis.pipeline();
-    for (const id of ids) pipeline.hgetall(this.ctx.keys.client(id));
-    const replies = (await pipeline.exec()) ?? [];
-    return replies.map(([err, fields]) => (err ? undefined : fields as Record<string, string>));
+    const records: Array<Record<string, string> | undefined> = [];
+    for (let at = 0; at < ids.length; at += READ_CHUNK) {
+      const replies = await guardedRead(this.ctx, (multi) => {
+        for (const id of ids.slice(at, at + READ_CHUNK)) multi.hgetall(this.ctx.keys.client(id));
+      });
+      for (const [err, fields] of replies) records.push(err ? undefined : fields as Record<string, string>);
+    }
+    return records;
   }
 
   /** Brings the stand-in of a client in line with its owner record (undefined: could not be read). */
@@ -156,6 +164,9 @@ export class RemoteTable {
     if (stub.entries.size === 0) this.remote.delete(clientId);
   }
 }
+
+/** Owner records read in one transaction. */
+const READ_CHUNK = 1000;
 
 /** A router entry for a stand-in; undefined for a value that does not parse. */
 function routeEntry(stub: RemoteSession, filter: string, raw: string): SubscriptionEntry<Recipient> | undefined {

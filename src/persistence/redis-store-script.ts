@@ -2,7 +2,11 @@
  * The Lua script that applies one batch of the Redis store atomically (Redis runs
  * a script as one step: another client sees all of a batch or none of it).
  *
- * ARGV[1] is the store's key prefix; then a flat list of operations:
+ * ARGV[1] is the store's key prefix; ARGV[2] and ARGV[3] a guard: unless ARGV[2]
+ * is empty, the batch applies only while the key ARGV[2] holds ARGV[3] (a
+ * cluster's generation), and fails with a `MIDGELOST` error otherwise, so that
+ * nothing is acknowledged as written into a Redis that lost the cluster's state.
+ * Then a flat list of operations:
  *   C cid fenceKey token   select a client; with a fence key, its writes apply only
  *                          while the owner record's `f` (or, during a hand-over,
  *                          `h`) field equals token; otherwise the client is fenced
@@ -12,6 +16,8 @@
  *   E                      end of the client: keep the set of clients with records exact
  *   R topic value origin   set a retained message (empty value: clear it), numbered
  *                          and announced on the retained channel
+ *   N topic value origin   the same, only when the topic has no retained message
+ *                          (a node writing back its copy into a Redis that lost it)
  *   A stream group id      acknowledge and delete a cluster inbox entry, so the
  *                          entry is consumed exactly when what it caused is written
  * Every operation is idempotent but the retained number (harmless if repeated), so
@@ -19,8 +25,22 @@
  */
 export const BATCH_SCRIPT = `
 local P = ARGV[1]
+if ARGV[2] ~= '' and redis.call('GET', ARGV[2]) ~= ARGV[3] then
+  return redis.error_reply('MIDGELOST the cluster state in Redis is gone or was replaced')
+end
+local function retain(topic, value, origin)
+  local seq = redis.call('INCR', P .. 'retained-seq')
+  if value == '' then
+    redis.call('HDEL', P .. 'retained', topic)
+    redis.call('HDEL', P .. 'retained-seqs', topic)
+  else
+    redis.call('HSET', P .. 'retained', topic, value)
+    redis.call('HSET', P .. 'retained-seqs', topic, seq)
+  end
+  redis.call('PUBLISH', P .. 'retained', seq .. '\\0' .. origin .. '\\0' .. topic .. '\\0' .. value)
+end
 local fenced = {}
-local i = 2
+local i = 4
 local n = #ARGV
 local key = nil
 local cid = nil
@@ -56,17 +76,10 @@ while i <= n do
     end
     i = i + 1
   elseif op == 'R' then
-    local topic = ARGV[i + 1]
-    local value = ARGV[i + 2]
-    local seq = redis.call('INCR', P .. 'retained-seq')
-    if value == '' then
-      redis.call('HDEL', P .. 'retained', topic)
-      redis.call('HDEL', P .. 'retained-seqs', topic)
-    else
-      redis.call('HSET', P .. 'retained', topic, value)
-      redis.call('HSET', P .. 'retained-seqs', topic, seq)
-    end
-    redis.call('PUBLISH', P .. 'retained', seq .. '\\0' .. ARGV[i + 3] .. '\\0' .. topic .. '\\0' .. value)
+    retain(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])
+    i = i + 4
+  elseif op == 'N' then
+    if redis.call('HEXISTS', P .. 'retained', ARGV[i + 1]) == 0 then retain(ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]) end
     i = i + 4
   elseif op == 'A' then
     redis.call('XACK', ARGV[i + 1], ARGV[i + 2], ARGV[i + 3])

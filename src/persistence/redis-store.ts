@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
+import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
 import {
-  decodeStoredMessage, encodeStoredMessage, type RestoredState, type StoredDelivery, type StoredMessage,
+  decodeStoredMessage, encodeStoredMessage, type Logger, type RestoredState, type StoredDelivery, type StoredMessage,
 } from '../broker/index.js';
 import type { Batch, ClientDelta } from './batch.js';
 import { BufferedStore } from './buffered-store.js';
@@ -15,12 +15,18 @@ export interface StoreFence {
   key(clientId: string): string;
   /** This node's token for the client; undefined when this node does not own it. */
   token(clientId: string): string | undefined;
+  /**
+   * A key and the value it must hold for a batch to apply (the cluster's
+   * generation): a batch that finds otherwise fails with `MIDGELOST`, so nothing
+   * is acknowledged as written into a Redis that lost the cluster's state.
+   */
+  guard?(): { key: string; value: string };
 }
 
 /** Options of {@link RedisStore}. */
 export interface RedisStoreOptions {
-  /** `redis://` or `rediss://` URL. */
-  url: string;
+  /** `redis://` or `rediss://` URL, or ioredis options (a Sentinel-managed primary: `sentinels` and `name`). */
+  url: string | RedisOptions;
   /** Prefix of every key; default `midge:`. */
   prefix?: string;
   /**
@@ -34,6 +40,19 @@ export interface RedisStoreOptions {
   onFenced?: (clientIds: string[]) => void;
   /** Sent with each retained change on the retained channel, so a node recognizes its own. */
   origin?: () => string;
+  /**
+   * Cluster: a batch found the guard broken (Redis lost the cluster's state).
+   * Resolves once the cluster has claimed its sessions again in Redis; the batch
+   * is then written again, with the new tokens.
+   */
+  onLost?: () => Promise<void>;
+  /**
+   * Replicas a commit must reach (Redis WAIT) before it resolves, so that a
+   * failover cannot lose what was acknowledged on the strength of it; default 0.
+   */
+  waitReplicas?: number;
+  /** Where the store says it waits for replicas. */
+  logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
 /** A retained message with the number of its last change, for nodes that keep a copy. */
@@ -72,7 +91,11 @@ export class RedisStore extends BufferedStore {
   private bodies = new Map<string, StoredMessage>();
   /** Inbox entries to acknowledge with the staged batch. */
   private acks: string[] = [];
+  /** Retained messages to write back with the staged batch where Redis has none. */
+  private restored: StoredMessage[] = [];
   private nextLoadId = 1;
+  /** Counts the connection's (re)connections: a WAIT answered on a later one than its write proves nothing. */
+  private connections = 0;
 
   constructor(private readonly options: RedisStoreOptions) {
     super();
@@ -81,8 +104,10 @@ export class RedisStore extends BufferedStore {
     // Writes wait out a lost connection rather than fail: a failed commit is fatal for
     // a store, and Redis coming back is the common case. The broker refuses what it
     // cannot route meanwhile (the cluster's link state), so nothing is promised.
-    this.redis = new Redis(options.url, { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 1000) });
+    const settings: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 1000) };
+    this.redis = typeof options.url === 'string' ? new Redis(options.url, settings) : new Redis({ ...options.url, ...settings });
     this.redis.on('error', () => {});
+    this.redis.on('ready', () => { this.connections++; });
     this.redis.defineCommand('midgeBatch', { lua: BATCH_SCRIPT, numberOfKeys: 0 });
   }
 
@@ -108,23 +133,32 @@ export class RedisStore extends BufferedStore {
   }
 
   /**
+   * Cluster: writes back retained messages (a node's copy) for the topics that
+   * have none in Redis, with the next commit: after Redis lost its data.
+   */
+  restoreRetained(messages: StoredMessage[]): void {
+    if (messages.length === 0) return;
+    this.stage();
+    this.restored.push(...messages);
+  }
+
+  /**
    * One client's records, for the node its client connects to or that adopts it.
    * Each delivery's message gets an id of its own (nodes' ids may collide).
    */
   async loadSession(clientId: string): Promise<RestoredState> {
     const state = emptyState();
-    const fields = await this.redis.hgetallBuffer(this.clientKey(clientId));
+    const [fields] = await this.guardedRead((multi) => multi.hgetallBuffer(this.clientKey(clientId))) as [Record<string, Buffer>];
     addClientRecords(state, clientId, fields, undefined, () => this.nextLoadId++);
     return state;
   }
 
   /** Every retained message with the number of its last change, and the last number given. */
   async loadRetained(): Promise<{ seq: number; retained: NumberedRetained[] }> {
-    const [values, seqs, last] = await Promise.all([
-      this.redis.hgetallBuffer(`${this.prefix}retained`),
-      this.redis.hgetall(`${this.prefix}retained-seqs`),
-      this.redis.get(`${this.prefix}retained-seq`),
-    ]);
+    const [values, seqs, last] = await this.guardedRead((multi) => multi
+      .hgetallBuffer(`${this.prefix}retained`)
+      .hgetall(`${this.prefix}retained-seqs`)
+      .get(`${this.prefix}retained-seq`)) as [Record<string, Buffer>, Record<string, string>, string | null];
     const retained = Object.entries(values).map(([topic, bytes]) => ({ message: decodeStoredMessage(bytes), seq: Number(seqs[topic] ?? 0) }));
     return { seq: Number(last ?? 0), retained };
   }
@@ -159,19 +193,72 @@ export class RedisStore extends BufferedStore {
   }
 
   protected async writeBatch(batch: Batch): Promise<void> {
-    const bodies = this.bodies;
-    const acks = this.acks;
+    const staged = { bodies: this.bodies, acks: this.acks, restored: this.restored };
     this.bodies = new Map();
     this.offered = new Map();
     this.acks = [];
-    const args: Array<string | Buffer> = [this.prefix];
-    for (const [clientId, delta] of batch.clients) this.clientOps(args, clientId, delta, bodies);
+    this.restored = [];
+    for (let lost = 0; ;) {
+      // Encoded at each try: after the cluster rebuilt its state the tokens are new.
+      const args = this.batchArgs(batch, staged);
+      if (!args) return;
+      const connection = this.connections;
+      try {
+        const fenced = await (this.redis as unknown as BatchCommands).midgeBatch(...args);
+        // Written again (every operation is idempotent) when WAIT cannot vouch for this write.
+        if (!(await this.replicated(connection))) continue;
+        if (Array.isArray(fenced) && fenced.length > 0) this.options.onFenced?.(fenced.map(String));
+        return;
+      } catch (err) {
+        if (!isLost(err) || !this.options.onLost || ++lost > LOST_RETRIES) throw err;
+        await this.options.onLost();
+      }
+    }
+  }
+
+  /** The script's arguments for a batch, or undefined when it writes nothing. */
+  private batchArgs(batch: Batch, staged: { bodies: Map<string, StoredMessage>; acks: string[]; restored: StoredMessage[] }): Array<string | Buffer> | undefined {
+    const guard = this.options.fence?.guard?.();
+    const args: Array<string | Buffer> = [this.prefix, guard?.key ?? '', guard?.value ?? ''];
+    for (const [clientId, delta] of batch.clients) this.clientOps(args, clientId, delta, staged.bodies);
     const origin = this.options.origin?.() ?? '';
     for (const [topic, m] of batch.retained) args.push('R', topic, m ? encodeStoredMessage(m) : '', origin);
-    args.push(...acks);
-    if (args.length === 1) return;
-    const fenced = await (this.redis as unknown as BatchCommands).midgeBatch(...args);
-    if (Array.isArray(fenced) && fenced.length > 0) this.options.onFenced?.(fenced.map(String));
+    for (const m of staged.restored) args.push('N', m.topic, encodeStoredMessage(m), origin);
+    args.push(...staged.acks);
+    return args.length === 3 ? undefined : args;
+  }
+
+  /**
+   * With `waitReplicas`: waits until that many replicas have the batch (Redis
+   * WAIT), however long it takes, saying so once. False when the connection was
+   * made again meanwhile: WAIT then answered for a connection that never wrote it.
+   */
+  private async replicated(connection: number): Promise<boolean> {
+    const wanted = this.options.waitReplicas ?? 0;
+    if (wanted === 0) return true;
+    for (let waits = 0; ; waits++) {
+      const count = await this.redis.wait(wanted, WAIT_MS);
+      if (this.connections !== connection) return false;
+      if (count >= wanted) {
+        if (waits > 0) this.options.logger?.info({ replicas: count }, 'redis store: replicas in sync again; commits resume');
+        return true;
+      }
+      if (waits === 0) {
+        this.options.logger?.warn({ wanted, inSync: count }, 'redis store: fewer Redis replicas in sync than cluster_wait_replicas asks; commits (and the acknowledgements that wait for them) wait until enough are back');
+      }
+    }
+  }
+
+  /** Reads in one MULTI behind the fence's guard: a Redis that lost the cluster's state fails the read. */
+  private async guardedRead(queue: (multi: ChainableCommander) => void): Promise<unknown[]> {
+    const guard = this.options.fence?.guard?.();
+    const multi = this.redis.multi();
+    if (guard) multi.get(guard.key);
+    queue(multi);
+    const replies = (await multi.exec()) ?? [];
+    for (const [err] of replies) if (err) throw err;
+    if (guard && replies[0]?.[1] !== guard.value) throw new Error('MIDGELOST the cluster state in Redis is gone or was replaced');
+    return replies.slice(guard ? 1 : 0).map(([, value]) => value);
   }
 
   private clientOps(args: Array<string | Buffer>, clientId: string, delta: ClientDelta, bodies: Map<string, StoredMessage>): void {
@@ -205,8 +292,20 @@ export class RedisStore extends BufferedStore {
   }
 }
 
+/** How long one Redis WAIT waits for replicas before the store says it is waiting. */
+const WAIT_MS = 1000;
+
+/** Batches that found the cluster's state lost, tried again after each rebuild, before the store gives up. */
+const LOST_RETRIES = 5;
+
+/** A script's error reply saying the guard did not hold. */
+function isLost(err: unknown): boolean {
+  return err instanceof Error && err.message.startsWith('MIDGELOST');
+}
+
 /** The URL without its password, for messages. */
-function redactedUrl(url: string): string {
+function redactedUrl(url: string | RedisOptions): string {
+  if (typeof url !== 'string') return `the Sentinel-managed primary ${url.name ?? ''} (sentinels ${(url.sentinels ?? []).map((s) => `${s.host}:${s.port}`).join(',')})`;
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';

@@ -30,6 +30,7 @@ export function createCluster(settings: ClusterSettings): ClusterParts {
     prefix,
     fence: cluster.fence,
     onFenced: (clientIds) => cluster.fenced(clientIds),
+    onLost: () => cluster.storeLost(),
     origin: () => cluster.incarnation,
   });
   cluster.attachStore(store);
