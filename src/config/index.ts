@@ -10,4 +10,5 @@ export { configProvenance, type ConfigProvenance } from './provenance.js';
 export { DEFAULT_LIMITS, brokerLimitsOf, isLoopbackAddress } from './resolve.js';
 export { describeListener } from './validate.js';
 export { ENVIRONMENT_PREFIX } from './env.js';
+export { parseRedisEndpoint, redactRedisUrl, DEFAULT_SENTINEL_PORT, type RedisEndpoint, type SentinelAddress } from './redis-url.js';
 export * from './types.js';

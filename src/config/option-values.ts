@@ -1,6 +1,7 @@
 import type { Directive } from './directive.js';
 import { ConfigError } from './errors.js';
 import { integerWord, checkTopicName, parseInteger, parseName, parseText } from './values.js';
+import { redactRedisUrl } from './redis-url.js';
 
 /**
  * Value parsers and writers of single options, where mosquitto's language has a special
@@ -85,14 +86,7 @@ export function parseResponsePrefix(directive: Directive): string {
 /** What secrets are replaced with in `--test-config` output. */
 export const REDACTED = 'redacted';
 
-/** A Redis URL may carry a password: keep the rest, which is what one needs to debug. */
+/** A Redis URL may carry passwords (a `redis+sentinel://` one two): keep the rest, which is what one needs to debug. */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password === '') return url;
-    parsed.password = REDACTED;
-    return parsed.toString();
-  } catch {
-    return REDACTED;
-  }
+  return redactRedisUrl(url, REDACTED);
 }

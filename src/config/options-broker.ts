@@ -194,10 +194,21 @@ export const brokerOptions = [
   }),
   defining({
     name: 'cluster_redis_url', section: 'cluster', field: 'redisUrl', repeat: 'once', parse: parseRedisUrl, format: redactUrl,
-    doc: { type: 'redis:// or rediss:// URL', summary: 'Join a cluster of midge nodes sharing this Redis (see docs/cluster.md); a password in it is redacted by --test-config.', mosquitto: 'midge only', example: 'cluster_redis_url redis://cache:6379/0', defaultText: 'none: the node runs alone' },
+    doc: {
+      type: 'redis://, rediss:// or redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/name[?sentinelPassword=...] URL',
+      summary: 'Join a cluster of midge nodes sharing this Redis, or the primary Redis Sentinel manages under that name (see docs/cluster.md); passwords in it are redacted by --test-config.',
+      mosquitto: 'midge only', example: 'cluster_redis_url redis+sentinel://s1:26379,s2:26379,s3:26379/midge', defaultText: 'none: the node runs alone',
+    },
   }),
   optional({
     name: 'cluster_node_id', section: 'cluster', field: 'nodeId', repeat: 'once', parse: parseName,
     doc: { type: 'name without blanks', summary: "This node's name in the cluster.", mosquitto: 'midge only', example: 'cluster_node_id node-1', defaultText: 'hostname-pid' },
+  }),
+  optional({
+    name: 'cluster_wait_replicas', section: 'cluster', field: 'waitReplicas', parse: int(0, 16),
+    doc: {
+      type: 'integer 0..16', summary: 'Acknowledge (PUBACK, PUBREC, CONNACK) only what this many Redis replicas have (Redis WAIT), so that a failover cannot lose it; see docs/cluster.md.',
+      mosquitto: 'midge only', example: 'cluster_wait_replicas 1', defaultText: '0: acknowledgements do not wait for replicas',
+    },
   }),
 ] as const;

@@ -58,9 +58,9 @@ export function validateDraft(draft: Draft, resolved: readonly ListenerConfig[])
       stray.origin,
     );
   }
-  const nodeId = draft.global.origins.cluster_node_id;
-  if (nodeId && draft.global.values.cluster_redis_url === undefined) {
-    throw new ConfigError('cluster_node_id needs cluster_redis_url', nodeId);
+  for (const key of ['cluster_node_id', 'cluster_wait_replicas'] as const) {
+    const origin = draft.global.origins[key];
+    if (origin && draft.global.values.cluster_redis_url === undefined) throw new ConfigError(`${key} needs cluster_redis_url`, origin);
   }
 }
 

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { topicFilterProblem, topicNameProblem } from '../protocol/topic.js';
 import type { Directive } from './directive.js';
+import { parseRedisEndpoint } from './redis-url.js';
 import { ConfigError } from './errors.js';
 
 /** What value parsers need beyond the directive. */
@@ -135,17 +136,13 @@ export function parseName(directive: Directive): string {
   return text;
 }
 
-/** A `redis://` or `rediss://` URL. */
+/** A `redis://`, `rediss://` or `redis+sentinel://` URL (see redis-url.ts). */
 export function parseRedisUrl(directive: Directive): string {
   const text = parseName(directive);
-  let protocol = '';
   try {
-    protocol = new URL(text).protocol;
-  } catch {
-    fail(directive, `invalid ${directive.key}: not a URL`);
-  }
-  if (protocol !== 'redis:' && protocol !== 'rediss:') {
-    fail(directive, `invalid ${directive.key}: expected a redis:// or rediss:// URL`);
+    parseRedisEndpoint(text);
+  } catch (err) {
+    fail(directive, `invalid ${directive.key}: ${err instanceof Error ? err.message : String(err)}`);
   }
   return text;
 }

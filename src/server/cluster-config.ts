@@ -2,6 +2,7 @@ import type { Logger, Store } from '../broker/index.js';
 import { RedisCluster, type ClusterTimings } from '../cluster/index.js';
 import type { MidgeConfig } from '../config/index.js';
 import { RedisStore } from '../persistence/index.js';
+import { redisTarget } from './redis-target.js';
 
 /** A cluster link and the store its sessions and retained messages live in. */
 export interface ClusterParts {
@@ -11,10 +12,15 @@ export interface ClusterParts {
 
 /** What {@link createCluster} needs. */
 export interface ClusterSettings extends Partial<ClusterTimings> {
+  /** `redis://`, `rediss://`, or `redis+sentinel://` (`rediss+sentinel://`) URL: see {@link redisTarget}. */
   redisUrl: string;
   nodeId?: string | undefined;
   /** Prefix of every key in Redis; default `midge:`. */
   prefix?: string;
+  /** `cluster_wait_replicas`: replicas what is acknowledged must reach first (Redis WAIT); default 0. */
+  waitReplicas?: number | undefined;
+  /** Where the store says it waits for replicas. */
+  logger?: Logger;
 }
 
 /**
@@ -23,11 +29,14 @@ export interface ClusterSettings extends Partial<ClusterTimings> {
  * link's ownership fences. Pass both to the broker (`store`, `cluster`).
  */
 export function createCluster(settings: ClusterSettings): ClusterParts {
-  const { redisUrl, nodeId, prefix, ...timings } = settings;
-  const cluster = new RedisCluster({ url: redisUrl, nodeId, prefix, ...timings });
+  const { redisUrl, nodeId, prefix, waitReplicas, logger, ...timings } = settings;
+  const url = redisTarget(redisUrl);
+  const cluster = new RedisCluster({ url, nodeId, prefix, waitReplicas, ...timings });
   const store = new RedisStore({
-    url: redisUrl,
+    url,
     prefix,
+    waitReplicas,
+    logger,
     fence: cluster.fence,
     onFenced: (clientIds) => cluster.fenced(clientIds),
     onLost: () => cluster.storeLost(),
@@ -49,5 +58,5 @@ export function clusterFromConfig(config: MidgeConfig, logger: Logger): ClusterP
   if (!config.persistence.enabled) {
     logger.warn({}, 'persistence false is ignored in a cluster: sessions and retained messages are kept in Redis');
   }
-  return createCluster({ redisUrl: settings.redisUrl, nodeId: settings.nodeId });
+  return createCluster({ redisUrl: settings.redisUrl, nodeId: settings.nodeId, waitReplicas: settings.waitReplicas, logger });
 }

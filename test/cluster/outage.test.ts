@@ -9,35 +9,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { PacketType, type PacketOf } from '../../src/protocol/index.js';
 import { Redis } from 'ioredis';
-import type { RedisCluster } from '../../src/cluster/index.js';
-import { createCluster, startServer, type MidgeServer } from '../../src/server/index.js';
-import { adminCall } from '../helpers/admin.js';
 import { startRedis, withRedis, type RedisServer } from '../helpers/redis.js';
 import { StreamClient, until } from '../durability/stream-client.js';
 import { ClusterClient, awaitRoute } from './cluster-client.js';
-
-interface Node {
-  server: MidgeServer;
-  port: number;
-  adminPort: number;
-  cluster: RedisCluster;
-}
-
-async function startNode(redisUrl: string, nodeId: string): Promise<Node> {
-  const { cluster, store } = createCluster({ redisUrl, nodeId, heartbeatMs: 200, deadAfterMs: 1000 });
-  const server = await startServer({
-    listeners: [{ port: 0, host: '127.0.0.1', protocol: 'mqtt' }],
-    broker: { store, cluster },
-    sysInterval: 0,
-    admin: { port: 0, topicTreeSize: 0 },
-  });
-  return { server, port: server.listeners[0]!.port, adminPort: server.admin!.port, cluster };
-}
-
-async function ready(node: Node): Promise<{ status: number; reasons: string[] }> {
-  const answer = await adminCall<{ notReadyBecause: string[] }>(node.adminPort, '/readyz');
-  return { status: answer.status, reasons: answer.json.notReadyBecause };
-}
+import { ready, startNode, type Node } from './in-process.js';
 
 withRedis(() => {
   describe('a Redis outage', () => {

@@ -18,6 +18,7 @@ password_file pw
 acl_file acl
 cluster_redis_url redis://midge:hunter2@cache:6379/2
 cluster_node_id node-1
+cluster_wait_replicas 1
 max_packet_size 4096
 persistent_client_expiration 1w
 confidential_topics secrets/#
@@ -59,6 +60,12 @@ describe('formatConfig', () => {
     assert.ok(!output.includes('hunter2'), 'the Redis password must not appear');
     assert.match(output, new RegExp(`^admin_token: ${REDACTED}$`, 'm'));
     assert.match(output, new RegExp(`^cluster_redis_url: redis://midge:${REDACTED}@cache:6379/2$`, 'm'));
+  });
+
+  it('redacts both passwords of a redis+sentinel:// cluster_redis_url and keeps the rest', () => {
+    const output = formatConfig(sandbox.load('sentinel.conf', 'cluster_redis_url redis+sentinel://:hunter2@s1:26379,s2/prod?sentinelPassword=swordfish\n'));
+    assert.ok(!output.includes('hunter2') && !output.includes('swordfish'), 'no password may appear');
+    assert.match(output, new RegExp(`^cluster_redis_url: redis\\+sentinel://:${REDACTED}@s1:26379,s2/prod\\?sentinelPassword=${REDACTED}$`, 'm'));
   });
 
   it('prints YAML that loads back into the same configuration', () => {

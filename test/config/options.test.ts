@@ -98,8 +98,16 @@ const globalCases: OptionCase[] = [
   },
   {
     key: 'cluster_redis_url', read: (c) => c.cluster?.redisUrl,
-    good: [['redis://localhost:6379', 'redis://localhost:6379'], ['rediss://:pw@cache:6380/1', 'rediss://:pw@cache:6380/1']],
-    bad: [['http://cache', 'expected a redis:// or rediss:// URL'], ['cache', 'not a URL'], ['redis://a b', 'must not contain blanks']],
+    good: [
+      ['redis://localhost:6379', 'redis://localhost:6379'], ['rediss://:pw@cache:6380/1', 'rediss://:pw@cache:6380/1'],
+      ['redis+sentinel://s1:26379,s2,[::1]:26380/prod', 'redis+sentinel://s1:26379,s2,[::1]:26380/prod'],
+    ],
+    bad: [
+      ['http://cache', 'expected a redis://, rediss:// or redis+sentinel:// URL'], ['cache', 'expected a redis://'], ['redis://a b', 'must not contain blanks'],
+      ['redis+sentinel://s1:26379', 'expected redis+sentinel://[[user]:password@]host[:port][,host[:port]...]/mastername'],
+      ['redis+sentinel://s1:70000/prod', 'sentinel port 70000 is out of range'], ['redis+sentinel://s1/prod?db=2', "unknown parameter 'db'"],
+      ['rediss+sentinel://s1/prod', 'not supported yet'],
+    ],
   },
 ];
 

@@ -17,7 +17,7 @@ after(() => sandbox.cleanup());
 
 /** The lines an option's example needs around it to load: a listener, TLS files, the option it depends on. */
 function context(option: OptionDefinition): string {
-  if (option.name === 'cluster_node_id') return 'cluster_redis_url redis://127.0.0.1:6379\n';
+  if (option.name === 'cluster_node_id' || option.name === 'cluster_wait_replicas') return 'cluster_redis_url redis://127.0.0.1:6379\n';
   if (option.section === 'tls') return 'listener 8883\ncertfile cert.pem\nkeyfile key.pem\n'.replace(`${option.name} `, '# ');
   if (option.name === 'websockets_path') return 'listener 8080\nprotocol websockets\n';
   return option.scope === 'listener' ? 'listener 8883\n' : '';

@@ -14,6 +14,7 @@ const settingFlags: ReadonlyArray<{ flag: string; key: string; parse: (v: string
   { flag: 'maxQueuedMessages', key: 'max_queued_messages', parse: (v) => parseCount(String(v)) },
   { flag: 'cluster', key: 'cluster_redis_url', parse: String },
   { flag: 'clusterNodeId', key: 'cluster_node_id', parse: String },
+  { flag: 'clusterWaitReplicas', key: 'cluster_wait_replicas', parse: (v) => parseCount(String(v)) },
 ];
 
 /** `midge broker`: runs the broker in the foreground. */
@@ -32,8 +33,9 @@ export function brokerCommand(): Command {
     .addOption(new Option('--persistence-sync <mode>', 'normal: survive a crash of the process; full: survive power loss too').choices(['normal', 'full']))
     .option('--max-queued-messages <count>', 'messages queued per client beyond its inflight window (default 100000)')
     .option('--mqttsn-port <port>', 'also run an MQTT-SN gateway on this UDP port (address: --host, default 127.0.0.1)')
-    .option('--cluster <url>', 'join a cluster of midge nodes on this Redis (redis://HOST:PORT); sessions and retained messages live there')
-    .option('--cluster-node-id <id>', 'this node\'s name in the cluster (default: hostname-pid)');
+    .option('--cluster <url>', 'join a cluster of midge nodes on this Redis (redis://HOST:PORT, or redis+sentinel://HOST:PORT,.../NAME); sessions and retained messages live there')
+    .option('--cluster-node-id <id>', 'this node\'s name in the cluster (default: hostname-pid)')
+    .option('--cluster-wait-replicas <count>', 'acknowledge only what that many Redis replicas have (Redis WAIT; default 0)');
   return command.action(async (flags: Record<string, string | boolean | undefined>) => {
     const settings: Record<string, OverrideValue> = {};
     for (const { flag, key, parse } of settingFlags) {

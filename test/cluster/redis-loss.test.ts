@@ -1,0 +1,141 @@
+/**
+ * Redis restarts without its data (no append-only file) under two in-process
+ * nodes while a QoS 1 stream flows from node A to subscribers on node B. The
+ * nodes notice (the generation key is gone), refuse instead of acknowledging
+ * (PUBACK 0x80 with a reason, /readyz 503 `redis-rebuilding`), write their
+ * sessions and retained messages back from memory, and resume: no message
+ * acknowledged to the publisher is lost, for a connected subscriber, for an
+ * offline one whose queue lived in Redis and in node B's memory (it then
+ * resumes on node A, so its queue must have been written back), and retained
+ * messages are in Redis again.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import type { PacketType} from '../../src/protocol/index.js';
+import { ReasonCode, type PacketOf } from '../../src/protocol/index.js';
+import { startRedis, withRedis, type RedisServer } from '../helpers/redis.js';
+import { until } from '../durability/stream-client.js';
+import { ClusterClient, awaitRoute } from './cluster-client.js';
+import { ready, startNode, type Node } from './in-process.js';
+
+/** Publishes `prefix-n` QoS 1 messages one at a time, keeping those acknowledged and counting refusals. */
+class Stream {
+  readonly acknowledged: string[] = [];
+  refused = 0;
+  refusal = '';
+  private n = 0;
+  private running = false;
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(private readonly publisher: ClusterClient, private readonly topic: string) {}
+
+  start(): void {
+    this.running = true;
+    this.done = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.done;
+  }
+
+  /** Publishes until `count` more messages were acknowledged. */
+  async publish(count: number): Promise<void> {
+    const target = this.acknowledged.length + count;
+    while (this.acknowledged.length < target) await this.once();
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      await this.once();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
+  private async once(): Promise<void> {
+    const payload = `m-${this.n++}`;
+    // Unanswered (within the client's 10 s) is not acknowledged: nothing is promised for it.
+    const ack = await this.publisher.publish(this.topic, payload, 1).catch(() => undefined) as PacketOf<typeof PacketType.PUBACK> | undefined;
+    // Below 0x80 is success, 0x10 No matching subscribers included: the publisher is done with it.
+    if (ack && (ack.reasonCode ?? ReasonCode.Success) < ReasonCode.UnspecifiedError) {
+      this.acknowledged.push(payload);
+    } else {
+      this.refused++;
+      this.refusal = ack?.properties?.reasonString ?? 'unanswered';
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
+withRedis(() => {
+  describe('Redis restarted without its data', () => {
+    let redis: RedisServer | undefined;
+    const nodes: Node[] = [];
+    const clients: ClusterClient[] = [];
+    after(async () => {
+      await Promise.all(clients.map((c) => c.destroy()));
+      await Promise.all(nodes.map((n) => n.server.close()));
+      await redis?.remove();
+    });
+    const connect = async (node: Node, clientId: string, clean = true) => {
+      const client = await ClusterClient.connect(node.port, { clientId, version: 5, clean, properties: clean ? {} : { sessionExpiryInterval: 600 } });
+      clients.push(client);
+      return client;
+    };
+
+    it('loses no acknowledged message: the nodes refuse while they write their state back, then resume', async () => {
+      redis = await startRedis({ appendonly: false });
+      const [a, b] = [await startNode(redis.url, 'a'), await startNode(redis.url, 'b')];
+      nodes.push(a, b);
+      const kept = await connect(b, 'loss-kept', false);
+      const away = await connect(b, 'loss-away', false);
+      await kept.subscribe([{ topicFilter: 'loss/#', qos: 1 }]);
+      await away.subscribe([{ topicFilter: 'loss/#', qos: 1 }]);
+      await awaitRoute(a.port, kept, 'loss/probe');
+      await away.disconnect();
+      const publisher = await connect(a, 'loss-pub');
+      await publisher.publish('keep/r', 'retained before', 1, true);
+      const stream = new Stream(publisher, 'loss/x');
+      await stream.publish(30);
+      // Everything so far has reached node B (delivered, or queued for the offline session).
+      await kept.waitForCount('loss/x', 30);
+      await until(() => (b.server.broker.sessions.get('loss-away')?.queuedCount ?? 0) >= 30, 10_000, () => 'the offline queue on node B');
+
+      stream.start();
+      await redis.kill9();
+      await redis.restart();
+      const reasons = new Set<string>();
+      const watch = setInterval(() => a.server.broker.readiness.reasons.forEach((r) => reasons.add(r)), 5);
+      const restartedAt = stream.acknowledged.length;
+      try {
+        await until(() => stream.acknowledged.length >= restartedAt + 30 && a.server.broker.readiness.ready && b.server.broker.readiness.ready,
+          20_000, () => `30 acknowledgements after the restart (A: ${a.server.broker.readiness.reasons.join(',')}, B: ${b.server.broker.readiness.reasons.join(',')})`);
+      } finally {
+        clearInterval(watch);
+        await stream.stop();
+      }
+
+      const all = stream.acknowledged;
+      const lost = (got: ClusterClient) => all.filter((p) => !got.payloads('loss/x').includes(p));
+      await kept.waitForCount('loss/x', all.length).catch(() => {});
+      assert.deepEqual(lost(kept), [], `the connected subscriber lost ${lost(kept).length} of ${all.length} acknowledged messages`);
+      // The offline session's queue was in Redis and in B's memory; it resumes on A, from Redis.
+      const back = await connect(a, 'loss-away', false);
+      assert.equal(back.connack.sessionPresent, true);
+      await back.waitForCount('loss/x', all.length).catch(() => {});
+      assert.deepEqual(lost(back), [], `the offline session lost ${lost(back).length} of ${all.length} acknowledged messages`);
+      // Refused, with a reason, and unready while the nodes wrote their state back.
+      assert.ok(stream.refused > 0, 'no publish was refused');
+      assert.match(stream.refusal, /cluster/);
+      assert.ok(reasons.has('redis-rebuilding'), `readiness reasons seen: ${[...reasons].join(',')}`);
+      assert.equal((await ready(a)).status, 200);
+      const raw = new Redis(redis.url);
+      try {
+        assert.equal(await raw.hexists('midge:store:retained', 'keep/r'), 1);
+      } finally {
+        raw.disconnect();
+      }
+    });
+  });
+});
