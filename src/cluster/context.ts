@@ -55,8 +55,8 @@ export interface ClusterContext {
    * Redis holds another one or none.
    */
   generation: string;
-  /** True while the node rebuilds its state after Redis lost it (unavailable, but alive: it heartbeats). */
-  rebuilding: boolean;
+  /** Whether the link to Redis is up and this node a member: it heartbeats, available or not. */
+  linked: boolean;
   /** Reports that Redis lost the cluster's state (or may have): the node stops acknowledging and rebuilds. */
   lost(): void;
   /** Reports local sessions whose records this node may no longer write: it finds out who owns them. */
@@ -82,7 +82,7 @@ export class DataLostError extends Error {
 
 /** Whether an error (a script's error reply included) says Redis lost the cluster's state. */
 export function isDataLost(err: unknown): boolean {
-  return err instanceof DataLostError || (err instanceof Error && (err.message.startsWith('MIDGELOST') || err.message.startsWith('NOGROUP')));
+  return err instanceof DataLostError || (err instanceof Error && err.message.startsWith('MIDGELOST'));
 }
 
 /**

@@ -35,11 +35,6 @@ export class Membership {
     this.ctx.me = String(await redis.midgeJoin(keys.prefix, this.ctx.generation, this.nodeId, last, timings.deadAfterMs));
   }
 
-  /** This incarnation's membership and inbox again, when its inbox was found deleted. */
-  async rejoin(): Promise<void> {
-    await this.ctx.redis.midgeRejoin(this.ctx.keys.prefix, this.ctx.generation, this.ctx.me);
-  }
-
   start(): void {
     this.timer ??= setInterval(() => void this.tick(), this.ctx.timings.heartbeatMs);
     this.timer.unref();
@@ -58,13 +53,15 @@ export class Membership {
   /** Says this node is alive; false when it was declared dead meanwhile. */
   async heartbeat(): Promise<boolean> {
     const { redis, keys, timings } = this.ctx;
-    return (await redis.midgeHeartbeat(keys.prefix, this.ctx.generation, this.ctx.me, timings.deadAfterMs)) === 1;
+    const answer = await redis.midgeHeartbeat(keys.prefix, this.ctx.generation, this.ctx.me, timings.deadAfterMs);
+    if (answer === 2) this.ctx.logger.error({ node: this.ctx.me }, 'cluster: this node\'s inbox or its consumer group was missing from Redis (deleted by hand?); created again: entries that were in it are lost');
+    return answer !== 0;
   }
 
   /** Heartbeat, and reaping beside it: a long adoption must not stop this node's own heartbeat. */
   private async tick(): Promise<void> {
-    // While the node rebuilds after Redis lost its data it is unavailable, but alive.
-    if (this.beating || !(this.ctx.available || this.ctx.rebuilding)) return;
+    // Unavailable (rebuilding, too few replicas) is not dead: it beats while the link is up.
+    if (this.beating || !this.ctx.linked) return;
     this.beating = true;
     try {
       if (!(await this.heartbeat())) return await this.onSealed();

@@ -91,11 +91,9 @@ export class Recovery {
     if (this.running || this.stopped) return;
     this.claimed = signal();
     this.hold.block();
-    this.ctx.rebuilding = true;
     this.ctx.logger.error({ node: this.ctx.me }, 'cluster: Redis lost the cluster\'s state (restarted without its data, flushed, or replaced); QoS 1/2 publishes and CONNECTs are refused while this node writes its sessions again (run Redis with appendonly yes: see docs/cluster.md)');
     this.running = this.rebuild().finally(() => {
       this.running = undefined;
-      this.ctx.rebuilding = false;
       this.claimed.resolve();
     });
   }
@@ -143,8 +141,8 @@ export class Recovery {
   private async rebuildOnce(): Promise<void> {
     const { ctx, parts } = this;
     const now = await this.generation();
-    // Redis still holds this node's generation: only its inbox had gone (NOGROUP).
-    if (now.generation === this.settled) return this.repairInbox();
+    // Redis still holds this node's generation: a false alarm.
+    if (now.generation === this.settled) return;
     if (this.target?.generation !== now.generation) {
       this.target = { generation: now.generation, settleUntil: Date.now() + now.settleMs, late: now.settleMs <= 0, joined: false, dropped: [] };
     }
@@ -234,11 +232,6 @@ export class Recovery {
     await this.parts.ownership.rewrite([clientId]);
     if (session.durable) restageSession(ctx.store, session);
     ctx.logger.warn({ clientId }, 'cluster: this session\'s records in Redis were missing or stale (lost in a failover?); claimed again and written in full');
-  }
-
-  private async repairInbox(): Promise<void> {
-    await this.parts.membership.rejoin();
-    this.ctx.logger.error({ node: this.ctx.me }, 'cluster: this node\'s inbox or its consumer group was missing from Redis (deleted?); created again: entries that were in it are lost');
   }
 
   /** The generation Redis holds (a new one when it holds none) and how long its settling window still runs. */

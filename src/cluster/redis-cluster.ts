@@ -115,7 +115,7 @@ export class RedisCluster implements ClusterBus<Broker> {
     const replication = new Replication(cmd, this.options.waitReplicas ?? 0, (degraded, inSync) => this.replicasChanged(degraded, inSync));
     const ctx: ClusterContext = {
       broker, store, redis: cmd, keys: this.keys, timings: this.timings, logger: broker.logger,
-      me: '', available: false, rebuilding: false, generation: '', tokens: this.tokens, claiming: new Map(), replication,
+      me: '', available: false, linked: true, generation: '', tokens: this.tokens, claiming: new Map(), replication,
       lost: () => this.parts?.recovery.lost(),
       fenced: (clientIds) => this.parts?.recovery.fenced(clientIds),
     };
@@ -198,9 +198,12 @@ export class RedisCluster implements ClusterBus<Broker> {
   private connect(options: RedisOptions): Redis {
     const base: RedisOptions = { lazyConnect: true, retryStrategy: (n) => Math.min(n * 100, 1000), ...options };
     const url = this.options.url;
-    // Sentinel: a failover is followed at once rather than at the next failed reconnection.
-    const redis = typeof url === 'string' ? new Redis(url, base) : new Redis({ ...url, failoverDetector: true, ...base });
+    const redis = typeof url === 'string' ? new Redis(url, base) : new Redis({ ...url, ...base });
     redis.on('error', () => {});
+    // ioredis gives a connection up when a reconnection is interrupted (as a failover can do it): take it up again.
+    redis.on('end', () => {
+      if (this.ctx && !this.stopped) setTimeout(() => void redis.connect().catch(() => {}), 1000).unref();
+    });
     this.connections.push(redis);
     return redis;
   }
@@ -244,6 +247,7 @@ export class RedisCluster implements ClusterBus<Broker> {
   private linkDown(): void {
     const ctx = this.ctx!;
     if (this.stopped || this.blocks.has('redis')) return;
+    ctx.linked = false;
     this.block('redis');
     ctx.logger.error({}, 'cluster: lost the link to Redis; QoS 1/2 publishes and CONNECTs are refused until it is back');
   }
@@ -286,6 +290,7 @@ export class RedisCluster implements ClusterBus<Broker> {
     this.relinking = true;
     try {
       if (!(await parts.membership.heartbeat())) await this.rejoin();
+      ctx.linked = true;
       parts.membership.relinked();
       await parts.table.resync();
       await parts.retained.resync();
@@ -295,6 +300,7 @@ export class RedisCluster implements ClusterBus<Broker> {
     } catch (err) {
       if (isDataLost(err)) {
         // The link is back but Redis lost the cluster's state: the rebuild holds the node from here.
+        ctx.linked = true;
         ctx.lost();
         this.unblock('redis');
         return;

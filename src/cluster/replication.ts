@@ -30,7 +30,9 @@ export class Replication {
   /** Judges WAIT's reply in a pipeline: true when enough replicas have every write before it. */
   confirmed(reply: Reply): boolean {
     const [err, count] = reply ?? [new Error('no reply to WAIT'), 0];
-    const inSync = err ? 0 : Number(count);
+    // A lost link is the link's business (the node is unavailable anyway), not the replicas'.
+    if (err) return false;
+    const inSync = Number(count);
     if (inSync >= this.replicas) return true;
     this.degrade(inSync);
     return false;

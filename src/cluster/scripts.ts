@@ -20,12 +20,17 @@ table.remove(ARGV, 2)
 `;
 
 const scripts = {
-  /** me ttl -> 1 alive, 0 sealed (declared dead: must stop). */
+  /**
+   * me ttl -> 1 alive, 0 sealed (declared dead: must stop), 2 alive but its inbox
+   * (or the inbox's consumer group) was missing and is created again.
+   */
   midgeHeartbeat: `
 local P = ARGV[1]
 if redis.call('EXISTS', P .. 'sealed:' .. ARGV[2]) == 1 then return 0 end
 redis.call('SET', P .. 'alive:' .. ARGV[2], '1', 'PX', ARGV[3])
-return 1`,
+local created = redis.pcall('XGROUP', 'CREATE', P .. 'inbox:' .. ARGV[2], 'g', '0', 'MKSTREAM')
+if type(created) == 'table' and created.err then return 1 end
+return 2`,
 
   /**
    * nodeId floor ttl -> incarnation `nodeId#n`: a new incarnation with its inbox.
@@ -44,13 +49,6 @@ redis.call('SET', P .. 'alive:' .. me, '1', 'PX', ARGV[4])
 redis.call('SADD', P .. 'nodes', me)
 redis.pcall('XGROUP', 'CREATE', P .. 'inbox:' .. me, 'g', '$', 'MKSTREAM')
 return me`,
-
-  /** me: this incarnation's inbox and membership again, as they are (its inbox was deleted). */
-  midgeRejoin: `
-local P = ARGV[1]
-redis.call('SADD', P .. 'nodes', ARGV[2])
-redis.pcall('XGROUP', 'CREATE', P .. 'inbox:' .. ARGV[2], 'g', '0', 'MKSTREAM')
-return 1`,
 
   /**
    * cid me clean -> {token, previous owner or '', previous owner alive 0/1}.

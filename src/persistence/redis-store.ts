@@ -96,6 +96,7 @@ export class RedisStore extends BufferedStore {
   private nextLoadId = 1;
   /** Counts the connection's (re)connections: a WAIT answered on a later one than its write proves nothing. */
   private connections = 0;
+  private quitting = false;
 
   constructor(private readonly options: RedisStoreOptions) {
     super();
@@ -108,6 +109,10 @@ export class RedisStore extends BufferedStore {
     this.redis = typeof options.url === 'string' ? new Redis(options.url, settings) : new Redis({ ...options.url, ...settings });
     this.redis.on('error', () => {});
     this.redis.on('ready', () => { this.connections++; });
+    // ioredis gives a connection up when a reconnection is interrupted (a Sentinel failover can): take it up again.
+    this.redis.on('end', () => {
+      if (this.connections > 0 && !this.quitting) setTimeout(() => void this.redis.connect().catch(() => {}), 1000).unref();
+    });
     this.redis.defineCommand('midgeBatch', { lua: BATCH_SCRIPT, numberOfKeys: 0 });
   }
 
@@ -173,6 +178,7 @@ export class RedisStore extends BufferedStore {
   }
 
   protected async closeBackend(): Promise<void> {
+    this.quitting = true;
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 

@@ -1,3 +1,4 @@
+import type { Logger } from '../../src/broker/index.js';
 import type { RedisCluster } from '../../src/cluster/index.js';
 import { createCluster, startServer, type MidgeServer } from '../../src/server/index.js';
 import { adminCall } from '../helpers/admin.js';
@@ -24,7 +25,7 @@ export async function startNode(redisUrl: string, nodeId: string, options: NodeO
   const { cluster, store } = createCluster({ redisUrl, nodeId, heartbeatMs: 200, deadAfterMs: 1000, ...options });
   const server = await startServer({
     listeners: [{ port: 0, host: '127.0.0.1', protocol: 'mqtt' }],
-    broker: { store, cluster },
+    broker: { store, cluster, logger: process.env.CLUSTER_TEST_LOG ? consoleLogger(nodeId) : undefined },
     sysInterval: 0,
     admin: { port: 0, topicTreeSize: 0 },
   });
@@ -35,4 +36,10 @@ export async function startNode(redisUrl: string, nodeId: string, options: NodeO
 export async function ready(node: Node): Promise<{ status: number; reasons: string[] }> {
   const answer = await adminCall<{ notReadyBecause: string[] }>(node.adminPort, '/readyz');
   return { status: answer.status, reasons: answer.json.notReadyBecause };
+}
+
+/** `CLUSTER_TEST_LOG=1`: the nodes' log lines on stderr, for debugging a test. */
+function consoleLogger(nodeId: string): Logger {
+  const line = (level: string) => (fields: object, message: string) => process.stderr.write(`${Date.now() % 100_000} ${nodeId} ${level} ${message} ${JSON.stringify(fields)}\n`);
+  return { error: line('ERROR'), warn: line('WARN'), info: line('info'), debug: () => {} };
 }

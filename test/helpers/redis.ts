@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { it } from 'node:test';
@@ -19,6 +19,9 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** SIGKILL, then the wait for the exit. */
   kill9(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the process stops answering, then goes on. */
+  pause(): void;
+  resume(): void;
   /** Starts it again on the same port and directory (after stop or kill9; no-op while it runs). */
   restart(): Promise<void>;
   /** Stops it and removes its directory. */
@@ -29,6 +32,10 @@ export interface RedisServer {
 export interface RedisOptions {
   /** Keep an append-only file (fsync every write), so data survives a restart. Default false. */
   appendonly?: boolean;
+  /** More arguments, e.g. `['--replicaof', '127.0.0.1', port]`. */
+  args?: string[];
+  /** Run as a Sentinel with this configuration (written into its directory, which Sentinel rewrites). */
+  sentinelConfig?: string;
 }
 
 /**
@@ -47,7 +54,12 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'midge-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir,
-    '--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'always', '--loglevel', 'warning'];
+    '--appendonly', options.appendonly ? 'yes' : 'no', '--appendfsync', 'always', '--loglevel', 'warning', ...options.args ?? []];
+  if (options.sentinelConfig !== undefined) {
+    const file = join(dir, 'sentinel.conf');
+    writeFileSync(file, options.sentinelConfig);
+    args.unshift(file, '--sentinel');
+  }
   let child: ChildProcess | undefined;
   let exited: Promise<void> = Promise.resolve();
   let out = '';
@@ -78,6 +90,8 @@ export async function startRedis(options: RedisOptions = {}): Promise<RedisServe
     get pid() { return child?.pid; },
     stop: () => signal('SIGTERM'),
     kill9: () => signal('SIGKILL'),
+    pause: () => { if (running()) child!.kill('SIGSTOP'); },
+    resume: () => { if (running()) child!.kill('SIGCONT'); },
     restart: async () => {
       if (!running()) await launch();
     },
