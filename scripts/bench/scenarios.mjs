@@ -106,6 +106,22 @@ export const scenarios = [
     setup: (ctx) => startClusterPeer(ctx),
     brokerArgs: { midge: (ctx) => ['--cluster', ctx.redisUrl, '--cluster-node-id', 'bench-1'] },
   },
+  // Issue 15: what `cluster_wait_replicas 1` costs (every acknowledgement waits for a Redis
+  // replica, Redis WAIT), beside the same QoS 1 load across two nodes and the same replica
+  // without it. Compare the two rows.
+  ...[false, true].map((wait) => ({
+    name: wait ? 'cluster-wait' : 'cluster-q1',
+    title: `cluster QoS 1 pairs: as qos1, publishers on node 1, subscribers on node 2, Redis with a replica${wait ? ', cluster_wait_replicas 1' : ''}`,
+    figures: [{ key: 'rate', label: 'acknowledged msgs/s', unit: 'msgs/s', better: 'higher' }],
+    midge: () => ['pubsub', '-c', '20', '-S', '20', '-t', 'bench/p2p/%i', '-q', '1', '--window', '64', '--e2e-window', '500', ...PAYLOAD],
+    fromMidge: (s) => ({ rate: s.messages.ackedPerSecond }),
+    brokers: ['midge'],
+    setup: (ctx) => {
+      ctx.clusterArgs = wait ? ['--cluster-wait-replicas', '1'] : [];
+      return startClusterPeer(ctx, { replica: true });
+    },
+    brokerArgs: { midge: (ctx) => ['--cluster', ctx.redisUrl, '--cluster-node-id', 'bench-1', ...ctx.clusterArgs] },
+  })),
   {
     name: 'latency',
     title: 'latency: 10,000 msgs/s on a fixed schedule, 1 pair, QoS 0 (from the scheduled send time)',
