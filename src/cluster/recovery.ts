@@ -60,6 +60,11 @@ export class Recovery {
   private stopped = false;
   /** The generation this node has fully rebuilt into (or started in). */
   private settled = '';
+  /**
+   * The generation in which this node's sessions are claimed: the store's batches
+   * check it, so that none is written with tokens of a generation Redis lost.
+   */
+  writable = '';
   /** The rebuild in progress: its generation, the end of its settling window, whether it came too late. */
   private target: { generation: string; settleUntil: number; late: boolean; joined: boolean; dropped: string[] } | undefined;
   private readonly fencing = new Set<string>();
@@ -79,7 +84,7 @@ export class Recovery {
    */
   async establish(): Promise<number> {
     const { generation, settleMs } = await this.generation();
-    this.ctx.generation = this.settled = generation;
+    this.ctx.generation = this.settled = this.writable = generation;
     if (settleMs > 0) {
       this.ctx.logger.info({ waitMs: settleMs }, 'cluster: Redis holds no cluster state yet (a new Redis, or one that lost its data); waiting for running nodes to write theirs before accepting clients');
     }
@@ -157,6 +162,7 @@ export class Recovery {
     const outcome: Outcome = { reclaimed: [], elsewhere: [], dropped: target.dropped, retained: 0 };
     if (!target.late) await this.reclaimAll(outcome);
     // Store batches that found the generation gone are written again from here, with the new tokens.
+    this.writable = target.generation;
     this.claimed.resolve();
     await parts.ownership.rewrite(outcome.reclaimed.map((s) => s.clientId));
     for (const clientId of outcome.elsewhere) await this.leftElsewhere(clientId);

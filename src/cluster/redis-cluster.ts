@@ -72,9 +72,13 @@ export class RedisCluster implements ClusterBus<Broker> {
     this.timings = { ...defaultTimings, ...stripUndefined(options) };
   }
 
-  /** For the Redis store: what its batches check before they apply (the cluster's generation). */
-  guard(): { key: string; value: string } {
-    return { key: this.keys.generation, value: this.ctx?.generation ?? '' };
+  /**
+   * For the Redis store: what its batches check before they apply, the generation
+   * in which this node's sessions are claimed (none before the node joined).
+   */
+  guard(): { key: string; value: string } | undefined {
+    const value = this.parts?.recovery.writable;
+    return value ? { key: this.keys.generation, value } : undefined;
   }
 
   /** For the Redis store: a batch found the cluster's state lost; resolves when it may be written again. */
@@ -241,7 +245,10 @@ export class RedisCluster implements ClusterBus<Broker> {
     const ctx = this.ctx!;
     this.blocks.get(reason)?.();
     this.blocks.delete(reason);
+    const was = ctx.available;
     ctx.available = this.blocks.size === 0 && !this.stopped;
+    // Owner records written meanwhile were dropped: every local session's is written again.
+    if (ctx.available && !was) this.parts?.ownership.rewriteAll();
   }
 
   private linkDown(): void {
@@ -261,7 +268,9 @@ export class RedisCluster implements ClusterBus<Broker> {
       return;
     }
     this.block('redis-replicas');
-    ctx.logger.error({ wanted: ctx.replication.replicas, inSync }, 'cluster: Redis has fewer replicas in sync than cluster_wait_replicas asks; QoS 1/2 publishes and CONNECTs are refused until enough are back');
+    const refusedBy = ctx.replication.refusedBy;
+    ctx.logger.error({ wanted: ctx.replication.replicas, inSync, ...refusedBy ? { waitRefused: refusedBy } : {} },
+      'cluster: Redis has fewer replicas in sync than cluster_wait_replicas asks; QoS 1/2 publishes and CONNECTs are refused until enough are back');
   }
 
   /**
@@ -294,7 +303,6 @@ export class RedisCluster implements ClusterBus<Broker> {
       parts.membership.relinked();
       await parts.table.resync();
       await parts.retained.resync();
-      parts.ownership.rewriteAll();
       this.unblock('redis');
       ctx.logger.info({ node: ctx.me }, 'cluster: the link to Redis is back');
     } catch (err) {

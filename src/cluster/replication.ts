@@ -16,6 +16,8 @@ type Reply = [Error | null, unknown] | undefined;
  */
 export class Replication {
   private degraded = false;
+  /** Redis's error when it refused WAIT itself, for the log line. */
+  refusedBy: string | undefined;
 
   constructor(
     private readonly redis: Redis, readonly replicas: number,
@@ -31,8 +33,10 @@ export class Replication {
   confirmed(reply: Reply): boolean {
     const [err, count] = reply ?? [new Error('no reply to WAIT'), 0];
     // A lost link is the link's business (the node is unavailable anyway), not the replicas'.
-    if (err) return false;
-    const inSync = Number(count);
+    if (err && err.name !== 'ReplyError') return false;
+    // Redis refusing WAIT (an ACL, a proxy) means no replica can ever be confirmed.
+    if (err) this.refusedBy ??= err.message;
+    const inSync = err ? 0 : Number(count);
     if (inSync >= this.replicas) return true;
     this.degrade(inSync);
     return false;

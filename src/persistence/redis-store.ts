@@ -20,7 +20,7 @@ export interface StoreFence {
    * generation): a batch that finds otherwise fails with `MIDGELOST`, so nothing
    * is acknowledged as written into a Redis that lost the cluster's state.
    */
-  guard?(): { key: string; value: string };
+  guard?(): { key: string; value: string } | undefined;
 }
 
 /** Options of {@link RedisStore}. */
