@@ -12,8 +12,9 @@ import { Redis } from 'ioredis';
 import { ReasonCode } from '../../src/protocol/index.js';
 import { until } from '../durability/stream-client.js';
 import { startRedis, withRedis, type RedisServer } from '../helpers/redis.js';
-import { ClusterClient, awaitRoute } from './cluster-client.js';
-import { startNode, type Node } from './in-process.js';
+import type { ClusterClient} from './cluster-client.js';
+import { awaitRoute } from './cluster-client.js';
+import { connectTo, startNode, type Node } from './in-process.js';
 
 withRedis(() => {
   describe('a session whose writes are fenced off', () => {
@@ -27,20 +28,16 @@ withRedis(() => {
       await Promise.all(nodes.map((n) => n.server.close()));
       await redis?.remove();
     });
-    const connect = async (node: Node, clientId: string) => {
-      const client = await ClusterClient.connect(node.port, { clientId, version: 5, clean: false, properties: { sessionExpiryInterval: 600 } });
-      clients.push(client);
-      return client;
-    };
+    const connect = (node: Node, clientId: string, clean = true) => connectTo(clients, node, clientId, clean);
 
     it('is closed with 0x8E when another node owns the client id, and claimed again when its record is gone', async () => {
       redis = await startRedis();
       raw = new Redis(redis.url);
       const [a, b] = [await startNode(redis.url, 'a'), await startNode(redis.url, 'b')];
       nodes.push(a, b);
-      const publisher = await connect(a, 'fence-pub');
-      const taken = await connect(b, 'fence-taken');
-      const gone = await connect(b, 'fence-gone');
+      const publisher = await connect(a, 'fence-pub', false);
+      const taken = await connect(b, 'fence-taken', false);
+      const gone = await connect(b, 'fence-gone', false);
       await taken.subscribe([{ topicFilter: 'fence/taken', qos: 1 }]);
       await gone.subscribe([{ topicFilter: 'fence/gone', qos: 1 }]);
       await awaitRoute(a.port, taken, 'fence/taken');

@@ -2,6 +2,7 @@ import type { Logger } from '../../src/broker/index.js';
 import type { RedisCluster } from '../../src/cluster/index.js';
 import { createCluster, startServer, type MidgeServer } from '../../src/server/index.js';
 import { adminCall } from '../helpers/admin.js';
+import { ClusterClient } from './cluster-client.js';
 
 /** A cluster node in the test's own process, so the test can look at its broker. */
 export interface Node {
@@ -42,4 +43,14 @@ export async function ready(node: Node): Promise<{ status: number; reasons: stri
 function consoleLogger(nodeId: string): Logger {
   const line = (level: string) => (fields: object, message: string) => process.stderr.write(`${Date.now() % 100_000} ${nodeId} ${level} ${message} ${JSON.stringify(fields)}\n`);
   return { error: line('ERROR'), warn: line('WARN'), info: line('info'), debug: () => {} };
+}
+
+/**
+ * An MQTT 5 client of `node`, kept in `clients` for the test to close: a clean
+ * session, or (clean false) a persistent one that outlives it by 10 minutes.
+ */
+export async function connectTo(clients: ClusterClient[], node: Node, clientId: string, clean = true): Promise<ClusterClient> {
+  const client = await ClusterClient.connect(node.port, { clientId, version: 5, clean, properties: clean ? {} : { sessionExpiryInterval: 600 } });
+  clients.push(client);
+  return client;
 }

@@ -14,9 +14,10 @@ import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { startRedis, withRedis, type RedisServer } from '../helpers/redis.js';
 import { until } from '../durability/stream-client.js';
-import { ClusterClient, awaitRoute } from './cluster-client.js';
-import { Stream } from './stream.js';
-import { ready, startNode, type Node } from './in-process.js';
+import type { ClusterClient} from './cluster-client.js';
+import { awaitRoute } from './cluster-client.js';
+import { Stream, assertNoneLost } from './stream.js';
+import { connectTo, ready, startNode, type Node } from './in-process.js';
 
 withRedis(() => {
   describe('Redis restarted without its data', () => {
@@ -28,11 +29,7 @@ withRedis(() => {
       await Promise.all(nodes.map((n) => n.server.close()));
       await redis?.remove();
     });
-    const connect = async (node: Node, clientId: string, clean = true) => {
-      const client = await ClusterClient.connect(node.port, { clientId, version: 5, clean, properties: clean ? {} : { sessionExpiryInterval: 600 } });
-      clients.push(client);
-      return client;
-    };
+    const connect = (node: Node, clientId: string, clean = true) => connectTo(clients, node, clientId, clean);
 
     it('loses no acknowledged message: the nodes refuse while they write their state back, then resume', async () => {
       redis = await startRedis({ appendonly: false });
@@ -66,15 +63,11 @@ withRedis(() => {
         await stream.stop();
       }
 
-      const all = stream.acknowledged;
-      const lost = (got: ClusterClient) => all.filter((p) => !got.payloads('loss/x').includes(p));
-      await kept.waitForCount('loss/x', all.length).catch(() => {});
-      assert.deepEqual(lost(kept), [], `the connected subscriber lost ${lost(kept).length} of ${all.length} acknowledged messages`);
+      await assertNoneLost(stream, kept, 'loss/x', 'the connected subscriber');
       // The offline session's queue was in Redis and in B's memory; it resumes on A, from Redis.
       const back = await connect(a, 'loss-away', false);
       assert.equal(back.connack.sessionPresent, true);
-      await back.waitForCount('loss/x', all.length).catch(() => {});
-      assert.deepEqual(lost(back), [], `the offline session lost ${lost(back).length} of ${all.length} acknowledged messages`);
+      await assertNoneLost(stream, back, 'loss/x', 'the offline session');
       // Refused, with a reason, and unready while the nodes wrote their state back.
       assert.ok(stream.refused > 0, 'no publish was refused');
       assert.match(stream.refusal, /cluster/);

@@ -15,9 +15,10 @@ import { Redis } from 'ioredis';
 import { until } from '../durability/stream-client.js';
 import { withRedis } from '../helpers/redis.js';
 import { startSentinelGroup, type SentinelGroup } from '../helpers/redis-sentinel.js';
-import { ClusterClient, awaitRoute } from './cluster-client.js';
-import { startNode, type Node } from './in-process.js';
-import { Stream } from './stream.js';
+import type { ClusterClient} from './cluster-client.js';
+import { awaitRoute } from './cluster-client.js';
+import { connectTo, startNode, type Node } from './in-process.js';
+import { Stream, assertNoneLost } from './stream.js';
 
 withRedis(() => {
   describe('a Sentinel failover', () => {
@@ -29,11 +30,7 @@ withRedis(() => {
       await Promise.all(nodes.map((n) => n.server.close()));
       await group?.remove();
     });
-    const connect = async (node: Node, clientId: string, clean = true) => {
-      const client = await ClusterClient.connect(node.port, { clientId, version: 5, clean, properties: clean ? {} : { sessionExpiryInterval: 600 } });
-      clients.push(client);
-      return client;
-    };
+    const connect = (node: Node, clientId: string, clean = true) => connectTo(clients, node, clientId, clean);
 
     it('loses no acknowledged QoS 1 message when the primary is killed mid-stream (cluster_wait_replicas 1)', async () => {
       group = await startSentinelGroup();
@@ -74,14 +71,10 @@ withRedis(() => {
         30_000, () => `30 acknowledgements after the failover (A: ${a.server.broker.readiness.reasons.join(',')}, B: ${b.server.broker.readiness.reasons.join(',')})`);
       await stream.stop();
 
-      const all = stream.acknowledged;
-      const lost = (got: ClusterClient) => all.filter((p) => !got.payloads('fo/x').includes(p));
-      await kept.waitForCount('fo/x', all.length).catch(() => {});
-      assert.deepEqual(lost(kept), [], `the connected subscriber lost ${lost(kept).length} of ${all.length} acknowledged messages`);
+      await assertNoneLost(stream, kept, 'fo/x', 'the connected subscriber');
       const back = await connect(a, 'fo-away', false);
       assert.equal(back.connack.sessionPresent, true);
-      await back.waitForCount('fo/x', all.length).catch(() => {});
-      assert.deepEqual(lost(back), [], `the offline session lost ${lost(back).length} of ${all.length} acknowledged messages`);
+      await assertNoneLost(stream, back, 'fo/x', 'the offline session');
       assert.ok(stream.refused > 0, 'nothing was refused while there was no primary');
     });
   });

@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import { ReasonCode, type PacketType, type PacketOf } from '../../src/protocol/index.js';
+import { until } from '../durability/stream-client.js';
 import type { ClusterClient } from './cluster-client.js';
 
 /** Publishes `prefix-n` QoS 1 messages one at a time, keeping those acknowledged and counting refusals. */
@@ -48,4 +50,20 @@ export class Stream {
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+}
+
+/**
+ * Fails, saying how many, unless `subscriber` got every acknowledged message of
+ * `stream`, waiting up to 15 s for the last ones. (Counting is not enough: messages
+ * that were not acknowledged may arrive too, and repeats.)
+ */
+export async function assertNoneLost(stream: Stream, subscriber: ClusterClient, topic: string, who: string): Promise<void> {
+  const all = stream.acknowledged;
+  const missing = () => {
+    const received = new Set(subscriber.payloads(topic));
+    return all.filter((p) => !received.has(p));
+  };
+  await until(() => missing().length === 0, 15_000, () => '').catch(() => {});
+  const lost = missing();
+  assert.deepEqual(lost, [], `${who} lost ${lost.length} of ${all.length} acknowledged messages`);
 }
