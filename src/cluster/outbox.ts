@@ -1,6 +1,5 @@
 import { encodeStoredMessage, toStoredMessage, type BrokerMessage } from '../broker/index.js';
 import { describe, guardedRead, isDataLost, sleep, type ClusterContext } from './context.js';
-import { WAIT_MS } from './replication.js';
 import { encodeEnvelope, type Target } from './envelope.js';
 import type { PipelineScripts } from './scripts.js';
 
@@ -100,7 +99,7 @@ export class Outbox {
     }
     const { replication } = this.ctx;
     const replicate = replication.enabled && hasAcknowledged(batch);
-    if (replicate) pipeline.wait(replication.replicas, WAIT_MS);
+    if (replicate) pipeline.wait(replication.replicas, replication.waitMs);
     const replies = (await pipeline.exec()) ?? [];
     const failed = new Set<BrokerMessage>();
     const moved: Array<{ message: BrokerMessage; targets: Target[] }> = [];

@@ -116,7 +116,7 @@ export class RedisCluster implements ClusterBus<Broker> {
       for (const c of this.connections) c.disconnect();
       throw new Error(`cannot reach the cluster's Redis: ${describe(err)}`, { cause: err });
     }
-    const replication = new Replication(cmd, this.options.waitReplicas ?? 0, (degraded, inSync) => this.replicasChanged(degraded, inSync));
+    const replication = new Replication(cmd, this.options.waitReplicas ?? 0, this.timings, (degraded, inSync) => this.replicasChanged(degraded, inSync));
     const ctx: ClusterContext = {
       broker, store, redis: cmd, keys: this.keys, timings: this.timings, logger: broker.logger,
       me: '', available: false, linked: true, generation: '', tokens: this.tokens, claiming: new Map(), replication,
@@ -200,7 +200,13 @@ export class RedisCluster implements ClusterBus<Broker> {
   }
 
   private connect(options: RedisOptions): Redis {
-    const base: RedisOptions = { lazyConnect: true, retryStrategy: (n) => Math.min(n * 100, 1000), ...options };
+    const base: RedisOptions = {
+      lazyConnect: true, retryStrategy: (n) => Math.min(n * 100, 1000),
+      // After a failover a connection may be left on a server that has become a replica
+      // (an old primary that came back): it connects again, to the primary the sentinels name.
+      reconnectOnError: (err) => /^(READONLY|UNBLOCKED|WAIT cannot be used with replica)/.test(err.message),
+      ...options,
+    };
     const url = this.options.url;
     const redis = typeof url === 'string' ? new Redis(url, base) : new Redis({ ...url, ...base });
     redis.on('error', () => {});

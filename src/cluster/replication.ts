@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 
-/** How long Redis WAIT may wait for replicas before what waits for it is refused. */
-export const WAIT_MS = 1000;
+/** The longest Redis WAIT before what waits for it is refused. */
+const MAX_WAIT_MS = 1000;
 
 /** A pipeline's reply to one command. */
 type Reply = [Error | null, unknown] | undefined;
@@ -19,11 +19,19 @@ export class Replication {
   /** Redis's error when it refused WAIT itself, for the log line. */
   refusedBy: string | undefined;
 
+  /**
+   * How long one WAIT may take. Heartbeats share the connection and queue behind a
+   * WAIT, so it stays well inside the time after which a silent node is declared dead.
+   */
+  readonly waitMs: number;
+
   constructor(
-    private readonly redis: Redis, readonly replicas: number,
+    private readonly redis: Redis, readonly replicas: number, timings: { heartbeatMs: number; deadAfterMs: number },
     /** Called when the node turns degraded (true) or recovers (false). */
     private readonly onDegraded: (degraded: boolean, replicasInSync: number) => void,
-  ) {}
+  ) {
+    this.waitMs = Math.max(50, Math.min(MAX_WAIT_MS, Math.floor((timings.deadAfterMs - timings.heartbeatMs) / 2)));
+  }
 
   get enabled(): boolean {
     return this.replicas > 0;
@@ -32,8 +40,9 @@ export class Replication {
   /** Judges WAIT's reply in a pipeline: true when enough replicas have every write before it. */
   confirmed(reply: Reply): boolean {
     const [err, count] = reply ?? [new Error('no reply to WAIT'), 0];
-    // A lost link is the link's business (the node is unavailable anyway), not the replicas'.
-    if (err && err.name !== 'ReplyError') return false;
+    // A lost link, or one left on a replica after a failover (it connects again), is the
+    // link's business, not the replicas'.
+    if (err && (err.name !== 'ReplyError' || err.message.startsWith('WAIT cannot be used with replica'))) return false;
     // Redis refusing WAIT (an ACL, a proxy) means no replica can ever be confirmed.
     if (err) this.refusedBy ??= err.message;
     const inSync = err ? 0 : Number(count);
@@ -44,7 +53,7 @@ export class Replication {
 
   /** Runs WAIT on the connection the writes went through. */
   async wait(): Promise<boolean> {
-    const reply: Reply = await this.redis.wait(this.replicas, WAIT_MS).then((n) => [null, n] as Reply, (err: Error) => [err, 0] as Reply);
+    const reply: Reply = await this.redis.wait(this.replicas, this.waitMs).then((n) => [null, n] as Reply, (err: Error) => [err, 0] as Reply);
     return this.confirmed(reply);
   }
 

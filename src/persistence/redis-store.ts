@@ -97,6 +97,7 @@ export class RedisStore extends BufferedStore {
   /** Counts the connection's (re)connections: a WAIT answered on a later one than its write proves nothing. */
   private connections = 0;
   private quitting = false;
+  private shuttingDown = false;
 
   constructor(private readonly options: RedisStoreOptions) {
     super();
@@ -105,7 +106,12 @@ export class RedisStore extends BufferedStore {
     // Writes wait out a lost connection rather than fail: a failed commit is fatal for
     // a store, and Redis coming back is the common case. The broker refuses what it
     // cannot route meanwhile (the cluster's link state), so nothing is promised.
-    const settings: RedisOptions = { lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 1000) };
+    const settings: RedisOptions = {
+      lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 1000),
+      // A connection left on a server that became a replica (after a failover) connects again
+      // to the primary and sends the refused command again (a batch applies idempotently).
+      reconnectOnError: (err) => (/^(READONLY|UNBLOCKED|WAIT cannot be used with replica)/.test(err.message) ? 2 : false),
+    };
     this.redis = typeof options.url === 'string' ? new Redis(options.url, settings) : new Redis({ ...options.url, ...settings });
     this.redis.on('error', () => {});
     this.redis.on('ready', () => { this.connections++; });
@@ -169,12 +175,18 @@ export class RedisStore extends BufferedStore {
   }
 
   protected async openBackend(): Promise<void> {
+    this.shuttingDown = false;
     try {
       await this.redis.connect();
     } catch (err) {
       this.redis.disconnect();
       throw new Error(`cannot reach Redis at ${redactedUrl(this.options.url)}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
     }
+  }
+
+  override async close(): Promise<void> {
+    this.shuttingDown = true;
+    await super.close();
   }
 
   protected async closeBackend(): Promise<void> {
@@ -243,6 +255,8 @@ export class RedisStore extends BufferedStore {
     const wanted = this.options.waitReplicas ?? 0;
     if (wanted === 0) return true;
     for (let waits = 0; ; waits++) {
+      // Shutting down: a commit no replica confirms fails (it was not acknowledged) rather than hold the exit.
+      if (this.shuttingDown && waits >= SHUTDOWN_WAITS) throw new Error(`fewer than ${wanted} Redis replicas confirmed the last commit before shutdown`);
       const count = await this.redis.wait(wanted, WAIT_MS);
       if (this.connections !== connection) return false;
       if (count >= wanted) {
@@ -300,6 +314,9 @@ export class RedisStore extends BufferedStore {
 
 /** How long one Redis WAIT waits for replicas before the store says it is waiting. */
 const WAIT_MS = 1000;
+
+/** WAITs a commit may spend on replicas while the store closes (each up to {@link WAIT_MS}). */
+const SHUTDOWN_WAITS = 3;
 
 /** Batches that found the cluster's state lost, tried again after each rebuild, before the store gives up. */
 const LOST_RETRIES = 5;
