@@ -301,7 +301,7 @@ export class RedisCluster implements ClusterBus<Broker> {
   private async linkUp(): Promise<void> {
     const ctx = this.ctx!;
     const parts = this.parts!;
-    if (this.stopped || !this.blocks.has('redis') || this.relinking || parts.recovery.active) return;
+    if (this.stopped || !this.blocks.has('redis') || this.relinking) return;
     this.relinking = true;
     try {
       if (!(await parts.membership.heartbeat())) await this.rejoin();
