@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createMessage, type BrokerMessage, type FlowSource } from '../broker/index.js';
-import { describe, sleep, type ClusterContext } from './context.js';
+import { describe, signal, sleep, type ClusterContext } from './context.js';
 import { decodeEnvelope, decodeRequest, type HandoverRequest, type Target } from './envelope.js';
 import { INBOX_GROUP } from './keys.js';
 import type { Outbox } from './outbox.js';
@@ -42,6 +42,8 @@ export class Inbox implements FlowSource {
   /** Entries processed (or being processed) whose acknowledgement is not committed yet: a re-read skips them. */
   private readonly processed = new Set<string>();
   private held: Held[] = [];
+  /** Callers of {@link nextRead} waiting for a read of the current inbox. */
+  private readWaiters: Array<() => void> = [];
 
   constructor(
     private readonly ctx: ClusterContext, private readonly reader: Redis,
@@ -65,6 +67,15 @@ export class Inbox implements FlowSource {
 
   stop(): void {
     this.running = false;
+    this.readsDone();
+  }
+
+  /**
+   * Resolves once the node's current inbox has been read (whether or not it held
+   * entries) after this call: messages routed to this node are being taken in.
+   */
+  nextRead(): Promise<void> {
+    return new Promise((resolve) => this.readWaiters.push(resolve));
   }
 
   /** Processes every entry of a dead node's inbox: those it had read, then the rest. */
@@ -102,6 +113,7 @@ export class Inbox implements FlowSource {
       try {
         await this.releaseHeld(stream);
         const entries = await this.read(this.reader, stream, cursor, true);
+        if (stream === this.ctx.keys.inbox(this.ctx.me)) this.readsDone();
         if (cursor !== '>') cursor = entries.length === 0 ? '>' : entries[entries.length - 1]!.id;
         for (const entry of entries) await this.take(stream, entry);
       } catch (err) {
@@ -109,8 +121,25 @@ export class Inbox implements FlowSource {
         this.ctx.logger.warn({ err: describe(err) }, 'cluster: reading the inbox failed; retrying');
         cursor = '0';
         this.held = [];
-        await sleep(500);
+        await this.readerBack(500);
       }
+    }
+  }
+
+  private readsDone(): void {
+    const waiting = this.readWaiters;
+    this.readWaiters = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  /** After a failed read: until the reading connection is (re)connected, or `ms` at most. */
+  private async readerBack(ms: number): Promise<void> {
+    const connected = signal();
+    this.reader.once('ready', connected.resolve);
+    try {
+      await Promise.race([connected.promise, sleep(ms)]);
+    } finally {
+      this.reader.off('ready', connected.resolve);
     }
   }
 

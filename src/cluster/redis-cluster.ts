@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Broker, BrokerMessage, ClaimResult, ClusterBus, ClusterNodeInfo, Disposer, Session } from '../broker/index.js';
-import { defaultTimings, describe, isDataLost, sleep, type ClusterContext, type ClusterStore, type ClusterTimings } from './context.js';
+import { defaultTimings, describe, isDataLost, signal, sleep, type ClusterContext, type ClusterStore, type ClusterTimings } from './context.js';
 import { Inbox } from './inbox.js';
 import { ClusterKeys } from './keys.js';
 import { Membership } from './membership.js';
@@ -65,6 +65,8 @@ export class RedisCluster implements ClusterBus<Broker> {
   private relinking = false;
   private nextResync = 0;
   private stopped = false;
+  /** Resolved while the events connection is subscribed; replaced when it drops. */
+  private subscribed = resolved();
 
   constructor(private readonly options: RedisClusterOptions) {
     this.nodeId = options.nodeId ?? `${hostname()}-${process.pid}`;
@@ -104,12 +106,13 @@ export class RedisCluster implements ClusterBus<Broker> {
     if (!this.store) throw new Error('the cluster has no store: call attachStore() before start()');
     const store = this.store;
     // Commands fail rather than wait while Redis is away: a publish is refused, not held.
-    // A command in flight when the link drops is neither resent (a repeated XADD would
-    // duplicate a message) nor, by ioredis, ever answered: the timeout rejects it.
-    const fail = { enableOfflineQueue: false, maxRetriesPerRequest: 1, autoResendUnfulfilledCommands: false, commandTimeout: COMMAND_TIMEOUT_MS };
-    const cmd = withScripts(this.connect(fail));
-    const sub = this.connect({});
-    const reader = this.connect(fail);
+    // A command in flight when the link drops is not resent (a repeated XADD would
+    // duplicate a message) but fails at once (maxRetriesPerRequest 0: ioredis would
+    // otherwise leave it unanswered until the timeout, and the inbox unread that long).
+    const fail = { enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false, commandTimeout: COMMAND_TIMEOUT_MS };
+    const cmd = withScripts(this.connect('commands', fail));
+    const sub = this.connect('events', {});
+    const reader = this.connect('inbox', fail);
     try {
       await Promise.all(this.connections.map((c) => c.connect()));
     } catch (err) {
@@ -146,6 +149,7 @@ export class RedisCluster implements ClusterBus<Broker> {
     cmd.on('close', () => this.linkDown());
     cmd.on('ready', () => void this.linkUp());
     sub.on('ready', () => void this.resubscribed(sub));
+    sub.on('close', () => { this.subscribed = signal(); });
     inbox.start();
     membership.start();
     this.nextResync = Date.now() + this.timings.resyncMs;
@@ -199,9 +203,14 @@ export class RedisCluster implements ClusterBus<Broker> {
     this.parts?.recovery.fenced(clientIds);
   }
 
-  private connect(options: RedisOptions): Redis {
+  /** The name of this node's connection for `role` in Redis's CLIENT LIST: `midge:<node>:<role>`. */
+  connectionName(role: string): string {
+    return `midge:${this.nodeId.replace(/[^!-~]/g, '_')}:${role}`;
+  }
+
+  private connect(role: string, options: RedisOptions): Redis {
     const base: RedisOptions = {
-      lazyConnect: true, retryStrategy: (n) => Math.min(n * 100, 1000),
+      lazyConnect: true, connectionName: this.connectionName(role), retryStrategy: (n) => Math.min(n * 100, 1000),
       // After a failover a connection may be left on a server that has become a replica
       // (an old primary that came back): it connects again, to the primary the sentinels name.
       reconnectOnError: (err) => /^(READONLY|UNBLOCKED|WAIT cannot be used with replica)/.test(err.message),
@@ -253,8 +262,20 @@ export class RedisCluster implements ClusterBus<Broker> {
     this.blocks.delete(reason);
     const was = ctx.available;
     ctx.available = this.blocks.size === 0 && !this.stopped;
+    if (!ctx.available || was) return;
     // Owner records written meanwhile were dropped: every local session's is written again.
-    if (ctx.available && !was) this.parts?.ownership.rewriteAll();
+    this.parts?.ownership.rewriteAll();
+    this.holdUntilResumed();
+  }
+
+  /**
+   * Available again, but not ready until messages routed here are read again and
+   * changes of other nodes' sessions are heard: the inbox and events connections
+   * come back on their own (a load balancer must not send clients before then).
+   */
+  private holdUntilResumed(): void {
+    const release = this.ctx!.broker.readiness.hold('redis-resuming');
+    void Promise.all([this.parts!.inbox.nextRead(), this.subscribed.promise]).then(release);
   }
 
   private linkDown(): void {
@@ -288,6 +309,7 @@ export class RedisCluster implements ClusterBus<Broker> {
     const ctx = this.ctx!;
     try {
       await sub.subscribe(this.keys.events, this.keys.handed, ctx.store.retainedChannel);
+      this.subscribed.resolve();
       if (!ctx.available) return;
       await this.parts!.table.resync();
       await this.parts!.retained.resync();
@@ -357,6 +379,12 @@ export class RedisCluster implements ClusterBus<Broker> {
     await parts.table.resync();
     await parts.retained.resync();
   }
+}
+
+function resolved(): ReturnType<typeof signal> {
+  const done = signal();
+  done.resolve();
+  return done;
 }
 
 function stripUndefined(options: Partial<ClusterTimings>): Partial<ClusterTimings> {

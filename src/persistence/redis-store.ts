@@ -53,6 +53,8 @@ export interface RedisStoreOptions {
   waitReplicas?: number;
   /** Where the store says it waits for replicas. */
   logger?: Pick<Logger, 'warn' | 'info'>;
+  /** The connection's name in Redis's CLIENT LIST. */
+  connectionName?: string;
 }
 
 /** A retained message with the number of its last change, for nodes that keep a copy. */
@@ -107,7 +109,7 @@ export class RedisStore extends BufferedStore {
     // a store, and Redis coming back is the common case. The broker refuses what it
     // cannot route meanwhile (the cluster's link state), so nothing is promised.
     const settings: RedisOptions = {
-      lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 1000),
+      lazyConnect: true, maxRetriesPerRequest: null, retryStrategy: (n) => Math.min(n * 100, 1000), connectionName: options.connectionName,
       // A connection left on a server that became a replica (after a failover) connects again
       // to the primary and sends the refused command again (a batch applies idempotently).
       reconnectOnError: (err) => (/^(READONLY|UNBLOCKED|WAIT cannot be used with replica)/.test(err.message) ? 2 : false),

@@ -41,6 +41,7 @@ export function createCluster(settings: ClusterSettings): ClusterParts {
     onFenced: (clientIds) => cluster.fenced(clientIds),
     onLost: () => cluster.storeLost(),
     origin: () => cluster.incarnation,
+    connectionName: cluster.connectionName('store'),
   });
   cluster.attachStore(store);
   return { cluster, store };
