@@ -7,12 +7,17 @@
  * acknowledged to the publisher is lost, for a connected subscriber, for an
  * offline one whose queue lived in Redis and in node B's memory (it then
  * resumes on node A, so its queue must have been written back), and retained
- * messages are in Redis again.
+ * messages are in Redis again. A node that was cut off from Redis until the others
+ * had rebuilt it cannot know what it missed: it drops its sessions and closes
+ * their connections (0x80, with a reason) rather than serve them as if nothing
+ * happened; they reconnect to a new session.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
+import { ReasonCode } from '../../src/protocol/index.js';
 import { startRedis, withRedis, type RedisServer } from '../helpers/redis.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import { until } from '../durability/stream-client.js';
 import type { ClusterClient} from './cluster-client.js';
 import { awaitRoute } from './cluster-client.js';
@@ -22,11 +27,14 @@ import { connectTo, ready, startNode, type Node } from './in-process.js';
 withRedis(() => {
   describe('Redis restarted without its data', () => {
     let redis: RedisServer | undefined;
+    let proxy: TcpProxy | undefined;
     const nodes: Node[] = [];
     const clients: ClusterClient[] = [];
     after(async () => {
       await Promise.all(clients.map((c) => c.destroy()));
+      proxy?.restore();
       await Promise.all(nodes.map((n) => n.server.close()));
+      await proxy?.close();
       await redis?.remove();
     });
     const connect = (node: Node, clientId: string, clean = true) => connectTo(clients, node, clientId, clean);
@@ -79,6 +87,36 @@ withRedis(() => {
       } finally {
         raw.disconnect();
       }
+    });
+
+    it('disconnects the sessions of a node cut off until the others had rebuilt the state: they start again', async () => {
+      await redis?.remove();
+      await Promise.all(nodes.splice(0).map((n) => n.server.close()));
+      redis = await startRedis({ appendonly: false });
+      proxy = await startTcpProxy(redis.port);
+      const [a, b] = [await startNode(redis.url, 'late-a'), await startNode(`redis://127.0.0.1:${proxy.port}`, 'late-b')];
+      nodes.push(a, b);
+      const stale = await connect(b, 'late-sub', false);
+      await stale.subscribe([{ topicFilter: 'late/#', qos: 1 }]);
+      await awaitRoute(a.port, stale, 'late/probe');
+
+      proxy.cut();
+      await until(() => !b.server.broker.readiness.ready, 10_000, () => 'node B to notice it is cut off');
+      await redis.kill9();
+      await redis.restart();
+      // Node A rebuilds alone; ready means its settling window is over.
+      await until(() => !a.server.broker.readiness.ready, 10_000, () => 'node A to notice');
+      await until(() => a.server.broker.readiness.ready, 20_000, () => `node A to rebuild (${a.server.broker.readiness.reasons.join(',')})`);
+      proxy.restore();
+
+      await stale.waitClosed(15_000);
+      assert.equal(stale.disconnectPacket?.reasonCode, ReasonCode.UnspecifiedError);
+      assert.match(stale.disconnectPacket?.properties?.reasonString ?? '', /lost its state/);
+      await until(() => b.server.broker.readiness.ready, 15_000, () => `node B to join again (${b.server.broker.readiness.reasons.join(',')})`);
+      const again = await connect(b, 'late-sub', false);
+      assert.equal(again.connack.sessionPresent, false);
+      await again.subscribe([{ topicFilter: 'late/#', qos: 1 }]);
+      await awaitRoute(a.port, again, 'late/probe-again');
     });
   });
 });

@@ -24,8 +24,10 @@ export interface SentinelGroup {
  * one by the sentinels.
  */
 export async function startSentinelGroup(name = 'midge'): Promise<SentinelGroup> {
-  const primary = await startRedis();
-  const replica = await startRedis({ args: ['--replicaof', '127.0.0.1', String(primary.port)] });
+  // A replica (the old primary coming back included) syncs at once, not after Redis's default 5 s wait for others.
+  const sync = ['--repl-diskless-sync-delay', '0'];
+  const primary = await startRedis({ args: sync });
+  const replica = await startRedis({ args: [...sync, '--replicaof', '127.0.0.1', String(primary.port)] });
   const config = [
     `sentinel monitor ${name} 127.0.0.1 ${primary.port} 2`,
     `sentinel down-after-milliseconds ${name} 1000`,
