@@ -118,5 +118,38 @@ withRedis(() => {
       await again.subscribe([{ topicFilter: 'late/#', qos: 1 }]);
       await awaitRoute(a.port, again, 'late/probe-again');
     });
+
+    it('loses no acknowledged message when a node\'s inbox loses its consumer group: nothing is added to it until the group is back', async () => {
+      await redis?.remove();
+      await Promise.all(nodes.splice(0).map((n) => n.server.close()));
+      redis = await startRedis({ appendonly: false });
+      const [a, b] = [await startNode(redis.url, 'group-a'), await startNode(redis.url, 'group-b')];
+      nodes.push(a, b);
+      const kept = await connect(b, 'group-sub', false);
+      await kept.subscribe([{ topicFilter: 'group/#', qos: 1 }]);
+      await awaitRoute(a.port, kept, 'group/probe');
+      const stream = new Stream(await connect(a, 'group-pub'), 'group/x');
+      await stream.publish(10);
+
+      stream.start();
+      const raw = new Redis(redis.url);
+      try {
+        const inbox = `midge:cluster:inbox:${b.cluster.incarnation}`;
+        await raw.xgroup('DESTROY', inbox, 'g');
+        // Node B's heartbeat creates the group again, from the first entry still in the stream.
+        const groups = async () => (await raw.xinfo('GROUPS', inbox) as unknown[]).length;
+        const deadline = Date.now() + 10_000;
+        while ((await groups()) === 0) {
+          assert.ok(Date.now() < deadline, 'the consumer group was not created again');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        const recreated = stream.acknowledged.length;
+        await until(() => stream.acknowledged.length >= recreated + 20, 10_000, () => '20 acknowledgements after the group is back');
+      } finally {
+        raw.disconnect();
+        await stream.stop();
+      }
+      await assertNoneLost(stream, kept, 'group/x', 'the subscriber');
+    });
   });
 });
