@@ -110,7 +110,8 @@ withRedis(() => {
         assert.ok(Date.now() < deadline, 'the retained message never reached node C');
         const sub = await connect(c, { clientId: `retain-sub-${clients.length}` });
         await sub.subscribe([{ topicFilter: 'retained/#', qos: 1 }]);
-        await new Promise((r) => setTimeout(r, 100));
+        // Sent right after the SUBACK when node C has it; a busy machine gets a second to deliver it.
+        await until(() => sub.payloads('retained/state').length > 0, 1000, () => '').catch(() => {});
         if (sub.payloads('retained/state').length > 0) seen = sub;
         await sub.destroy();
       }

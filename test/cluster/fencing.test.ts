@@ -48,14 +48,14 @@ withRedis(() => {
       await publisher.publish('fence/taken', 'into a fenced session', 1);
       await taken.waitClosed();
       assert.equal(taken.disconnectPacket?.reasonCode, ReasonCode.SessionTakenOver);
-      await until(() => b.server.broker.sessions.get('fence-taken') === undefined, 5000, () => 'the session to leave node B');
+      await until(() => b.server.broker.sessions.get('fence-taken') === undefined, 10_000, () => 'the session to leave node B');
 
       // The record is gone altogether: node B claims the client id again and writes it in full.
       await raw.del('midge:cluster:c:fence-gone');
       await publisher.publish('fence/gone', 'one', 1);
-      await until(() => gone.payloads('fence/gone').length >= 1, 5000, () => 'the first message');
+      await until(() => gone.payloads('fence/gone').length >= 1, 10_000, () => 'the first message');
       const owner = async () => raw!.hget('midge:cluster:c:fence-gone', 'o');
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 10_000;
       while ((await owner()) !== b.cluster.incarnation && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       assert.equal(await owner(), b.cluster.incarnation);
       assert.notEqual(await raw.hget('midge:cluster:c:fence-gone', 's:fence/gone'), null);
