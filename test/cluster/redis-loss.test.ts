@@ -103,9 +103,9 @@ withRedis(() => {
       proxy.cut();
       await until(() => !b.server.broker.readiness.ready, 10_000, () => 'node B to notice it is cut off');
       await redis.kill9();
+      await until(() => !a.server.broker.readiness.ready, 10_000, () => 'node A to notice');
       await redis.restart();
       // Node A rebuilds alone; ready means its settling window is over.
-      await until(() => !a.server.broker.readiness.ready, 10_000, () => 'node A to notice');
       await until(() => a.server.broker.readiness.ready, 20_000, () => `node A to rebuild (${a.server.broker.readiness.reasons.join(',')})`);
       proxy.restore();
 

@@ -39,10 +39,10 @@ withRedis(() => {
         await subscriber.subscribe([{ topicFilter: `${tag}/#`, qos: 1 }]);
         await awaitRoute(a.port, subscriber, `${tag}/probe`);
 
-        await redis.kill9();
-        await redis.restart();
         const both = [a, b].map((n) => n.server.broker.readiness);
-        await until(() => both.some((r) => !r.ready), 10_000, () => 'the nodes to notice');
+        await redis.kill9();
+        await until(() => both.every((r) => !r.ready), 10_000, () => 'the nodes to notice');
+        await redis.restart();
         await untilReady(() => both.every((r) => r.ready), 20_000, () => `both nodes ready again (${both.map((r) => r.reasons.join(',')).join(' / ')})`);
 
         // The moment they are: every node's inbox and events connections are back and in use.
