@@ -1,9 +1,10 @@
-import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import {
   isFailureCode,
   PacketFramer, PacketType, decodePacket, reasonCodeName, type ProtocolVersion,
 } from '../protocol/index.js';
 import { nowNs } from './clock.js';
+import { openStream, type StreamTarget } from './transport.js';
 import { DISCONNECT_BYTES, PINGREQ_BYTES, skipProperties, writeAck } from './wire.js';
 
 /** Where a load connection is in its life. */
@@ -28,9 +29,7 @@ export interface ConnectionListener {
 }
 
 /** Where and how to connect. */
-export interface ConnectionTarget {
-  host: string;
-  port: number;
+export interface ConnectionTarget extends StreamTarget {
   protocolVersion: ProtocolVersion;
   connectPacket: Buffer;
   /** Sent after CONNACK; the connection is ready when the SUBACK arrives. */
@@ -56,7 +55,9 @@ export class LoadConnection {
   lastWriteNs = 0;
   openedNs = 0;
   readyNs = 0;
-  private socket: Socket | undefined;
+  /** The CONNACK said the broker kept a session for this client id. */
+  sessionPresent = false;
+  private socket: Duplex | undefined;
   private readonly framer = new PacketFramer();
   private readonly acks = Buffer.allocUnsafe(ACK_BUFFER_SIZE);
   private ackLength = 0;
@@ -67,29 +68,20 @@ export class LoadConnection {
 
   constructor(readonly id: number, private readonly target: ConnectionTarget, private readonly listener: ConnectionListener) {}
 
-  /** Starts the TCP connection and the MQTT handshake. */
+  /** Starts the connection (TCP, TLS or WebSocket) and the MQTT handshake. */
   open(): void {
     this.state = 'connecting';
     this.openedNs = nowNs();
-    // Reads land in a buffer of our own, without the stream machinery and a fresh Buffer per read.
-    const socket = connect({
-      host: this.target.host,
-      port: this.target.port,
-      noDelay: true,
-      onread: {
-        buffer: () => this.nextReadBuffer(),
-        callback: (bytes: number, buffer: Uint8Array) => {
-          this.onData((buffer as Buffer).subarray(0, bytes));
-          return true;
-        },
+    const socket = openStream(this.target, {
+      onOpen: () => {
+        this.state = 'awaiting-connack';
+        this.write(this.target.connectPacket);
       },
+      onData: (chunk) => this.onData(chunk),
+      readBuffer: () => this.nextReadBuffer(),
     });
     this.socket = socket;
     this.timer = setTimeout(() => this.fail('no CONNACK within the connect timeout'), this.target.connectTimeoutMs);
-    socket.on('connect', () => {
-      this.state = 'awaiting-connack';
-      this.write(this.target.connectPacket);
-    });
     socket.on('drain', () => {
       this.congested = false;
       this.listener.onWritable(this);
@@ -109,6 +101,13 @@ export class LoadConnection {
   /** Sends a PINGREQ when nothing was written for half the keep alive. */
   keepAlive(now: number, keepAliveS: number): void {
     if (this.state === 'ready' && keepAliveS > 0 && now - this.lastWriteNs > keepAliveS * 5e8) this.write(PINGREQ_BYTES);
+  }
+
+  /** Cuts the connection without DISCONNECT, as a network failure would (the reconnect storm). */
+  drop(): void {
+    this.state = 'closed';
+    clearTimeout(this.timer);
+    this.socket?.destroy();
   }
 
   /**
@@ -209,6 +208,7 @@ export class LoadConnection {
     if (packet.type === PacketType.CONNACK && this.state === 'awaiting-connack') {
       if (packet.reasonCode !== 0) return this.fail(`CONNACK refused: ${connackReason(packet.reasonCode, this.target.protocolVersion)}`);
       this.receiveMaximum = packet.properties?.receiveMaximum ?? 65535;
+      this.sessionPresent = packet.sessionPresent;
       if (!this.target.subscribePacket) return this.becomeReady();
       this.state = 'awaiting-suback';
       this.write(this.target.subscribePacket);

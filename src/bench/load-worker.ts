@@ -85,6 +85,8 @@ export class LoadWorker implements ClientHost {
     return new LoadConnection(c.index, {
       host: (toSubscriberAddress ? o.subscriberHost : undefined) ?? o.host,
       port: (toSubscriberAddress ? o.subscriberPort : undefined) ?? o.port,
+      transport: o.transport,
+      tls: o.tls,
       protocolVersion: o.protocolVersion,
       connectPacket: connectBytes({ ...o, clientId: c.clientId }),
       subscribePacket: subscribe ? subscribeBytes(c.topic, o.qos, o.protocolVersion) : undefined,

@@ -12,11 +12,27 @@ export type BenchMode = 'pub' | 'sub' | 'conn' | 'pubsub';
 /** How live progress is shown: in place on a terminal, as plain lines, or not at all. */
 export type ProgressStyle = 'auto' | 'tty' | 'lines' | 'none';
 
+/** How load clients reach the broker: plain TCP, TLS, or WebSocket (path `/mqtt`, subprotocol `mqtt`). */
+export type BenchTransport = 'tcp' | 'tls' | 'ws';
+
+/** TLS settings of the load clients (file paths, read by each worker thread). */
+export interface BenchTls {
+  /** CA that signed the broker's certificate; without it the certificate is not checked. */
+  caFile: string | undefined;
+  /** Client certificate and key, for listeners that require one. */
+  certFile: string | undefined;
+  keyFile: string | undefined;
+  /** Pin the protocol version: `TLSv1.2` or `TLSv1.3`; default: what both ends prefer. */
+  version: 'TLSv1.2' | 'TLSv1.3' | undefined;
+}
+
 /** Everything a run needs, flat so that it crosses into worker threads as is. */
 export interface BenchOptions {
   mode: BenchMode;
   host: string;
   port: number;
+  transport: BenchTransport;
+  tls: BenchTls;
   /** pubsub: where subscribers connect, when not to host:port (two nodes of a cluster). */
   subscriberHost: string | undefined;
   subscriberPort: number | undefined;
@@ -73,6 +89,8 @@ export function defaultOptions(mode: BenchMode): BenchOptions {
     mode,
     host: '127.0.0.1',
     port: 1883,
+    transport: 'tcp',
+    tls: { caFile: undefined, certFile: undefined, keyFile: undefined, version: undefined },
     subscriberHost: undefined,
     subscriberPort: undefined,
     protocolVersion: 4,
@@ -154,6 +172,10 @@ export function optionProblems(o: BenchOptions): string[] {
   if (counts.publishers > 0) problems.push(patternProblem(o.topic, topicNameProblem));
   if (counts.subscribers > 0) problems.push(patternProblem(o.filter, topicFilterProblem));
   if (o.mode === 'pubsub' && o.durationS === 0 && o.limit === 0) problems.push('pubsub needs a duration or a limit');
+  if (o.transport !== 'tls' && (o.tls.caFile ?? o.tls.certFile ?? o.tls.keyFile ?? o.tls.version) !== undefined) {
+    problems.push('--cafile, --cert, --key and --tls-version need --tls');
+  }
+  if ((o.tls.certFile === undefined) !== (o.tls.keyFile === undefined)) problems.push('--cert and --key go together');
   return problems.filter((p): p is string => p !== undefined);
 }
 

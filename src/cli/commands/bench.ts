@@ -71,6 +71,18 @@ interface BenchFlags {
   json?: boolean;
   quiet?: boolean;
   brokerPid?: number;
+  tls?: boolean;
+  ws?: boolean;
+  cafile?: string;
+  cert?: string;
+  key?: string;
+  tlsVersion?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+function tlsVersion(value: string): 'TLSv1.2' | 'TLSv1.3' {
+  if (value === '1.2' || value === 'tlsv1.2' || value === 'TLSv1.2') return 'TLSv1.2';
+  if (value === '1.3' || value === 'tlsv1.3' || value === 'TLSv1.3') return 'TLSv1.3';
+  throw new InvalidArgumentError('expected 1.2 or 1.3');
 }
 
 function commonOptions(cmd: Command, d: BenchOptions, countHelp: string): Command {
@@ -91,6 +103,12 @@ function commonOptions(cmd: Command, d: BenchOptions, countHelp: string): Comman
     .option('-d, --duration <s>', 'seconds to measure (conn: to hold the connections); 0 runs until Ctrl-C', decimal, d.durationS)
     .option('--warmup <s>', 'seconds of load before measuring', decimal, d.warmupS)
     .option('-w, --workers <n>', 'worker threads generating the load (default: one per core)', integer(1, 256), d.workers)
+    .option('--tls', 'connect over TLS (mqtts)')
+    .option('--ws', 'connect over WebSocket (path /mqtt, subprotocol mqtt)')
+    .option('--cafile <file>', 'TLS: CA certificate that signed the broker\'s (without it the broker is not verified)')
+    .option('--cert <file>', 'TLS: client certificate')
+    .option('--key <file>', 'TLS: private key of the client certificate')
+    .option('--tls-version <version>', 'TLS: use only this version, 1.2 or 1.3', tlsVersion)
     .option('--broker-pid <pid>', "the broker's pid, to report its CPU use and memory from /proc", integer(1))
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no live progress');
@@ -113,7 +131,10 @@ function toOptions(mode: BenchMode, f: BenchFlags): BenchOptions {
   const d = defaultOptions(mode);
   return {
     ...d,
-    host: f.host, port: f.port, subscriberHost: f.subHost, subscriberPort: f.subPort, protocolVersion: f.protocolVersion,
+    host: f.host, port: f.port,
+    transport: f.tls ? 'tls' : f.ws ? 'ws' : 'tcp',
+    tls: { caFile: f.cafile, certFile: f.cert, keyFile: f.key, version: f.tlsVersion },
+    subscriberHost: f.subHost, subscriberPort: f.subPort, protocolVersion: f.protocolVersion,
     clientIdPrefix: f.idPrefix ?? d.clientIdPrefix,
     username: f.username, password: f.password, keepAlive: f.keepalive, clean: f.clean,
     connectIntervalMs: f.connectInterval, maxPendingConnects: f.maxPending, connectTimeoutMs: f.connectTimeout,
