@@ -8,3 +8,4 @@ export { Progress, type ProgressMode } from './progress.js';
 export { formatSummary, formatMicros } from './format.js';
 export type { BenchSummary, MessageFigures, Verification } from './summary.js';
 export { Histogram, type LatencyPercentiles } from './histogram.js';
+export { runStorm, formatStorm, type StormSummary } from './storm.js';

@@ -14,7 +14,7 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import {
-  Progress, defaultOptions, formatSummary, runBench, type BenchMode, type BenchOptions, type BenchSummary,
+  Progress, defaultOptions, optionProblems, formatStorm, formatSummary, runBench, runStorm, type BenchMode, type BenchOptions, type BenchSummary,
 } from '../../bench/index.js';
 import { PROTOCOL_VERSION_HELP, parseProtocolVersion } from '../mqtt-tools/flag-parsers.js';
 
@@ -190,7 +190,31 @@ function subcommand(mode: BenchMode, description: string, countHelp: string, ext
   return cmd;
 }
 
-/** The `bench` command and its subcommands `pub`, `sub`, `conn` and `pubsub`. */
+/**
+ * `midge bench storm`: the reconnect storm, run in this thread (it measures the
+ * broker's connect path, not a message rate).
+ */
+function stormCommand(): Command {
+  const d = { ...defaultOptions('conn'), maxPendingConnects: 1000, clients: 1000 };
+  const cmd = commonOptions(new Command('storm')
+    .description('a fleet with persistent sessions drops at once, commands are queued, all reconnect at once: time until every session is back and every command delivered'), d,
+  'number of devices')
+    .option('-t, --topic <topic>', 'command topic of device i; %i is replaced by i', 'fleet/%i/cmd')
+    .option('-s, --size <bytes>', 'command payload size', integer(0, 1024 * 1024), 16);
+  cmd.action(async (_args: unknown, command: Command) => {
+    const flags = command.opts<BenchFlags>();
+    const options = { ...toOptions('conn', flags), topic: flags.topic ?? 'fleet/%i/cmd', payloadSize: flags.size ?? 16 };
+    const problems = optionProblems(options);
+    if (problems.length > 0) throw new InvalidArgumentError(problems.join('; '));
+    const log = options.progress === 'none' ? () => {} : (line: string) => process.stderr.write(`storm: ${line}\n`);
+    const summary = await runStorm(options, log);
+    process.stdout.write(options.json ? `${JSON.stringify(summary, null, 2)}\n` : formatStorm(summary));
+    process.exitCode = summary.ok ? 0 : 1;
+  });
+  return cmd;
+}
+
+/** The `bench` command and its subcommands `pub`, `sub`, `conn`, `pubsub` and `storm`. */
 export function benchCommand(): Command {
   const bench = new Command('bench')
     .description('load an MQTT broker and measure throughput, latency and connections')
@@ -210,5 +234,6 @@ export function benchCommand(): Command {
       .option('--sub-host <host>', 'host the subscribers connect to (default: -h)')
       .option('--sub-port <port>', 'port the subscribers connect to (default: -p), e.g. another node of a cluster', integer(1, 65535))
       .option('--e2e-window <n>', 'messages a publisher may have in flight to its slowest subscriber (0: no limit)', integer(0, 1_000_000), d.e2eWindow)));
+  bench.addCommand(stormCommand());
   return bench;
 }
