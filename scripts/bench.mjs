@@ -4,12 +4,11 @@
 // medians of several runs, a table with ratios, and the results written into
 // docs/benchmarks.md (between markers). Run after the build: it uses dist/.
 //   npm run bench -- --help
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { brokers, startBroker } from './bench/brokers.mjs';
+import { brokers, fdLimit, startBroker } from './bench/brokers.mjs';
 import { freePort } from './bench/ports.mjs';
 import { generators } from './bench/generators.mjs';
 import { cpuLines, generatorTable, resultTable, writeSection } from './bench/report.mjs';
@@ -24,6 +23,8 @@ const HELP = `usage: npm run bench -- [options]
   --warmup S              warm-up seconds per run (2)
   --conns N               connections of the conns scenario (10000)
   --hold S                seconds the conns scenario holds them (5)
+  --fleet N               devices of the fleet and reconnect-storm scenarios (10000; fewer when
+                          the limit on open files is lower: the run says what it used)
   --scenarios a,b         subset, in order (${scenarios.map((s) => s.name).join(',')})
   --brokers a,b           subset, in order (midge,aedes,mosquitto)
   --generators a,b        midge (midge bench, the default) and/or mqbench (set MQBENCH or have
@@ -40,7 +41,7 @@ function options() {
   const { values } = parseArgs({
     options: {
       quick: { type: 'boolean' }, runs: { type: 'string' }, duration: { type: 'string' }, warmup: { type: 'string' },
-      conns: { type: 'string' }, hold: { type: 'string' }, scenarios: { type: 'string' }, brokers: { type: 'string' },
+      conns: { type: 'string' }, fleet: { type: 'string' }, hold: { type: 'string' }, scenarios: { type: 'string' }, brokers: { type: 'string' },
       generators: { type: 'string' }, workers: { type: 'string' }, 'broker-cpu': { type: 'string' },
       'gen-cpu': { type: 'string' }, 'no-pin': { type: 'boolean' }, write: { type: 'boolean' }, 'no-write': { type: 'boolean' },
       help: { type: 'boolean' },
@@ -57,6 +58,7 @@ function options() {
     durationS: num(values.duration, quick ? 2 : 10),
     warmupS: num(values.warmup, quick ? 0.5 : 2),
     conns: num(values.conns, quick ? 1000 : 10_000),
+    fleet: num(values.fleet, quick ? 1000 : 10_000),
     hold: num(values.hold, quick ? 1 : 5),
     scenarios: list(values.scenarios, scenarios.map((s) => s.name)),
     brokers: list(values.brokers, ['midge', 'aedes', 'mosquitto']),
@@ -81,11 +83,14 @@ function usable(names, table, what) {
   });
 }
 
-/** The soft limit on open files: a conns run needs one descriptor per connection, plus some. */
-function fitConnections(wanted) {
-  const limit = Number(execFileSync('sh', ['-c', 'ulimit -n'], { encoding: 'utf8' }).trim());
+/**
+ * The limit on open files (raised to the hard limit for broker and generator): a conns or
+ * fleet run needs one descriptor per connection on each side, plus some.
+ */
+function fitConnections(wanted, what) {
+  const limit = fdLimit();
   if (!Number.isFinite(limit) || wanted + 500 <= limit) return wanted;
-  log(`ulimit -n is ${limit}: the conns scenario opens ${limit - 500} connections instead of ${wanted}`);
+  log(`the limit on open files is ${limit}: ${what} uses ${limit - 500} connections instead of ${wanted}`);
   return limit - 500;
 }
 
@@ -116,13 +121,14 @@ function brokerArgsFor(scenario, brokerName, ctx) {
 /** One run of one scenario: a fresh broker, the generator, then the broker stopped. */
 async function runOnce(scenario, brokerName, generatorName, o, dir, connectPacket) {
   const port = await freePort();
-  const ctx = { port, durationS: o.durationS, warmupS: o.warmupS, conns: o.conns, hold: o.hold, dir, quick: o.quick,
+  const ctx = { port, durationS: o.durationS, warmupS: o.warmupS, conns: o.conns, hold: o.hold, fleet: o.fleet, dir, quick: o.quick,
     workers: o.workers, genCpu: o.genCpu, brokerCpu: o.brokerCpu, timeoutMs: (o.durationS + o.warmupS + o.hold + 180) * 1000 };
   let setup = {};
   let broker;
   try {
     setup = (await scenario.setup?.(ctx)) ?? {};
     ctx.subPort = setup.subPort;
+    ctx.loadPort = setup.loadPort;
     broker = await startBroker(brokers[brokerName], {
       port, dir, extra: brokerArgsFor(scenario, brokerName, ctx), extraEnv: setup.env, cpu: o.brokerCpu, connectPacket,
     });
@@ -191,7 +197,7 @@ function section(o, results, chosen, brokerNames, generatorNames, m, started, mi
     `- **Machine:** ${m.cpu}, ${m.cores} cores, Linux ${m.kernel}; load average before the run ${m.load}.`,
     `- **Versions:** Node ${m.versions.node}; ${brokerNames.map((b) => `${b} ${m.versions[b]}`).join('; ')}.`,
     `- **Placement:** ${o.brokerCpu === undefined ? 'not pinned' : `broker on CPU ${o.brokerCpu}, generator on CPU ${o.genCpu}`} (taskset); generator ${primary === 'midge' ? `\`midge bench\` with ${o.workers} worker thread${o.workers === 1 ? '' : 's'}` : primary}.`,
-    `- **Runs:** ${o.runs} per scenario and broker, each with a fresh broker process; ${o.durationS} s measured after ${o.warmupS} s of warm-up; 64-byte payloads (fanin-16k: 16 KB, burst: 1 KB); conns: ${o.conns.toLocaleString('en-US')} connections held ${o.hold} s.${o.quick ? ' A quick (smoke) run: too short to quote.' : ''}`,
+    `- **Runs:** ${o.runs} per scenario and broker, each with a fresh broker process; ${o.durationS} s measured after ${o.warmupS} s of warm-up; 64-byte payloads (fanin-16k: 16 KB, burst: 1 KB); conns: ${o.conns.toLocaleString('en-US')} connections held ${o.hold} s (tls-conns: a fifth of that); fleet and reconnect-storm: ${o.fleet.toLocaleString('en-US')} devices.${o.quick ? ' A quick (smoke) run: too short to quote.' : ''}`,
     '',
     resultTable(results, chosen, brokerNames, primary, o.runs > 1),
     '',
@@ -214,7 +220,8 @@ async function main() {
   const brokerNames = usable(o.brokers, brokers, 'broker');
   const generatorNames = usable(o.generators, generators, 'generator');
   if (brokerNames.length === 0 || generatorNames.length === 0) throw new Error('nothing to run');
-  if (chosen.some((s) => s.name === 'conns')) o.conns = fitConnections(o.conns);
+  if (chosen.some((s) => s.name === 'conns')) o.conns = fitConnections(o.conns, 'the conns scenario');
+  if (chosen.some((s) => s.name === 'fleet' || s.name === 'reconnect-storm')) o.fleet = fitConnections(o.fleet, 'the fleet');
   const m = machine(brokerNames);
   const started = new Date();
   log(`${chosen.map((s) => s.name).join(', ')} on ${brokerNames.join(', ')} with ${generatorNames.join(', ')}, ${o.runs} run(s) each`);

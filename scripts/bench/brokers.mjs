@@ -68,6 +68,20 @@ export const brokers = {
   },
 };
 
+/**
+ * The command run with its soft limit on open files raised to the hard limit (where the
+ * shell may): the connection scenarios need one descriptor per connection on each side.
+ */
+export function withFdLimit(argv) {
+  return ['sh', '-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$@"', 'sh', ...argv];
+}
+
+/** The number of files a process started with {@link withFdLimit} may open. */
+export function fdLimit() {
+  const out = execFileSync('sh', ['-c', 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; ulimit -n'], { encoding: 'utf8' }).trim();
+  return out === 'unlimited' ? Infinity : Number(out);
+}
+
 /** Resolves true when an MQTT CONNECT on the port is answered by a CONNACK within `timeoutMs`. */
 export function probe(port, connectPacket, timeoutMs = 1000) {
   return new Promise((resolve) => {
@@ -86,7 +100,7 @@ export function probe(port, connectPacket, timeoutMs = 1000) {
  */
 export async function startBroker(spec, { port, dir, extra = [], extraEnv = {}, cpu, connectPacket, readyTimeoutMs = 30_000 }) {
   const { command, env } = spec.command(port, dir, extra);
-  const argv = cpu === undefined ? command : ['taskset', '-c', String(cpu), ...command];
+  const argv = withFdLimit(cpu === undefined ? command : ['taskset', '-c', String(cpu), ...command]);
   const child = spawn(argv[0], argv.slice(1), {
     cwd: dir, env: { ...process.env, ...env, ...extraEnv }, stdio: ['ignore', 'ignore', 'pipe'],
   });

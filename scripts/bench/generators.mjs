@@ -4,7 +4,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MIDGE_CLI } from './brokers.mjs';
+import { MIDGE_CLI, withFdLimit } from './brokers.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const MQBENCH_SOURCE = join(root, '../shared/tools/mqbench/mqbench.c');
@@ -23,7 +23,7 @@ function run(argv, timeoutMs) {
 }
 
 function pinned(cpu, argv) {
-  return cpu === undefined ? argv : ['taskset', '-c', String(cpu), ...argv];
+  return withFdLimit(cpu === undefined ? argv : ['taskset', '-c', String(cpu), ...argv]);
 }
 
 /** `midge bench`, the generator of record. */
@@ -34,7 +34,7 @@ export const midgeGenerator = {
     const timing = scenario.holds
       ? ['-d', String(ctx.hold)]
       : ['-d', String(ctx.durationS), '--warmup', String(ctx.warmupS)];
-    const args = [...scenario.midge(ctx), '-p', String(ctx.port), ...timing, '--broker-pid', String(ctx.pid),
+    const args = [...scenario.midge(ctx), '-p', String(ctx.loadPort ?? ctx.port), ...timing, '--broker-pid', String(ctx.pid),
       '-w', String(scenario.workers ?? ctx.workers), '--json', '--quiet', ...(ctx.subPort ? ['--sub-port', String(ctx.subPort)] : [])];
     const result = await run(pinned(ctx.genCpu, [process.execPath, MIDGE_CLI, 'bench', ...args]), ctx.timeoutMs);
     let summary;
@@ -77,7 +77,7 @@ export const mqbenchGenerator = {
   async run(scenario, ctx) {
     if (!scenario.mqbench) return { ok: false, error: 'mqbench has no such scenario' };
     const timing = scenario.holds ? [] : ['-d', String(ctx.durationS), '-w', String(ctx.warmupS)];
-    const args = [...scenario.mqbench(ctx), '-p', String(ctx.port), '--pid', String(ctx.pid), ...timing];
+    const args = [...scenario.mqbench(ctx), '-p', String(ctx.loadPort ?? ctx.port), '--pid', String(ctx.pid), ...timing];
     const result = await run(pinned(ctx.genCpu, [this.binary, ...args]), ctx.timeoutMs);
     const line = result.stdout.trim().split('\n').pop() ?? '';
     const kv = Object.fromEntries(line.split(' ').map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));

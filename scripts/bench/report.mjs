@@ -14,7 +14,8 @@ export function median(values) {
 const grouped = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 function format(value, unit) {
   if (value === undefined) return '-';
-  if (unit === 'KiB') return value.toFixed(1);
+  if (unit === 'KiB' || unit === '%') return value.toFixed(1);
+  if (unit === 's') return value.toFixed(2);
   return grouped.format(value);
 }
 

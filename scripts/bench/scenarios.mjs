@@ -17,12 +17,16 @@
 //                        Redis); may return { env, subPort, cleanup } - env goes to the broker,
 //                        subPort sends subscribers to another port (midge bench --sub-port)
 //
-// ctx: { port, pid, durationS, warmupS, conns, hold, dir, quick }.
+//   loadPort             set by setup (secure scenarios): the generator loads this port, while the
+//                        runner probes the plain listener on ctx.port
+//
+// ctx: { port, pid, durationS, warmupS, conns, hold, fleet, dir, quick }.
 // Payloads are 64 bytes except in fanin-16k and burst; the windows match mqbench's defaults
 // so that both generators put the same depth of messages in flight. Every rate is reported
 // with the messages lost beside it.
 
 import { startClusterPeer } from './cluster.mjs';
+import { generatorFlags, listenerLines, midgeSecureArgs, secureListener } from './secure.mjs';
 
 const PAYLOAD = ['-s', '64'];
 let durableRun = 0;
@@ -151,4 +155,84 @@ export const scenarios = [
     fromMqbench: (kv) => ({ rate: Number(kv.connect_rate), kib: Number(kv.rss_delta_kb) / Number(kv.connected) }),
     holds: true,
   },
+  ...secureScenarios(),
+  ...fleetScenarios(),
 ];
+
+/** Each broker's secure listener beside its plain one (issue 19). Mosquitto is built without WebSocket support in Debian. */
+function secureBrokerArgs() {
+  return { midge: midgeSecureArgs, mosquitto: listenerLines };
+}
+
+/** Throughput over TLS 1.3 and 1.2 and over WebSocket; TLS handshakes and memory per TLS connection (issue 19). */
+function secureScenarios() {
+  const fanin = ['pubsub', '-c', '50', '-S', '1', '-t', 'bench/%i', '-T', 'bench/#', '-q', '0', '--e2e-window', '64', ...PAYLOAD];
+  const qos1 = ['pubsub', '-c', '20', '-S', '20', '-t', 'bench/p2p/%i', '-q', '1', '--window', '64', '--e2e-window', '500', ...PAYLOAD];
+  const rate = (label) => [{ key: 'rate', label, unit: 'msgs/s', better: 'higher' }];
+  const received = (s) => ({ rate: s.messages.receivedPerSecond });
+  const acked = (s) => ({ rate: s.messages.ackedPerSecond });
+  const tlsConns = (ctx) => String(Math.max(100, Math.round(ctx.conns / 5)));
+  const connFigures = [
+    { key: 'rate', label: 'handshakes/s', unit: '/s', better: 'higher' },
+    { key: 'kib', label: 'KiB per connection', unit: 'KiB', better: 'lower' },
+  ];
+  const fromConn = (s) => ({ rate: s.connections.perSecond, kib: s.broker?.rssPerConnectionKiB });
+  const secure = (kind, rest) => ({ setup: (ctx) => secureListener(ctx, kind), brokerArgs: secureBrokerArgs(), ...rest });
+  return [
+    secure('tls', { name: 'tls-fanin', title: 'fan-in over TLS 1.3', figures: rate('msgs/s received'),
+      midge: (ctx) => [...fanin, ...generatorFlags(ctx, '1.3')], fromMidge: received }),
+    secure('tls', { name: 'tls-qos1', title: 'QoS 1 pairs over TLS 1.3', figures: rate('acknowledged msgs/s'),
+      midge: (ctx) => [...qos1, ...generatorFlags(ctx, '1.3')], fromMidge: acked }),
+    secure('tls', { name: 'tls12-qos1', title: 'QoS 1 pairs over TLS 1.2', figures: rate('acknowledged msgs/s'),
+      midge: (ctx) => [...qos1, ...generatorFlags(ctx, '1.2')], fromMidge: acked }),
+    secure('tls', { name: 'tls-conns', title: 'TLS 1.3 connections: full handshakes, held idle', figures: connFigures, holds: true,
+      midge: (ctx) => ['conn', '-c', tlsConns(ctx), '--max-pending', '100', '-k', '60', ...generatorFlags(ctx, '1.3')], fromMidge: fromConn }),
+    secure('tls-cert', { name: 'tls-conns-cert', title: 'TLS 1.3 connections with client certificates (required and verified)', figures: connFigures, holds: true,
+      midge: (ctx) => ['conn', '-c', tlsConns(ctx), '--max-pending', '100', '-k', '60', ...generatorFlags(ctx, '1.3')], fromMidge: fromConn }),
+    secure('ws', { name: 'ws-fanin', title: 'fan-in over WebSocket', figures: rate('msgs/s received'), brokers: ['midge', 'aedes'],
+      midge: (ctx) => [...fanin, ...generatorFlags(ctx)], fromMidge: received }),
+  ];
+}
+
+/**
+ * A fleet of devices with persistent sessions, each sending one QoS 1 message every
+ * 5 s to its own topic, two subscribers on `fleet/#`; and the reconnect storm (issue 19).
+ * ctx.fleet devices (10,000 by default, fewer when the file-descriptor limit is lower).
+ */
+function fleetScenarios() {
+  return [
+    {
+      name: 'fleet',
+      title: 'fleet: persistent-session devices, one QoS 1 message each every 5 s, 2 subscribers on fleet/#',
+      figures: [
+        { key: 'rate', label: 'acknowledged msgs/s', unit: 'msgs/s', better: 'higher' },
+        { key: 'p50', label: 'p50 µs', unit: 'µs', better: 'lower' },
+        { key: 'p99', label: 'p99 µs', unit: 'µs', better: 'lower' },
+        { key: 'cpuPer1k', label: 'broker CPU % of a core per 1,000 msgs/s', unit: '%', better: 'lower' },
+        { key: 'rssMiB', label: 'broker RSS MiB', unit: 'MiB', better: 'lower' },
+      ],
+      midge: (ctx) => ['pubsub', '-c', String(ctx.fleet), '-S', '2', '-t', 'fleet/%i', '-T', 'fleet/#', '-q', '1', '--no-clean',
+        '-r', String(ctx.fleet / 5), '--window', '8', '--max-pending', '200', ...PAYLOAD],
+      workers: 1,
+      fromMidge: (s) => ({
+        rate: s.messages.ackedPerSecond,
+        p50: s.latency?.p50Us,
+        p99: s.latency?.p99Us,
+        cpuPer1k: s.cpu.brokerPercent !== undefined && s.messages.ackedPerSecond > 0 ? s.cpu.brokerPercent / (s.messages.ackedPerSecond / 1000) : undefined,
+        rssMiB: s.broker ? s.broker.rssAfterKiB / 1024 : undefined,
+      }),
+    },
+    {
+      name: 'reconnect-storm',
+      title: 'reconnect storm: every fleet device drops at once, one QoS 1 command queued for each, all reconnect at once',
+      figures: [
+        { key: 'rate', label: 'sessions back per second', unit: '/s', better: 'higher' },
+        { key: 'seconds', label: 's until every command delivered', unit: 's', better: 'lower' },
+      ],
+      midge: (ctx) => ['storm', '-c', String(ctx.fleet), '--max-pending', '1000'],
+      workers: 1,
+      holds: true,
+      fromMidge: (s) => ({ rate: s.sessionsPerSecond, seconds: s.deliveredSeconds }),
+    },
+  ];
+}
