@@ -17,6 +17,7 @@
 //                        Redis); may return { env, subPort, cleanup } - env goes to the broker,
 //                        subPort sends subscribers to another port (midge bench --sub-port)
 //
+//   secure               'tls', 'tls-cert' or 'ws': the secure listener it needs (scripts/bench/secure.mjs)
 //   loadPort             set by setup (secure scenarios): the generator loads this port, while the
 //                        runner probes the plain listener on ctx.port
 //
@@ -177,7 +178,7 @@ function secureScenarios() {
     { key: 'kib', label: 'KiB per connection', unit: 'KiB', better: 'lower' },
   ];
   const fromConn = (s) => ({ rate: s.connections.perSecond, kib: s.broker?.rssPerConnectionKiB });
-  const secure = (kind, rest) => ({ setup: (ctx) => secureListener(ctx, kind), brokerArgs: secureBrokerArgs(), ...rest });
+  const secure = (kind, rest) => ({ secure: kind, setup: (ctx) => secureListener(ctx, kind), brokerArgs: secureBrokerArgs(), ...rest });
   return [
     secure('tls', { name: 'tls-fanin', title: 'fan-in over TLS 1.3', figures: rate('msgs/s received'),
       midge: (ctx) => [...fanin, ...generatorFlags(ctx, '1.3')], fromMidge: received }),
