@@ -26,7 +26,8 @@ const HELP = `usage: npm run bench -- [options]
   --fleet N               devices of the fleet and reconnect-storm scenarios (10000; fewer when
                           the limit on open files is lower: the run says what it used)
   --scenarios a,b         subset, in order (${scenarios.map((s) => s.name).join(',')})
-  --brokers a,b           subset, in order (midge,aedes,mosquitto)
+  --brokers a,b           subset, in order (midge,aedes,mosquitto; midge-base with MIDGE_BASE=a built
+                          checkout of another midge, for before/after in one run)
   --generators a,b        midge (midge bench, the default) and/or mqbench (set MQBENCH or have
                           ../shared/tools/mqbench/mqbench.c); with both, a cross-check table
   --workers N             midge bench worker threads (1: the generator has one core, and
@@ -114,7 +115,8 @@ function waitSeconds(pid) {
 
 /** A scenario's extra broker arguments: a list, or a function of the run's context (after setup). */
 function brokerArgsFor(scenario, brokerName, ctx) {
-  const args = scenario.brokerArgs?.[brokerName];
+  // midge-base (another build of midge) runs every scenario the way midge does.
+  const args = scenario.brokerArgs?.[brokerName] ?? (brokerName === 'midge-base' ? scenario.brokerArgs?.midge : undefined);
   return (typeof args === 'function' ? args(ctx) : args) ?? [];
 }
 
@@ -160,7 +162,7 @@ async function measureAll(o, chosen, brokerNames, generatorNames) {
   try {
     for (let r = 1; r <= o.runs; r++) {
       for (const s of chosen) {
-        for (const b of brokerNames.filter((name) => !s.brokers || s.brokers.includes(name))) {
+        for (const b of brokerNames.filter((name) => !s.brokers || s.brokers.includes(name === 'midge-base' ? 'midge' : name))) {
           for (const g of generatorNames) {
             const result = await runOnce(s, b, g, o, dir, connectPacket);
             ((results[s.name] ??= {})[g] ??= {})[b] ??= [];

@@ -37,6 +37,24 @@ export const brokers = {
         '--no-persistence', '--log-level', 'warn', ...extra],
     }),
   },
+  // Another build of midge, for before/after figures in one run: MIDGE_BASE=/path/to/checkout
+  // (built), then --brokers midge,midge-base,... The table shows midge/midge-base.
+  'midge-base': {
+    name: 'midge-base',
+    unavailable: () => (process.env.MIDGE_BASE && existsSync(join(process.env.MIDGE_BASE, 'dist/cli/main.js'))
+      ? undefined : 'set MIDGE_BASE to a built midge checkout to compare with'),
+    version: () => {
+      try {
+        return execFileSync('git', ['-C', process.env.MIDGE_BASE, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+      } catch {
+        return '?';
+      }
+    },
+    command: (port, _dir, extra) => ({
+      command: [process.execPath, join(process.env.MIDGE_BASE, 'dist/cli/main.js'), 'broker', '--host', '127.0.0.1', '--port', String(port),
+        '--no-persistence', '--log-level', 'warn', ...extra],
+    }),
+  },
   aedes: {
     name: 'aedes',
     unavailable: () => (existsSync(join(root, 'node_modules/aedes/package.json')) ? undefined : 'npm package aedes is not installed'),

@@ -197,14 +197,14 @@ function secureScenarios() {
 
 /**
  * A fleet of devices with persistent sessions, each sending one QoS 1 message every
- * 5 s to its own topic, two subscribers on `fleet/#`; and the reconnect storm (issue 19).
+ * 5 s to its own topic, four back-end subscribers on `fleet/<shard>/#`; and the reconnect storm (issue 19).
  * ctx.fleet devices (10,000 by default, fewer when the file-descriptor limit is lower).
  */
 function fleetScenarios() {
   return [
     {
       name: 'fleet',
-      title: 'fleet: persistent-session devices, one QoS 1 message each every 5 s, 2 subscribers on fleet/#',
+      title: 'fleet: persistent-session devices, one QoS 1 message each every 5 s, 4 subscribers on fleet/<shard>/#',
       figures: [
         { key: 'rate', label: 'acknowledged msgs/s', unit: 'msgs/s', better: 'higher' },
         { key: 'p50', label: 'p50 µs', unit: 'µs', better: 'lower' },
@@ -212,7 +212,8 @@ function fleetScenarios() {
         { key: 'cpuPer1k', label: 'broker CPU % of a core per 1,000 msgs/s', unit: '%', better: 'lower' },
         { key: 'rssMiB', label: 'broker RSS MiB', unit: 'MiB', better: 'lower' },
       ],
-      midge: (ctx) => ['pubsub', '-c', String(ctx.fleet), '-S', '2', '-t', 'fleet/%i', '-T', 'fleet/#', '-q', '1', '--no-clean',
+      // Four back-end subscribers, each on the wildcard of its shard: device i publishes to fleet/<i mod 4>/<i>.
+      midge: (ctx) => ['pubsub', '-c', String(ctx.fleet), '-S', '4', '-t', 'fleet/%k/%i', '-T', 'fleet/%i/#', '-q', '1', '--no-clean',
         '-r', String(ctx.fleet / 5), '--window', '8', '--max-pending', '200', ...PAYLOAD],
       workers: 1,
       fromMidge: (s) => ({

@@ -48,8 +48,14 @@ const MAX_PAIRS = 1_000_000;
 function clients(o: BenchOptions, role: ClientRole, count: number): ClientPlan[] {
   const pattern = role === 'pub' ? o.topic : o.filter;
   return Array.from({ length: count }, (_, index) => ({
-    role, index, clientId: clientIdFor(o.clientIdPrefix, role, index), topic: role === 'idle' ? '' : expandPattern(pattern, index),
+    role, index, clientId: clientIdFor(o.clientIdPrefix, role, index), topic: role === 'idle' ? '' : topicOf(o, role, pattern, index),
   }));
+}
+
+/** `%i` is the client's index; in a publisher's topic `%k` is its index modulo the subscriber count (a shard). */
+function topicOf(o: BenchOptions, role: ClientRole, pattern: string, index: number): string {
+  const topic = expandPattern(pattern, index);
+  return role === 'pub' ? topic.replaceAll('%k', String(index % Math.max(1, o.subscribers))) : topic;
 }
 
 /** Cuts a list into `parts` contiguous pieces of nearly equal size. */

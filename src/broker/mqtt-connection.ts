@@ -19,6 +19,10 @@ import { OutgoingBuffer } from './write-batcher.js';
 /** Thrown to unwind after a connection has already been closed with the right answer. */
 class ConnectionClosedSignal extends Error {}
 
+/** The stream's own connection, for the listeners all connections share. */
+const CONNECTION = Symbol('midge.connection');
+type StreamOfConnection = Duplex & { [CONNECTION]: MqttConnection };
+
 /** Where a connection is in its life. */
 export type ConnectionState = 'new' | 'connecting' | 'open' | 'closed';
 
@@ -57,8 +61,8 @@ export class MqttConnection implements SessionLink, FlowSource {
   clientReceiveMaximum = 65535;
   /** v5: the client's Topic Alias Maximum for aliases we send. */
   clientTopicAliasMaximum = 0;
-  /** v5: topic aliases the client set, alias -> topic [MQTT-3.3.2-12]. */
-  readonly inboundAliases = new Map<number, string>();
+  /** v5: topic aliases the client set, alias -> topic [MQTT-3.3.2-12]; made by the first alias (most clients set none). */
+  inboundAliases: Map<number, string> | undefined;
   /** v5 Authentication Method of the CONNECT, for re-authentication [MQTT-4.12.1-1]. */
   authMethod: string | undefined;
   /** A re-authentication exchange in progress. */
@@ -86,10 +90,29 @@ export class MqttConnection implements SessionLink, FlowSource {
     this.principal = { clientId: '', username: undefined, listener: info.listener };
     this.framer = new PacketFramer(broker.options.limits.maxPacketSize);
     this.out = new OutgoingBuffer(stream, (n) => { broker.stats.bytesSent += n; });
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.on('drain', () => this.session?.pump());
-    stream.on('error', (err: Error) => this.noteClose(ReasonCode.UnspecifiedError, `socket error: ${err.message}`));
-    stream.on('close', () => this.onClosed());
+    // One set of listener functions for every connection, finding theirs through the
+    // stream, instead of four closures per connection (issue 19: per-connection memory).
+    (stream as StreamOfConnection)[CONNECTION] = this;
+    stream.on('data', MqttConnection.onStreamData);
+    stream.on('drain', MqttConnection.onStreamDrain);
+    stream.on('error', MqttConnection.onStreamError);
+    stream.on('close', MqttConnection.onStreamClose);
+  }
+
+  private static onStreamData(this: StreamOfConnection, chunk: Buffer): void {
+    this[CONNECTION].onData(chunk);
+  }
+
+  private static onStreamDrain(this: StreamOfConnection): void {
+    this[CONNECTION].session?.pump();
+  }
+
+  private static onStreamError(this: StreamOfConnection, err: Error): void {
+    this[CONNECTION].noteClose(ReasonCode.UnspecifiedError, `socket error: ${err.message}`);
+  }
+
+  private static onStreamClose(this: StreamOfConnection): void {
+    this[CONNECTION].onClosed();
   }
 
   get encrypted(): boolean {

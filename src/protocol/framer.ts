@@ -7,6 +7,9 @@ export type FrameHandler = (firstByte: number, body: Buffer) => void;
 
 const EMPTY = Buffer.alloc(0);
 
+/** A fixed header is at most 5 bytes: the first byte and 4 of remaining length. */
+const HEADER_MAX = 5;
+
 /**
  * Incremental framer: cuts a byte stream into MQTT packets. It accepts partial
  * frames and many frames per chunk, rejects a remaining length of more than four
@@ -25,8 +28,12 @@ const EMPTY = Buffer.alloc(0);
  * must be closed. The framer does clear what it held, so `buffered` reads 0.
  */
 export class PacketFramer {
-  /** First byte and remaining-length bytes of a header cut by a chunk boundary. */
-  private readonly header = Buffer.alloc(5);
+  /**
+   * First byte and remaining-length bytes of a header cut by a chunk boundary. Made
+   * on the first such cut: most connections never have one, and a Buffer of its own
+   * costs about 200 bytes per connection (issue 19).
+   */
+  private header: Buffer | undefined;
   private headerLength = 0;
   /** The frame being collected across chunks; bodyLength is -1 when there is none. */
   private firstByte = 0;
@@ -63,7 +70,7 @@ export class PacketFramer {
     while (off < end) {
       const len = readRemainingLength(data, off + 1, end);
       if (len < 0) {
-        this.headerLength = data.copy(this.header, 0, off, end);
+        this.headerLength = data.copy((this.header ??= Buffer.alloc(HEADER_MAX)), 0, off, end);
         return;
       }
       const bodyStart = off + 1 + varintSize(len);
@@ -83,21 +90,23 @@ export class PacketFramer {
 
   /** Takes the remaining-length bytes of a held header from `chunk`; returns how many it took. */
   private continueHeader(chunk: Buffer): number {
+    // Only called while part of a header is held, so the buffer exists.
+    const header = this.header!;
     let used = 0;
-    while (used < chunk.length && this.headerLength < this.header.length) {
+    while (used < chunk.length && this.headerLength < HEADER_MAX) {
       const b = chunk[used++]!;
-      this.header[this.headerLength++] = b;
+      header[this.headerLength++] = b;
       if ((b & 0x80) === 0) break;
     }
     const held = this.headerLength;
     this.headerLength = 0;
-    const len = readRemainingLength(this.header, 1, held);
+    const len = readRemainingLength(header, 1, held);
     if (len < 0) {
       this.headerLength = held;
       return used;
     }
     this.checkSize(1 + varintSize(len) + len);
-    this.firstByte = this.header[0]!;
+    this.firstByte = header[0]!;
     this.bodyLength = len;
     this.chunks = [];
     this.collected = 0;

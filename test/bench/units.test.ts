@@ -31,6 +31,13 @@ test('a fan-in plan gives the one wildcard subscriber a stream from every publis
   assert.deepEqual(plan.workers.map((w) => [w.publishers.length, w.subscribers.length]), [[0, 1], [50, 0]]);
 });
 
+test('a sharded fleet plan sends publisher i to subscriber i mod the subscriber count (%k)', () => {
+  const plan = planRun({ ...defaultOptions('pubsub'), clients: 10, subscribers: 4, topic: 'fleet/%k/%i', filter: 'fleet/%i/#', workers: 1 });
+  assert.equal(plan.streams?.count, 10);
+  assert.equal(plan.workers[0]!.publishers[6]!.topic, 'fleet/2/6');
+  assert.deepEqual([...plan.streams!.bySubscriber[2]!].map((slot, p) => (slot >= 0 ? p : -1)).filter((p) => p >= 0), [2, 6]);
+});
+
 test('a paired plan matches publisher i with subscriber i only', () => {
   const plan = planRun({ ...defaultOptions('pubsub'), clients: 20, subscribers: 20, topic: 'p2p/%i', filter: 'p2p/%i', workers: 1 });
   assert.equal(plan.streams?.count, 20);

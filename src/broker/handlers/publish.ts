@@ -83,10 +83,10 @@ function resolveTopic(conn: MqttConnection, packet: PublishPacket): string {
     throw new MqttProtocolError(ReasonCode.TopicAliasInvalid, `topic alias ${alias} is outside 1..${max} [MQTT-3.3.2-8] [MQTT-3.3.2-9]`);
   }
   if (packet.topic.length > 0) {
-    conn.inboundAliases.set(alias, packet.topic);
+    (conn.inboundAliases ??= new Map()).set(alias, packet.topic);
     return packet.topic;
   }
-  const topic = conn.inboundAliases.get(alias);
+  const topic = conn.inboundAliases?.get(alias);
   if (topic === undefined) throw new MqttProtocolError(ReasonCode.ProtocolError, `topic alias ${alias} was never set`);
   return topic;
 }

@@ -116,7 +116,7 @@ function commonOptions(cmd: Command, d: BenchOptions, countHelp: string): Comman
 
 function publishOptions(cmd: Command, d: BenchOptions): Command {
   return cmd
-    .option('-t, --topic <topic>', 'topic of publisher i; %i is replaced by i', d.topic)
+    .option('-t, --topic <topic>', 'topic of publisher i; %i is replaced by i, %k by i modulo the number of subscribers (pubsub)', d.topic)
     .option('-q, --qos <qos>', 'QoS of messages and subscriptions', qos, d.qos)
     .option('-s, --size <bytes>', 'payload size; from 32 bytes on, payloads carry a send time and sequence number', integer(0, 64 * 1024 * 1024), d.payloadSize)
     .option('-I, --interval <ms>', 'milliseconds between two messages of one publisher (0: as fast as the windows allow)', decimal, d.intervalMs)
