@@ -214,7 +214,7 @@ function fleetScenarios() {
       ],
       // Four back-end subscribers, each on the wildcard of its shard: device i publishes to fleet/<i mod 4>/<i>.
       midge: (ctx) => ['pubsub', '-c', String(ctx.fleet), '-S', '4', '-t', 'fleet/%k/%i', '-T', 'fleet/%i/#', '-q', '1', '--no-clean',
-        '-r', String(ctx.fleet / 5), '--window', '8', '--max-pending', '200', ...PAYLOAD],
+        '-r', String(ctx.fleet / 5), '--window', '8', '--max-pending', '200', '--drain', '15', ...PAYLOAD],
       workers: 1,
       fromMidge: (s) => ({
         rate: s.messages.ackedPerSecond,
