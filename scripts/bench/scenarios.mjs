@@ -172,7 +172,7 @@ function secureScenarios() {
   const rate = (label) => [{ key: 'rate', label, unit: 'msgs/s', better: 'higher' }];
   const received = (s) => ({ rate: s.messages.receivedPerSecond });
   const acked = (s) => ({ rate: s.messages.ackedPerSecond });
-  const tlsConns = (ctx) => String(Math.max(100, Math.round(ctx.conns / 5)));
+  const tlsConns = (ctx) => String(Math.max(20, Math.round(ctx.conns / 5)));
   const connFigures = [
     { key: 'rate', label: 'handshakes/s', unit: '/s', better: 'higher' },
     { key: 'kib', label: 'KiB per connection', unit: 'KiB', better: 'lower' },

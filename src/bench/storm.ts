@@ -37,6 +37,9 @@ export interface StormSummary {
   broker: { pid: number; rssBeforeKiB: number; rssAfterKiB: number } | undefined;
 }
 
+/** Handshakes in flight while the fleet first connects (the storm itself uses --max-pending). */
+const INITIAL_PENDING = 100;
+
 /** Commands the back end may have unacknowledged at once. */
 const BACKEND_WINDOW = 1000;
 
@@ -54,7 +57,7 @@ class Fleet implements ConnectionListener {
   private list: LoadConnection[] = [];
   private settledAll: (() => void) | undefined;
 
-  constructor(devices: number, private readonly maxPending: number) {
+  constructor(devices: number, public maxPending: number) {
     this.received = new Uint32Array(devices);
   }
 
@@ -195,7 +198,10 @@ export async function runStorm(o: BenchOptions, log: (line: string) => void): Pr
   const first = Array.from({ length: devices }, (_, i) => new LoadConnection(i, target(o,
     connectBytes({ ...o, clientId: idOf(i), clean: false }), subscribeBytes(commandTopic(o, i), 1, o.protocolVersion)), fleet));
   log(`connecting ${devices} devices with persistent sessions`);
+  // The fleet comes up at an ordinary pace; only the reconnect is the storm.
+  fleet.maxPending = Math.min(o.maxPendingConnects, INITIAL_PENDING);
   await fleet.open(first);
+  fleet.maxPending = o.maxPendingConnects;
   const backend = new Backend(target(o, connectBytes({ ...o, clientId: `${idOf(0)}-backend`, clean: true }), undefined), commandEncoder(o), devices);
   await backend.connect();
   if (fleet.failed > 0 || backend.failure) return failed(o, fleet, backend.failure ?? `${fleet.failed} devices could not connect`);
