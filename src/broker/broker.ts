@@ -56,7 +56,7 @@ export class Broker implements SessionEvents {
   /** Backpressure on publishers and the slow-consumer state of sessions. */
   readonly flow: FlowControl;
   private readonly connections = new Set<MqttConnection>();
-  /** Clients already told about in the log for withheld confidential messages (bounded). */
+  /** Clients already told about in the log for withheld or unreadable messages (bounded). */
   private readonly withheldLogged = new Set<string>();
   /** Clients that do not come through {@link accept}, e.g. MQTT-SN clients of the gateway. */
   private readonly endpoints = new Set<ClientEndpoint>();
@@ -237,10 +237,20 @@ export class Broker implements SessionEvents {
     };
   }
 
+  /** SessionEvents: the read check when a queued or in-flight delivery is transmitted. */
+  mayReceive(_session: Session, link: SessionLink, message: BrokerMessage): boolean {
+    return this.canReceive(link, message.topic);
+  }
+
   /** SessionEvents: a delivery was dropped. */
   dropped(session: Session, reason: DropReason, message: BrokerMessage): void {
     this.stats.countDrop(reason);
-    this.flow.dropped(session, reason, Date.now());
+    // Unreadable is not slow: the flow control's drop report is about queues that are full.
+    if (reason !== 'not-authorized') this.flow.dropped(session, reason, Date.now());
+    else if (this.firstTimeFor(`read:${session.clientId}`)) {
+      this.logger.warn({ clientId: session.clientId, username: session.link?.principal.username, topic: message.topic, reason: 'no read access' },
+        'messages queued for this client id that its user may not read were dropped');
+    }
     if (this.hooks.has('messageDropped')) this.hooks.emit('messageDropped', { session, message, reason });
   }
 
@@ -250,11 +260,17 @@ export class Broker implements SessionEvents {
    */
   withheld(session: Session, message: BrokerMessage): void {
     this.stats.withheldConfidential++;
-    if (this.withheldLogged.has(session.clientId)) return;
-    if (this.withheldLogged.size >= 10_000) this.withheldLogged.clear();
-    this.withheldLogged.add(session.clientId);
+    if (!this.firstTimeFor(session.clientId)) return;
     this.logger.warn({ clientId: session.clientId, topic: message.topic, reason: 'confidential message, link not encrypted' },
       'confidential messages withheld from this client until it connects over an encrypted listener');
+  }
+
+  /** True the first time a key is seen (bounded): one log line per client for repeated events. */
+  private firstTimeFor(key: string): boolean {
+    if (this.withheldLogged.has(key)) return false;
+    if (this.withheldLogged.size >= 10_000) this.withheldLogged.clear();
+    this.withheldLogged.add(key);
+    return true;
   }
 
   /** Called by the CONNECT handler once the CONNACK is sent. */

@@ -3,6 +3,9 @@ import type { Logger } from './ports/logger.js';
 import type { ClusterBus } from './ports/cluster.js';
 import type { Store } from './ports/store.js';
 
+/** See {@link BrokerOptions.sessionOwner}. */
+export type SessionOwner = 'user' | 'client_id';
+
 /**
  * Limits a broker enforces; every one configurable. A limit that may be switched off is
  * `Infinity` when off: the core compares against it and knows no other "no limit" value
@@ -87,6 +90,14 @@ export interface BrokerOptions {
   /** Topic filters whose messages may only be delivered over encrypted links. */
   confidentialTopics: string[];
   /**
+   * Who a session belongs to (`session_owner`). `user`: the user name (or certificate
+   * identity) that created it; a CONNECT with its client id from another user is refused
+   * with 0x85 (3.1.1: identifier rejected). `client_id`: Mosquitto's behaviour, whoever
+   * presents the client id takes the session over. Either way every queued or in-flight
+   * message is checked against the connected client's read access when it is sent.
+   */
+  sessionOwner: SessionOwner;
+  /**
    * Client id patterns (`*` matches any run of characters) whose packets are logged,
    * decoded with a hex dump (`trace_clients`); change them at run time with
    * `Broker.setTraceClients`.
@@ -130,6 +141,7 @@ export function resolveBrokerOptions(partial: Partial<Omit<BrokerOptions, 'limit
     logger: partial.logger,
     brokerName: partial.brokerName ?? 'midge',
     confidentialTopics: partial.confidentialTopics ?? [],
+    sessionOwner: partial.sessionOwner ?? 'user',
     traceClients: partial.traceClients ?? [],
     limits: { ...defaultLimits, ...partial.limits },
   };

@@ -88,6 +88,21 @@ export class SessionManager {
     return { session, present };
   }
 
+  /**
+   * Why a CONNECT by `username` may not open the session of `clientId`, or undefined:
+   * with `sessionOwner: 'user'` a session (connected or not, persistent or not)
+   * belongs to the identity that opened it, so another user can neither read its
+   * queue, nor close its connection, nor discard it with Clean Start. Anonymous
+   * clients are one identity. Call once the client is authenticated (in a cluster,
+   * once the session is claimed, so that it is here).
+   */
+  refusalFor(clientId: string, username: string | undefined): string | undefined {
+    if (this.broker.options.sessionOwner === 'client_id') return undefined;
+    const existing = this.sessions.get(clientId);
+    if (existing === undefined || existing.username === username) return undefined;
+    return 'the client id belongs to a session of another user: connect with a client id of your own';
+  }
+
   /** v5 DISCONNECT may change the expiry (section 3.14.2.2.2). */
   setExpiry(session: Session, expiryInterval: number): void {
     const wasStored = session.durable;

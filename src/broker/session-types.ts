@@ -1,5 +1,6 @@
 import type { BrokerMessage } from './message.js';
 import type { FlowControl } from './flow-control.js';
+import type { SessionLink } from './ports/session-link.js';
 import type { StoredDelivery } from './ports/store.js';
 import type { Recipient, SharedGroup } from './router/types.js';
 import type { Session } from './session.js';
@@ -18,15 +19,22 @@ export interface Delivery extends Omit<StoredDelivery, 'clientId' | 'messageId'>
  * Why a message was not delivered to a session; counted by the broker. `queue-full`:
  * a bound of the session (`max_queued_messages`, `max_queued_bytes`) was full while
  * it was offline or slow (or, for QoS 0, full at all); `memory-limit`: the broker-wide
- * cap on queued bytes was reached while it was offline or slow.
+ * cap on queued bytes was reached while it was offline or slow; `not-authorized`: the
+ * connected client may not read it (see {@link SessionEvents.mayReceive}).
  */
-export type DropReason = 'queue-full' | 'memory-limit' | 'expired' | 'offline-qos0' | 'too-large';
+export type DropReason = 'queue-full' | 'memory-limit' | 'expired' | 'offline-qos0' | 'too-large' | 'not-authorized';
 
 /** What a session reports back to the broker. */
 export interface SessionEvents {
   dropped(session: Session, reason: DropReason, message: BrokerMessage): void;
   /** A confidential message was kept from a link that is not encrypted. */
   withheld(session: Session, message: BrokerMessage): void;
+  /**
+   * May this message go to the client on `link` now? Asked the moment a QoS 1/2
+   * PUBLISH is transmitted (queued, restored, in flight or resent), so that whoever is
+   * connected, after a takeover or an ACL reload, gets only what they may read.
+   */
+  mayReceive(session: Session, link: SessionLink, message: BrokerMessage): boolean;
   /** Backpressure and slow-consumer state, shared by every session. */
   readonly flow: FlowControl;
 }

@@ -174,7 +174,9 @@ export class Session implements Recipient {
   private pumpQos0(link: SessionLink): void {
     while (this.queue.qos0.length > 0 && link.writable()) {
       const d = this.queue.shiftQos0()!;
-      this.sendQos0(link, d.message, d.retain, d.subscriptionIds);
+      // Routed while the link was congested: the read ACL may have changed since (a reload).
+      if (this.events.mayReceive(this, link, d.message)) this.sendQos0(link, d.message, d.retain, d.subscriptionIds);
+      else this.drop('not-authorized', d.message);
     }
   }
 
@@ -270,8 +272,15 @@ export class Session implements Recipient {
   }
 
   private transmit(delivery: Delivery, dup: boolean): void {
+    const link = this.link!;
+    if (!this.events.mayReceive(this, link, delivery.message)) {
+      // Not this client's to read: the flow ends here, as if sent and acknowledged.
+      this.complete(delivery.packetId!);
+      this.drop('not-authorized', delivery.message);
+      return;
+    }
     this.queue.sentCount++;
-    const sent = this.link!.sendPublish({
+    const sent = link.sendPublish({
       message: delivery.message, qos: delivery.qos, retain: delivery.retain,
       packetId: delivery.packetId, dup, subscriptionIds: delivery.subscriptionIds,
     });
@@ -430,6 +439,7 @@ export class Session implements Recipient {
     this.queue.clear();
     this.prepared.takeBack();
     this.paced = undefined;
+    this.awaitingResend = [];
     this.inflight.clear();
     this.inboundQos2.clear();
     this.events.flow.offline(this.queue);

@@ -44,6 +44,18 @@ export const brokerOptions = [
     },
   }),
   withDefault({
+    name: 'session_owner', section: 'auth', field: 'sessionOwner', default: 'user', parse: (d) => parseChoice(d, ['user', 'client_id'] as const),
+    doc: {
+      type: 'user or client_id', summary: 'Who a session belongs to: the user name (or certificate identity) that opened it, or whoever presents its client id.',
+      mosquitto: 'midge only; client_id is what Mosquitto does', example: 'session_owner client_id',
+      details: 'With `user` another user\'s CONNECT with the client id of a session (connected or not, clean start or not) is refused '
+        + 'with 0x85 Client Identifier not valid (3.1.1: return code 2), so nobody reads, closes or discards another user\'s session; '
+        + 'anonymous clients are one identity. With `client_id` the session goes to whoever connects with its id, as in Mosquitto. '
+        + 'Either way every queued or in-flight message is checked against the connected client\'s read access when it is sent, '
+        + 'and dropped when it may not read it (see docs/security.md).',
+    },
+  }),
+  withDefault({
     name: 'admin_user', section: 'auth', field: 'adminUsers', list: true, default: [], parse: (d) => [parseText(d)],
     doc: { type: 'user name; repeat for more', summary: 'Users of the password file who may use the admin API and dashboard.', mosquitto: 'midge only', example: 'admin_user ops', defaultText: 'none' },
   }),

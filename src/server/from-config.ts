@@ -59,6 +59,7 @@ export async function startFromConfig(
       cluster: clustered?.cluster,
       limits: brokerLimits(config),
       allowZeroLengthClientId: config.auth.allowZeroLengthClientId,
+      sessionOwner: config.auth.sessionOwner,
       retainAvailable: config.limits.retainAvailable,
       responseInformationPrefix: config.operations.responseInformationPrefix,
       confidentialTopics: config.confidentialTopics,

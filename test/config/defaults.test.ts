@@ -15,7 +15,7 @@ function expectedDefaults(cwd: string): MidgeConfig {
       port: 1883, address: '127.0.0.1', protocol: 'mqtt', encrypted: false, tls: undefined, maxConnections: Infinity,
       websocketsPath: undefined, confidential: false, socketDomain: undefined, security,
     }],
-    auth: { perListenerSettings: false, ...security, adminUsers: [], adminToken: undefined, scramUsersFile: undefined },
+    auth: { perListenerSettings: false, ...security, adminUsers: [], adminToken: undefined, scramUsersFile: undefined, sessionOwner: 'user' },
     limits: {
       maxPacketSize: 1048576, maxPayloadSize: Infinity, maxInflightMessages: 20, maxQueuedMessages: 100000, maxQueuedBytes: 67108864,
       maxQueuedBytesTotal: 1073741824, slowConsumerTimeout: 5, slowConsumerDisconnect: false,

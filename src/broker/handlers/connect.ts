@@ -48,6 +48,8 @@ export async function handleConnect(conn: MqttConnection, packet: ConnectPacket)
     const release = broker.options.cluster ? await claimSession(conn, plan.clientId, packet.clean) : undefined;
     try {
       if ((conn.state as string) === 'closed') return;
+      const taken = broker.sessions.refusalFor(plan.clientId, username);
+      if (taken) throw new Refusal(ReasonCode.ClientIdentifierNotValid, taken);
       const { session, present } = broker.sessions.open(conn, {
         clientId: plan.clientId, clean: packet.clean, expiryInterval: plan.sessionExpiry, protocolVersion: packet.protocolVersion,
         username, will: willOf(packet, conn.info.confidential),

@@ -124,6 +124,11 @@ async function openSession(link: SnClientLink, prompted: StoredWill | undefined)
   // In a cluster this node first becomes the client id's owner, as for MQTT clients.
   const release = broker.options.cluster ? await claimClientId(link) : undefined;
   if (release === null) return;
+  const taken = broker.sessions.refusalFor(request.clientId, username);
+  if (taken) {
+    release?.();
+    return refuse(link, SnReturnCode.REJECTED_NOT_SUPPORTED, ReasonCode.ClientIdentifierNotValid, taken);
+  }
   if (!broker.openEndpoint(link)) {
     release?.();
     return refuse(link, SnReturnCode.REJECTED_CONGESTION, ReasonCode.QuotaExceeded, 'the broker is closing');
