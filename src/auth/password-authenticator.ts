@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { AuthenticationResult, Authenticator, ConnectCredentials } from '../broker/ports/auth.js';
+import type { AdmittedClient, AuthenticationResult, Authenticator, ConnectCredentials } from '../broker/ports/auth.js';
 import { ReasonCode } from '../protocol/index.js';
 import { BoundedCache } from './bounded-cache.js';
 import { identityFromCertificate, type CertificateIdentity } from './certificate-identity.js';
@@ -66,6 +66,13 @@ function decoyFor(table: ReadonlyMap<string, PasswordHash>): PasswordHash {
   };
 }
 
+/** Users of `before` whose entry is gone from `after`, or different in it. */
+function changedUsers(before: ReadonlyMap<string, PasswordHash>, after: ReadonlyMap<string, PasswordHash>): Set<string> {
+  const changed = new Set<string>();
+  for (const [user, hash] of before) if (after.get(user)?.encoded !== hash.encoded) changed.add(user);
+  return changed;
+}
+
 /**
  * Authenticates CONNECTs against a Mosquitto password file (`$6$` and `$7$` hashes).
  *
@@ -91,6 +98,8 @@ export class PasswordFileAuthenticator implements Authenticator {
   // unkeyed hash of anyone's password.
   readonly #cacheKeySecret = randomBytes(32);
   #table: ReadonlyMap<string, PasswordHash>;
+  /** Users whose entry the last reload removed or changed. */
+  #changedOnReload: ReadonlySet<string> = new Set();
   #decoy: PasswordHash;
   #hashesComputed = 0;
   #cacheHits = 0;
@@ -126,19 +135,41 @@ export class PasswordFileAuthenticator implements Authenticator {
    */
   async reload(): Promise<void> {
     const table = await loadPasswordFile(this.#options.path);
+    this.#changedOnReload = changedUsers(this.#table, table);
     this.#table = table;
     this.#decoy = decoyFor(table);
   }
 
-  /** Decides a CONNECT; see the class notes for the reason codes. */
-  async authenticate(credentials: ConnectCredentials): Promise<AuthenticationResult> {
+  /**
+   * After {@link reload}: a client admitted by its password is revoked when its user left
+   * the file or the reload changed its password. Certificate identities are left to the
+   * CRL, anonymous clients to the (unchanged) policy.
+   */
+  revoked(client: AdmittedClient): string | undefined {
+    const username = client.username;
+    if (username === undefined || this.#identityFor(client.listener)) return undefined;
+    if (!this.#table.has(username)) return this.#options.unknownUser === 'ignore' ? undefined : 'the user was removed from the password file';
+    return this.#changedOnReload.has(username) ? 'the user\'s password was changed' : undefined;
+  }
+
+  /** The overrides of a listener, if any. */
+  #settingsFor(listener: string): ListenerAuthSettings | undefined {
     const listeners = this.#options.listeners;
     // hasOwn: a listener named `constructor` must not find Object.prototype's.
-    const settings = listeners && Object.hasOwn(listeners, credentials.listener) ? listeners[credentials.listener] : undefined;
-    const identity = settings?.certificateIdentity ?? this.#options.certificateIdentity;
+    return listeners && Object.hasOwn(listeners, listener) ? listeners[listener] : undefined;
+  }
+
+  /** The certificate identity a listener uses instead of passwords, if any. */
+  #identityFor(listener: string): CertificateIdentity | undefined {
+    return this.#settingsFor(listener)?.certificateIdentity ?? this.#options.certificateIdentity;
+  }
+
+  /** Decides a CONNECT; see the class notes for the reason codes. */
+  async authenticate(credentials: ConnectCredentials): Promise<AuthenticationResult> {
+    const identity = this.#identityFor(credentials.listener);
     if (identity) return identityFromCertificate(credentials.certificate, identity);
     if (credentials.username === undefined) {
-      const allowAnonymous = settings?.allowAnonymous ?? this.#options.allowAnonymous ?? false;
+      const allowAnonymous = this.#settingsFor(credentials.listener)?.allowAnonymous ?? this.#options.allowAnonymous ?? false;
       return allowAnonymous ? allow() : deny(ReasonCode.NotAuthorized, 'anonymous clients are not allowed');
     }
     if (credentials.password === undefined) return deny(ReasonCode.BadUserNameOrPassword, 'no password given');

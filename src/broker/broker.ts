@@ -17,6 +17,7 @@ import type { SessionLink } from './ports/session-link.js';
 import type { Store, StoredSubscription } from './ports/store.js';
 import type { ConnectionInfo } from './ports/transport.js';
 import { RetainedMessages } from './retained.js';
+import { disconnectRevoked, type ConnectionRevocationCheck } from './revocation.js';
 import { deliverToMatches, deliverRetained, deliverToSession } from './routing.js';
 import { TopicRouter } from './router/topic-router.js';
 import { subscriptionEntry, type Recipient, type SubscriptionEntry } from './router/types.js';
@@ -239,7 +240,7 @@ export class Broker implements SessionEvents {
 
   /** SessionEvents: the read check when a queued or in-flight delivery is transmitted. */
   mayReceive(_session: Session, link: SessionLink, message: BrokerMessage): boolean {
-    return this.canReceive(link, message.topic);
+    return this.access.canReceive(link, message.topic);
   }
 
   /** SessionEvents: a delivery was dropped. */
@@ -331,6 +332,14 @@ export class Broker implements SessionEvents {
   /** Closes the connections that came in through a listener that is going away. */
   closeListenerConnections(listener: string, reasonCode: number, reason: string): void {
     for (const conn of this.connections) if (conn.info.listener === listener) conn.close(reasonCode, reason);
+  }
+
+  /**
+   * After password, SCRAM, ACL or certificate files were reloaded: disconnects the
+   * connected clients that lost access (see {@link disconnectRevoked}); returns how many.
+   */
+  disconnectRevoked(transport?: ConnectionRevocationCheck): number {
+    return disconnectRevoked(this, [...this.connections, ...this.endpoints], transport);
   }
 
   /**

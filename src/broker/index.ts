@@ -1,5 +1,6 @@
 /** The broker core and its ports. */
 export { Broker } from './broker.js';
+export type { ConnectionRevocationCheck } from './revocation.js';
 export { MqttConnection } from './mqtt-connection.js';
 export { defaultLimits, resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
 export { exceedsTopicLevels } from './limits.js';

@@ -22,6 +22,8 @@ export class BrokerStats {
   readonly publishBytesSentByQos = [0, 0, 0];
   /** Network connections accepted, whether or not they completed CONNECT (mosquitto's socket count). */
   socketsOpened = 0;
+  /** Connected clients disconnected because a reload took their access away. */
+  revokedClients = 0;
   /** Deliveries of confidential messages kept from links that are not encrypted. */
   withheldConfidential = 0;
   /** Connections that failed before CONNECT completed (TLS, not MQTT, timeout...). */

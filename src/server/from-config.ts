@@ -7,6 +7,7 @@ import { clusterFromConfig } from './cluster-config.js';
 import { ListenerSet, type ReloadReport } from './listener-set.js';
 import { isServedListener, listenerSpec } from './listener-spec.js';
 import { logSubscriptions } from './logging-config.js';
+import { certificateRevocations } from './revocation.js';
 import { SecurityRegistry } from './security.js';
 import { snListenersFromConfig } from './sn-config.js';
 import { startServer, type ListenerSpec, type MidgeServer, type ServerOptions } from './server.js';
@@ -85,6 +86,8 @@ export async function startFromConfig(
         current = next;
       }
       running.reloadCertificates(report);
+      const revoked = server.broker.disconnectRevoked(certificateRevocations(running.entries(), logger, report.failed));
+      if (revoked > 0) logger.warn({ clients: revoked }, 'clients that lost access with the reload were disconnected');
       return report;
     },
   };

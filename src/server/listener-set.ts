@@ -49,6 +49,11 @@ export class ListenerSet {
     report.restartNeeded.push(...changes.restartNeeded);
   }
 
+  /** The listeners that run, with the configuration each was opened with. */
+  entries(): Array<readonly [ListenerConfig, ServerListener]> {
+    return [...this.running.values()].map((r) => [r.config, r.listener] as const);
+  }
+
   /** Re-reads the certificate files of every TLS listener; one that fails keeps its old ones. */
   reloadCertificates(report: ReloadReport): void {
     for (const l of this.server.listeners) {

@@ -3,4 +3,5 @@ export { listenTcp, bind, socketInfo, type BoundListener, type TcpListenerOption
 export { listenTls, type ReloadableListener } from './tls.js';
 export { listenWebSocket, type WsListenerOptions } from './ws.js';
 export { readTlsContext, peerCertificate, type TlsFiles } from './tls-context.js';
+export { readRevokedCertificates } from './crl.js';
 export type { ListenerCommon } from './listener.js';

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TlsFiles } from '../../src/transport/index.js';
@@ -19,6 +19,8 @@ export interface TestCertificates {
   clientCommonName: string;
   /** Issues another client certificate signed by the same CA. */
   issueClient(commonName: string, organisation?: string): { cert: string; key: string };
+  /** Writes a CRL signed by the CA that revokes the given certificates (none: an empty CRL); returns its path. */
+  writeCrl(revoked: string[], name?: string): string;
   /** Removes the directory. */
   cleanup(): void;
 }
@@ -58,8 +60,23 @@ export function makeCertificates(clientCommonName = 'sensor-1'): TestCertificate
     clientKey: client.key,
     clientCommonName,
     issueClient,
+    writeCrl: (revoked, name = 'crl.pem') => writeCrl(dir, revoked, name),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** `openssl ca` keeps its revocations in a database; each CRL starts from a fresh one. */
+function writeCrl(dir: string, revoked: string[], name: string): string {
+  const base = join(dir, `${name}.ca`);
+  rmSync(base, { recursive: true, force: true });
+  mkdirSync(base);
+  writeFileSync(join(base, 'index.txt'), '');
+  writeFileSync(join(base, 'crlnumber'), '1000\n');
+  writeFileSync(join(base, 'ca.cnf'), `[ca]\ndefault_ca = own\n[own]\ndatabase = ${base}/index.txt\ncrlnumber = ${base}/crlnumber\ndefault_md = sha256\ndefault_crl_days = 2\n`);
+  const ca = ['-config', join(base, 'ca.cnf'), '-keyfile', 'ca.key', '-cert', 'ca.crt'];
+  for (const cert of revoked) openssl(['ca', ...ca, '-revoke', cert], dir);
+  openssl(['ca', ...ca, '-gencrl', '-out', name], dir);
+  return join(dir, name);
 }
 
 function issue(dir: string, base: string, subject: string, extFile: string): void {

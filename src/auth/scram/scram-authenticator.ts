@@ -16,9 +16,24 @@ export class ScramSha256Authenticator implements EnhancedAuthenticator {
 
   constructor(private users: ReadonlyMap<string, ScramCredential>) {}
 
+  /** Users the last {@link setUsers} removed or gave new credentials. */
+  private changed: ReadonlySet<string> = new Set();
+
   /** Swaps in a new set of users (hot reload). */
   setUsers(users: ReadonlyMap<string, ScramCredential>): void {
+    const changed = new Set<string>();
+    for (const [user, old] of this.users) {
+      const now = users.get(user);
+      if (!now || !now.storedKey.equals(old.storedKey) || !now.salt.equals(old.salt)) changed.add(user);
+    }
     this.users = users;
+    this.changed = changed;
+  }
+
+  /** After {@link setUsers}: a user who left the file, or whose credentials changed, loses access. */
+  revoked(username: string | undefined): string | undefined {
+    if (username === undefined || !this.changed.has(username)) return undefined;
+    return this.users.has(username) ? 'the user\'s SCRAM credentials were changed' : 'the user was removed from the SCRAM users file';
   }
 
   begin(_context: EnhancedAuthContext): EnhancedAuthExchange {

@@ -8,6 +8,11 @@ export interface PeerCertificateInfo {
   commonName?: string;
   /** SHA-256 fingerprint, colon-separated hex. */
   fingerprint256?: string;
+  /**
+   * Issuer and serial number, the pair a CRL names a certificate by (opaque), so that a
+   * connection can be re-checked when a new CRL is loaded.
+   */
+  revocationId?: string;
 }
 
 /** The facts an {@link Authenticator} decides a CONNECT on. */
@@ -39,7 +44,16 @@ export interface Authenticator {
   /** A short name for logs, e.g. `password-file`. */
   readonly name: string;
   authenticate(credentials: ConnectCredentials): AuthenticationResult | Promise<AuthenticationResult>;
+  /**
+   * Called after the authenticator reloaded its files, for each client it admitted
+   * earlier: why that client would not be admitted now (its user removed, its password
+   * changed), or undefined. The broker disconnects the client with that reason.
+   */
+  revoked?(client: AdmittedClient): string | undefined;
 }
+
+/** A connected client, as a reload re-checks its admission: what it connected with, less the password. */
+export type AdmittedClient = Omit<ConnectCredentials, 'password'>;
 
 /** A connected client as authorizers see it. */
 export interface ClientPrincipal {
@@ -96,4 +110,6 @@ export interface EnhancedAuthenticator {
   /** The Authentication Method name, compared exactly. */
   readonly method: string;
   begin(context: EnhancedAuthContext): EnhancedAuthExchange;
+  /** After a reload: why the user a client authenticated as would not be admitted now, or undefined. */
+  revoked?(username: string | undefined): string | undefined;
 }
