@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Broker, Disposer, Logger } from '../broker/index.js';
+import type { Duplex } from 'node:stream';
+import { LoginBackoff, type Broker, type Disposer, type Logger } from '../broker/index.js';
 import { clientRoutes } from './api/clients.js';
 import { clusterRoutes } from './api/cluster.js';
 import { withholds, type ApiContext } from './api/context.js';
@@ -11,7 +12,8 @@ import { publishRoutes } from './api/publish.js';
 import { retainedRoutes } from './api/retained.js';
 import { subscriptionRoutes } from './api/subscriptions.js';
 import { topicRoutes } from './api/topics.js';
-import { AdminCredentials } from './credentials.js';
+import { AdminCredentials, type CredentialCheck } from './credentials.js';
+import { crossSiteRequest } from './csrf.js';
 import { HttpError, sendBody, sendJson } from './http.js';
 import { StatsHistory } from './history.js';
 import { LiveFeed } from './live-feed.js';
@@ -42,7 +44,10 @@ export interface AdminServer {
 /** Everything one request is answered from. */
 interface AdminHandler {
   api: ApiContext;
+  scheme: 'http' | 'https';
   credentials: AdminCredentials;
+  /** Failed logins make their source wait before its next one is checked. */
+  backoff: LoginBackoff;
   router: Router;
   metrics: BrokerMetrics;
   files: StaticFiles;
@@ -75,11 +80,16 @@ export async function startAdmin(broker: Broker, adminOptions: AdminOptions): Pr
   clusterRoutes(router, api);
   liveRoutes(router, api);
   const metrics = brokerMetrics(broker, options);
-  const handler: AdminHandler = { api, credentials, router, metrics, files: new StaticFiles(options.uiDir) };
+  const scheme = options.tls ? 'https' : 'http';
+  const handler: AdminHandler = { api, scheme, credentials, backoff: new LoginBackoff(), router, metrics, files: new StaticFiles(options.uiDir) };
   const listener: RequestListener = (req, res) => {
     handle(handler, req, res).catch((err: unknown) => answerError(res, err, logger));
   };
-  const server: Server = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener) : createServer(listener);
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...handshakeLimits(broker) }, listener)
+    : createServer(handshakeLimits(broker), listener);
+  // Node leaves the socket of a failed or timed-out TLS handshake open: close it.
+  server.on('tlsClientError', (_err: Error, socket: Duplex) => socket.destroy());
   try {
     await listen(server, options.port, options.host);
   } catch (err) {
@@ -91,7 +101,6 @@ export async function startAdmin(broker: Broker, adminOptions: AdminOptions): Pr
   history.sample();
   history.start();
   const address = server.address() as AddressInfo;
-  const scheme = options.tls ? 'https' : 'http';
   self.info = { name: `${scheme}:${address.port}`, protocol: scheme, host: address.address, port: address.port };
   let closing: Promise<void> | undefined;
   return {
@@ -108,6 +117,16 @@ export async function startAdmin(broker: Broker, adminOptions: AdminOptions): Pr
       return closing;
     },
   };
+}
+
+/**
+ * A socket has the broker's connect timeout to finish its TLS handshake and send its
+ * request: silent sockets must not hold file descriptors (Node waits 120 s for a TLS
+ * handshake by default). Checked often enough to keep a short timeout.
+ */
+function handshakeLimits(broker: Broker): { handshakeTimeout: number; headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+  const ms = broker.options.limits.connectTimeout * 1000;
+  return { handshakeTimeout: ms, headersTimeout: ms, requestTimeout: ms, connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(ms / 4))) };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -131,7 +150,13 @@ async function handle(h: AdminHandler, req: IncomingMessage, res: ServerResponse
     return sendJson(res, readiness.ready ? 200 : 503, { ready: readiness.ready, notReadyBecause: readiness.reasons });
   }
   if (method === 'GET' && (await h.files.serve(url.pathname, res))) return;
-  const check = await h.credentials.check(req.headers.authorization);
+  const crossSite = crossSiteRequest(req, h.scheme);
+  if (crossSite) {
+    h.api.logger.warn({ method, path: url.pathname, remoteAddress: req.socket.remoteAddress, reason: crossSite }, 'admin request from another site refused');
+    return sendJson(res, 403, { error: 'state-changing requests must come from the dashboard\'s own origin' });
+  }
+  const check = await checkCredentials(h, req, res);
+  if (check === 'wait') return;
   if (check.outcome === 'not-admin') return refuseNotAdmin(h, req, res, check.user);
   if (check.outcome !== 'admin') return refuse(req, res);
   const { identity } = check;
@@ -144,6 +169,30 @@ async function handle(h: AdminHandler, req: IncomingMessage, res: ServerResponse
     return sendJson(res, 405, { error: `use ${match.allow.join(' or ')}` }, { allow: match.allow.join(', ') });
   }
   await match.handler({ req, res, url, params: match.params, identity });
+}
+
+/**
+ * What the request's credentials prove, or `wait` when its source failed too often
+ * lately (answered here: 429 with Retry-After, nothing checked). Only a request that
+ * carries credentials and fails them counts as a failure.
+ */
+async function checkCredentials(h: AdminHandler, req: IncomingMessage, res: ServerResponse): Promise<CredentialCheck | 'wait'> {
+  const header = req.headers.authorization;
+  if (!header) return h.credentials.check(undefined);
+  const source = req.socket.remoteAddress ?? 'unknown';
+  const refusal = h.backoff.begin(source);
+  if (refusal) {
+    h.api.logger.warn({ remoteAddress: source, reason: refusal.reason }, 'admin login refused without a check');
+    sendJson(res, 429, { error: refusal.reason }, { 'retry-after': String(refusal.retryAfter) });
+    return 'wait';
+  }
+  let check: CredentialCheck | undefined;
+  try {
+    check = await h.credentials.check(header);
+    return check;
+  } finally {
+    h.backoff.settle(source, check?.outcome !== 'admin' && check?.outcome !== 'not-admin');
+  }
 }
 
 /**

@@ -29,8 +29,9 @@ function digest(text: string): Buffer {
  * users named in `adminUsers` (checked by the injected `verifyAdmin`, i.e. the
  * password file), or `Bearer <adminToken>`. Nothing configured: nobody is admitted.
  *
- * The API takes credentials from that header only, never from cookies, so another
- * site cannot make a browser send them (no CSRF to defend against).
+ * The API takes credentials from that header only, never from cookies; a browser that
+ * holds Basic credentials for the listener still sends them with another site's form,
+ * which is why state-changing requests must also come from the same origin (`csrf.ts`).
  */
 export class AdminCredentials {
   private readonly users: ReadonlySet<string>;

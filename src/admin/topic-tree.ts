@@ -15,6 +15,8 @@ export interface TopicEntry {
   retainFlag: boolean;
   /** Epoch ms of the last message. */
   updatedAt: number;
+  /** The last message is confidential (shown over HTTPS only). */
+  confidential: boolean;
   /** The tree's version when this entry last changed. */
   version: number;
 }
@@ -67,7 +69,7 @@ export class TopicTree {
       this.entries.delete(message.topic);
     } else {
       if (this.entries.size >= this.maxTopics) this.evictOldest(version);
-      entry = { topic: message.topic, messages: 0, preview, size: 0, qos: 0, retainFlag: false, updatedAt: 0, version };
+      entry = { topic: message.topic, messages: 0, preview, size: 0, qos: 0, retainFlag: false, updatedAt: 0, confidential: false, version };
     }
     entry.messages++;
     entry.preview = preview;
@@ -75,6 +77,7 @@ export class TopicTree {
     entry.qos = message.qos;
     entry.retainFlag = message.retain;
     entry.updatedAt = message.createdAt;
+    entry.confidential = message.confidential;
     entry.version = version;
     this.entries.set(message.topic, entry);
   }

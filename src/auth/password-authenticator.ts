@@ -180,14 +180,17 @@ export class PasswordFileAuthenticator implements Authenticator {
       await this.#hashing.run(() => this.#verify(credentials.password as Buffer, this.#decoy));
       return deny(ReasonCode.BadUserNameOrPassword, 'bad user name or password');
     }
-    if (stored.kind === 'sha512-pbkdf2' && this.#hashing.queued >= this.#maxQueued) {
-      return deny(ReasonCode.ServerBusy, 'too many password checks waiting');
-    }
     const matches = await this.#check(credentials.username, credentials.password, stored);
+    if (matches === 'busy') return deny(ReasonCode.ServerBusy, 'too many password checks waiting');
     return matches ? allow() : deny(ReasonCode.BadUserNameOrPassword, 'bad user name or password');
   }
 
-  async #check(username: string, password: Buffer, stored: PasswordHash): Promise<boolean> {
+  /**
+   * Checks a password against the user's hash. A password verified before (or being
+   * verified now) is answered from the cache first, before any "busy" refusal: wrong passwords flooding the hash
+   * queue must not lock out a client whose password is known good.
+   */
+  async #check(username: string, password: Buffer, stored: PasswordHash): Promise<boolean | 'busy'> {
     // A single SHA-512 is cheaper than the cache bookkeeping.
     if (stored.kind === 'sha512') return this.#verify(password, stored);
     const key = `${username.length}:${username}:${createHmac('sha256', this.#cacheKeySecret).update(password).digest('base64')}`;
@@ -202,6 +205,7 @@ export class PasswordFileAuthenticator implements Authenticator {
       this.#cacheHits++;
       return pending.result;
     }
+    if (this.#hashing.queued >= this.#maxQueued) return 'busy';
     const result = this.#hashing.run(() => this.#verify(password, stored)).then((ok) => {
       if (ok) this.#verified.set(key, stored.encoded);
       return ok;

@@ -1,5 +1,6 @@
 import { ReasonCode, type QoS } from '../protocol/index.js';
 import type { Publisher, PublishRights } from './admission.js';
+import { LoginBackoff } from './login-backoff.js';
 import type { BrokerOptions } from './options.js';
 import type { AuthenticationResult, ClientPrincipal, ConnectCredentials } from './ports/auth.js';
 import type { Logger } from './ports/logger.js';
@@ -12,13 +13,27 @@ import type { ConnectionInfo } from './ports/transport.js';
  * (MQTT, MQTT-SN, routing at delivery) asks here; a chain is first-deny-wins.
  */
 export class AccessControl implements PublishRights {
+  /** Per source address: failed logins make that source wait (see {@link authenticate}). */
+  readonly loginBackoff: LoginBackoff;
+
   constructor(
-    private readonly options: Pick<BrokerOptions, 'authenticators' | 'authorizers'>,
+    private readonly options: Pick<BrokerOptions, 'authenticators' | 'authorizers' | 'loginBackoff'>,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.loginBackoff = new LoginBackoff(options.loginBackoff);
+  }
+
+  /**
+   * Authenticates a CONNECT, unless its source address failed too often lately or has
+   * too many checks pending ({@link LoginBackoff}): then it is refused at once with
+   * 0x89 Server busy, at no cost to anyone else.
+   */
+  authenticate(credentials: ConnectCredentials, info: ConnectionInfo): Promise<AuthenticationResult> {
+    return this.loginBackoff.guard(info.remoteAddress, () => this.runAuthenticators(credentials, info));
+  }
 
   /** Runs the authenticator chain: first deny wins; with none configured everyone is admitted. */
-  async authenticate(credentials: ConnectCredentials, info: ConnectionInfo): Promise<AuthenticationResult> {
+  private async runAuthenticators(credentials: ConnectCredentials, info: ConnectionInfo): Promise<AuthenticationResult> {
     const chain = info.security?.authenticators ?? this.options.authenticators;
     let allowed: AuthenticationResult | undefined;
     for (const authenticator of chain) {

@@ -1,6 +1,7 @@
 /** The broker core and its ports. */
 export { Broker } from './broker.js';
 export type { ConnectionRevocationCheck } from './revocation.js';
+export { LoginBackoff, defaultLoginBackoff, type LoginBackoffOptions, type LoginRefusal } from './login-backoff.js';
 export { MqttConnection } from './mqtt-connection.js';
 export { defaultLimits, resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
 export { exceedsTopicLevels } from './limits.js';

@@ -2,6 +2,7 @@ import type { Authenticator, Authorizer, EnhancedAuthenticator } from './ports/a
 import type { Logger } from './ports/logger.js';
 import type { ClusterBus } from './ports/cluster.js';
 import type { Store } from './ports/store.js';
+import type { LoginBackoffOptions } from './login-backoff.js';
 
 /** See {@link BrokerOptions.sessionOwner}. */
 export type SessionOwner = 'user' | 'client_id';
@@ -97,6 +98,8 @@ export interface BrokerOptions {
    * message is checked against the connected client's read access when it is sent.
    */
   sessionOwner: SessionOwner;
+  /** Per-source backoff after failed logins; see `LoginBackoff` for the defaults. */
+  loginBackoff: Partial<LoginBackoffOptions>;
   /**
    * Client id patterns (`*` matches any run of characters) whose packets are logged,
    * decoded with a hex dump (`trace_clients`); change them at run time with
@@ -142,6 +145,7 @@ export function resolveBrokerOptions(partial: Partial<Omit<BrokerOptions, 'limit
     brokerName: partial.brokerName ?? 'midge',
     confidentialTopics: partial.confidentialTopics ?? [],
     sessionOwner: partial.sessionOwner ?? 'user',
+    loginBackoff: partial.loginBackoff ?? {},
     traceClients: partial.traceClients ?? [],
     limits: { ...defaultLimits, ...partial.limits },
   };

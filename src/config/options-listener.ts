@@ -23,8 +23,12 @@ export const listenerOptions = [
     name: 'max_connections', section: 'limits', field: 'maxConnections', scope: 'listener-or-global', default: Infinity,
     parse: parseMaxConnections, format: formatMaxConnections,
     doc: {
-      type: 'integer; -1 for no limit', summary: 'Connections the listener accepts at once. Before any `listener` line it is the default of every listener.',
-      mosquitto: 'same; 0 also means no limit, as in mosquitto', example: 'max_connections 5000', defaultText: '-1 (no limit)',
+      type: 'integer; -1 for as many as the process can hold', summary: 'Connections the listener accepts at once. Before any `listener` line it is the default of every listener.',
+      details: 'Left at -1 (or 0), an MQTT listener holds at most an equal share of the process\'s open-file limit, less a reserve '
+        + 'for the store, logs and the admin listener (a tenth of the limit, from 32 to 256): a flood of sockets on one listener '
+        + 'fills that listener, never the descriptors the process and the other listeners need. A full listener closes new '
+        + 'sockets at once (`midge_connections_dropped_total`, a log line at most every 10 s).',
+      mosquitto: '-1 and 0 mean no limit there; here, a share of the open-file limit', example: 'max_connections 5000', defaultText: '-1 (a share of the open-file limit)',
     },
   }),
   optional({

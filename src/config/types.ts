@@ -57,7 +57,7 @@ export type ListenerConfig = Fields<'listener'> & {
    */
   encrypted: boolean;
   tls: TlsSettings | undefined;
-  /** Connections accepted at once; Infinity: no limit. */
+  /** Connections accepted at once; Infinity (mosquitto's -1 or 0, the default): a share of the open-file limit (see `max_connections`). */
   maxConnections: number;
   /** Authentication in effect on this listener (see `per_listener_settings`). */
   security: SecuritySettings;

@@ -16,7 +16,8 @@ export async function listenerSpec(l: ListenerConfig, security: SecurityRegistry
     port: l.port,
     host: l.address,
     protocol: l.protocol === 'websockets' ? 'websockets' : 'mqtt',
-    maxConnections: l.maxConnections,
+    // -1 or 0 (the default, mosquitto's "no limit"): a share of the descriptor limit.
+    maxConnections: l.maxConnections === Infinity ? undefined : l.maxConnections,
     confidential: l.confidential,
     tls: tlsFiles(l),
     websocketsPath: l.websocketsPath,

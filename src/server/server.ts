@@ -4,6 +4,7 @@ import { startSnGateway, type SnGatewayOptions } from '../sn/gateway/index.js';
 import { commitFiguresOf, startAdmin, type AdminOptions, type AdminServer } from '../admin/index.js';
 import { ReasonCode } from '../protocol/index.js';
 import { listenFailure } from './listen-errors.js';
+import { defaultMaxConnections } from './descriptor-limit.js';
 import { packageVersion } from './package-version.js';
 
 /** One listener to open. */
@@ -13,7 +14,7 @@ export interface ListenerSpec {
   /** `mqtt` over TCP (TLS when `tls` is set) or `websockets` (wss when `tls` is set). */
   protocol: 'mqtt' | 'websockets';
   name?: string;
-  /** Connections accepted at once; Infinity (the default): no limit. */
+  /** Open sockets at most (Infinity: no cap); undefined: a share of the descriptor limit (see `defaultMaxConnections`). */
   maxConnections?: number;
   confidential?: boolean;
   tls?: TlsFiles;
@@ -62,15 +63,15 @@ export function listenerName(spec: ListenerSpec): string {
   return spec.name ?? `${kind}:${spec.port}`;
 }
 
-async function openListener(broker: Broker, spec: ListenerSpec): Promise<ServerListener> {
-  return bindListener(broker, spec).catch((err: unknown) => {
+async function openListener(broker: Broker, spec: ListenerSpec, defaultMax: number): Promise<ServerListener> {
+  return bindListener(broker, spec, defaultMax).catch((err: unknown) => {
     throw listenFailure(listenerName(spec), spec.host, spec.port, err);
   });
 }
 
-async function bindListener(broker: Broker, spec: ListenerSpec): Promise<ServerListener> {
+async function bindListener(broker: Broker, spec: ListenerSpec, defaultMax: number): Promise<ServerListener> {
   const common = {
-    port: spec.port, host: spec.host, name: listenerName(spec), maxConnections: spec.maxConnections ?? Infinity,
+    port: spec.port, host: spec.host, name: listenerName(spec), maxConnections: spec.maxConnections ?? defaultMax,
     confidential: spec.confidential ?? false, security: spec.security,
   };
   let bound: ServerListener;
@@ -124,8 +125,10 @@ export async function startServer(options: ServerOptions): Promise<MidgeServer> 
     throw err;
   });
   if (admin) announce(broker, admin);
+  // Listeners added by a reload get the share computed for those configured at start.
+  const defaultMax = defaultMaxConnections(options.listeners.length);
   try {
-    for (const spec of options.listeners) listeners.push(announce(broker, await openListener(broker, spec)));
+    for (const spec of options.listeners) listeners.push(announce(broker, await openListener(broker, spec, defaultMax)));
     for (const sn of options.snListeners ?? []) {
       const gateway = await startSnGateway(broker, sn).catch((err: unknown) => {
         throw listenFailure(sn.name ?? `mqttsn:${sn.port ?? 1884}`, sn.host, sn.port ?? 1884, err);
@@ -148,7 +151,7 @@ export async function startServer(options: ServerOptions): Promise<MidgeServer> 
     listeners,
     admin,
     async addListener(spec) {
-      const listener = announce(broker, await openListener(broker, spec));
+      const listener = announce(broker, await openListener(broker, spec, defaultMax));
       listeners.push(listener);
       return listener;
     },

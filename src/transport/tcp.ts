@@ -26,8 +26,12 @@ export function listenTcp(broker: Broker, options: TcpListenerOptions): Promise<
   return bind(server, options.port, options.host, options.name, 'mqtt');
 }
 
-/** A listener's `max_connections`: connections past it are closed by the system, and counted and logged here. */
-export function limitConnections(server: Server, broker: Broker, options: ListenerCommon): void {
+/**
+ * A listener's `max_connections`: sockets past it are closed by the system at once, and
+ * counted and logged here. It bounds every socket, handshakes and upgrades included, so
+ * a flood of silent sockets cannot take the descriptors other listeners need.
+ */
+export function limitConnections(server: Server, broker: Broker, options: Pick<ListenerCommon, 'maxConnections' | 'name'>): void {
   if (options.maxConnections <= 0 || options.maxConnections === Infinity) return;
   server.maxConnections = options.maxConnections;
   server.on('drop', (dropped?: { remoteAddress?: string; remotePort?: number }) => {

@@ -30,8 +30,10 @@ export function describeTlsFailure(err: Error): string {
 
 /**
  * Reports a TLS listener's failed handshakes to the broker (counted, logged once per
- * source a minute). A socket the client reset has lost its address by then: it is read
- * from the TCP socket underneath, which keeps it.
+ * source a minute), and closes their sockets: with a `tlsClientError` listener Node
+ * leaves the socket open, so a client that never sends a ClientHello would hold its
+ * descriptor past the handshake timeout. A socket the client reset has lost its
+ * address by then: it is read from the TCP socket underneath, which keeps it.
  */
 export function reportTlsFailures(server: { on(event: 'tlsClientError', listener: (err: Error, socket: TLSSocket) => void): unknown }, broker: Broker, listener: () => string): void {
   server.on('tlsClientError', (err, socket) => {
@@ -41,5 +43,6 @@ export function reportTlsFailures(server: { on(event: 'tlsClientError', listener
       remoteAddress: socket.remoteAddress ?? raw?.remoteAddress ?? 'unknown',
       remotePort: socket.remotePort ?? raw?.remotePort,
     }, 'tls', describeTlsFailure(err));
+    socket.destroy();
   });
 }

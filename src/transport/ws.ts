@@ -4,8 +4,9 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
 import type { Broker } from '../broker/index.js';
+import { handshakeTimeoutMs, httpHandshakeOptions } from './handshake-limits.js';
 import type { ListenerCommon } from './listener.js';
-import { bind, type BoundListener } from './tcp.js';
+import { bind, limitConnections, type BoundListener } from './tcp.js';
 import { peerCertificate, readTlsContext, type TlsFiles } from './tls-context.js';
 import type { ReloadableListener } from './tls.js';
 import { reportTlsFailures } from './tls-failures.js';
@@ -31,7 +32,11 @@ const SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
  */
 export function listenWebSocket(broker: Broker, options: WsListenerOptions): Promise<ReloadableListener> {
   const secure = options.tls !== undefined;
-  const server = secure ? createHttpsServer({ ...readTlsContext(options.tls!) }) : createHttpServer();
+  const timeoutMs = handshakeTimeoutMs(broker);
+  const server = secure
+    ? createHttpsServer({ ...readTlsContext(options.tls!), handshakeTimeout: timeoutMs, ...httpHandshakeOptions(timeoutMs) })
+    : createHttpServer(httpHandshakeOptions(timeoutMs));
+  limitConnections(server, broker, options);
   const refused = (req: IncomingMessage, reason: string) => broker.connectionFailed(
     { listener: options.name, remoteAddress: req.socket.remoteAddress ?? 'unknown', remotePort: req.socket.remotePort }, 'websocket', reason);
   server.on('request', (req: IncomingMessage, res) => {

@@ -53,6 +53,8 @@ export interface SpawnOptions {
   configName?: string;
   /** Working directory; a fresh temp dir by default (removed by stop()). */
   cwd?: string;
+  /** A command that runs the broker and execs it, keeping its pid (e.g. `['prlimit', '--nofile=128:128']`). */
+  wrapper?: string[];
 }
 
 /** A midge broker process started by a test. */
@@ -80,7 +82,8 @@ export async function spawnMidge(options: SpawnOptions = {}): Promise<SpawnedMid
     args.push('--port', String(port));
   }
   args.push(...(options.args ?? []));
-  const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, ...args];
+  const child = spawn(command!, commandArgs, { cwd: dir, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => { out += d.toString(); });
   child.stderr?.on('data', (d: Buffer) => { out += d.toString(); });

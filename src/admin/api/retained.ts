@@ -2,7 +2,7 @@ import { createMessage } from '../../broker/index.js';
 import { topicFilterProblem, topicNameProblem } from '../../protocol/index.js';
 import { HttpError, intParam, payloadView, sendJson } from '../http.js';
 import type { Router } from '../router.js';
-import type { ApiContext } from './context.js';
+import { withholds, type ApiContext } from './context.js';
 
 /** Bytes of each retained payload the browse answer carries. */
 const PAYLOAD_VIEW_BYTES = 4096;
@@ -20,7 +20,7 @@ export function retainedRoutes(router: Router, api: ApiContext): void {
     const limit = intParam(url, 'limit', 100, 1000);
     const matches = api.broker.retained.match(filter).sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : 0));
     const items = matches.slice(offset, offset + limit).map((m) => ({
-      topic: m.topic, qos: m.qos, ...payloadView(m.payload, PAYLOAD_VIEW_BYTES),
+      topic: m.topic, qos: m.qos, ...payloadView(m.payload, PAYLOAD_VIEW_BYTES, withholds(api, m.confidential)),
       createdAt: new Date(m.createdAt).toISOString(),
       expiresAt: m.expiresAt === undefined ? null : new Date(m.expiresAt).toISOString(),
     }));

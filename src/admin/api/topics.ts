@@ -1,7 +1,7 @@
 import { intParam, payloadView, sendJson } from '../http.js';
 import type { Router } from '../router.js';
 import type { TopicChangesView } from '../ui/api-types.js';
-import type { ApiContext } from './context.js';
+import { withholds, type ApiContext } from './context.js';
 
 /**
  * `GET /api/v1/topics?since=<version>`: the topic tree's entries changed since a
@@ -17,11 +17,14 @@ export function topicRoutes(router: Router, api: ApiContext): void {
       version: changes.version,
       full: changes.full,
       removed: changes.removed,
-      topics: changes.topics.map((e) => ({
-        topic: e.topic, messages: e.messages, qos: e.qos, retainFlag: e.retainFlag,
-        retained: retained.get(e.topic) !== undefined, updatedAt: new Date(e.updatedAt).toISOString(),
-        ...payloadView(e.preview, api.topics.previewBytes), size: e.size, truncated: e.size > e.preview.length,
-      })),
+      topics: changes.topics.map((e) => {
+        const withheld = withholds(api, e.confidential);
+        return {
+          topic: e.topic, messages: e.messages, qos: e.qos, retainFlag: e.retainFlag,
+          retained: retained.get(e.topic) !== undefined, updatedAt: new Date(e.updatedAt).toISOString(),
+          ...payloadView(e.preview, api.topics.previewBytes, withheld), size: e.size, truncated: !withheld && e.size > e.preview.length,
+        };
+      }),
     };
     sendJson(res, 200, body);
   });

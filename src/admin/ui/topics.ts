@@ -144,7 +144,7 @@ export class TopicsView extends PolledView {
         h('dt', {}, 'Last'), h('dd', {}, `${ago(t.updatedAt)}, QoS ${t.qos}${t.retainFlag ? ', retain flag set' : ''}`),
         h('dt', {}, 'Retained'), h('dd', {}, t.retained ? 'yes' : 'no'),
         h('dt', {}, 'Size'), h('dd', {}, bytes(t.size) + (t.truncated ? ' (start shown)' : ''))),
-      h('pre', { class: 'payload' }, t.encoding === 'utf8' ? t.payload : `base64: ${t.payload}`),
+      h('pre', { class: 'payload' }, t.withheld ? WITHHELD : t.encoding === 'utf8' ? t.payload : `base64: ${t.payload}`),
       remove);
   }
 
@@ -154,7 +154,11 @@ export class TopicsView extends PolledView {
   }
 }
 
+/** What stands for a confidential payload when the dashboard is served over plain HTTP. */
+const WITHHELD = '(confidential: shown only when the admin listener is HTTPS)';
+
 function preview(t: TopicView): string {
+  if (t.withheld) return WITHHELD;
   const text = t.encoding === 'utf8' ? t.payload : `(${bytes(t.size)} binary)`;
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
 }
