@@ -200,6 +200,23 @@ export const brokerOptions = [
     doc: { type: 'integer 1..1000000', summary: 'MQTT-SN clients tracked at once (UDP senders are cheap to spoof).', mosquitto: 'midge only', example: 'mqttsn_max_clients 5000' },
   }),
   withDefault({
+    name: 'mqttsn_max_clients_per_address', section: 'mqttsn', field: 'maxClientsPerAddress', default: 100, parse: int(1, 1_000_000),
+    doc: {
+      type: 'integer 1..1000000', summary: 'MQTT-SN clients one IP address may have at once, so that one sender cannot take every slot.',
+      details: "A forwarder's clients share its address: raise this for a forwarder that serves more.",
+      mosquitto: 'midge only', example: 'mqttsn_max_clients_per_address 500',
+    },
+  }),
+  withDefault({
+    name: 'mqttsn_max_keepalive', section: 'mqttsn', field: 'maxKeepAlive', default: 3600, parse: int(1, 65535),
+    doc: {
+      type: 'seconds, 1..65535', summary: 'Largest keep alive Duration an MQTT-SN client may ask for; more, or 0 (none), is refused with "not supported".',
+      details: 'CONNACK cannot tell a client a shorter keep alive, so a longer one is refused. A client that vanishes holds its slot for '
+        + '1.5 times its keep alive; `max_keepalive` caps it too.',
+      mosquitto: 'midge only', example: 'mqttsn_max_keepalive 900',
+    },
+  }),
+  withDefault({
     name: 'confidential_topics', section: 'root', field: 'confidentialTopics', list: true, default: [], parse: parseTopicFilters,
     settle: (filters) => [...new Set(filters)],
     doc: { type: 'topic filters', summary: 'Messages on these topics are delivered over encrypted links only (see docs/security.md).', mosquitto: 'midge only', example: 'confidential_topics secrets/# plant/+/keys', defaultText: 'none' },

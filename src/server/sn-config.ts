@@ -16,5 +16,7 @@ export function snListenersFromConfig(config: MidgeConfig): Array<Partial<SnGate
       advertiseInterval: sn.advertiseInterval,
       predefinedTopics: new Map(sn.predefinedTopics.map((t) => [t.id, t.topic])),
       maxClients: sn.maxClients,
+      maxClientsPerAddress: sn.maxClientsPerAddress,
+      maxKeepAlive: sn.maxKeepAlive,
     }));
 }

@@ -27,7 +27,7 @@ function expectedDefaults(cwd: string): MidgeConfig {
       sysInterval: 10, logLevel: 'info', traceClients: [], responseInformationPrefix: 'response/', pidFile: undefined,
       logFormat: undefined, logDestinations: [{ kind: 'stderr' }], logTypes: undefined, logTimestamp: true, logTimestampFormat: undefined,
     },
-    mqttsn: { gatewayId: 1, advertiseInterval: 0, predefinedTopics: [], maxClients: 1000 },
+    mqttsn: { gatewayId: 1, advertiseInterval: 0, predefinedTopics: [], maxClients: 1000, maxClientsPerAddress: 100, maxKeepAlive: 3600 },
     confidentialTopics: [],
     cluster: undefined,
     acceptedWithoutEffect: [],

@@ -91,6 +91,12 @@ const globalCases: OptionCase[] = [
     bad: [['0 a', range(1, 65534)], ['x a', range(1, 65534)], ['1', 'needs a topic id and a topic name'], ['1 a/#', 'wildcard']],
   },
   { key: 'mqttsn_max_clients', read: (c) => c.mqttsn.maxClients, good: [['1', 1], ['1000000', 1000000]], bad: [['0', range(1, 1000000)]] },
+  { key: 'mqttsn_max_clients_per_address', read: (c) => c.mqttsn.maxClientsPerAddress, good: [['1', 1], ['5000', 5000]], bad: [['0', range(1, 1000000)]] },
+  { key: 'mqttsn_max_keepalive', read: (c) => c.mqttsn.maxKeepAlive, good: [['60', 60], ['65535', 65535]], bad: [['0', range(1, 65535)]] },
+  {
+    key: 'session_owner', read: (c) => c.auth.sessionOwner,
+    good: [['user', 'user'], ['client_id', 'client_id']], bad: [['anyone', 'expected user, client_id']],
+  },
   {
     key: 'confidential_topics', read: (c) => c.confidentialTopics,
     good: [['secret/#', ['secret/#']], ['a/+/b c/#', ['a/+/b', 'c/#']], ['x x', ['x']]],

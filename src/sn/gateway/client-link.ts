@@ -4,6 +4,7 @@ import type {
 } from '../../broker/index.js';
 import type { ProtocolVersion } from '../../protocol/index.js';
 import { isSnShortTopicName, SnMsgType, type SnPlainMessage, type SnPublishTopic } from '../protocol/index.js';
+import { SnAddressCheck } from './address-check.js';
 import type { SnAddress, SnGatewayContext } from './context.js';
 import { SnOutbound } from './outbound.js';
 import { SnTopicTable } from './topic-table.js';
@@ -48,6 +49,8 @@ export class SnClientLink implements ClientEndpoint {
   readonly openedAt = Date.now();
   readonly table: SnTopicTable;
   readonly outbound: SnOutbound;
+  /** Whether the client's address is its own; until it is, nothing is pushed to it. */
+  readonly addressCheck: SnAddressCheck;
   state: SnClientState = 'will-topic';
   principal: ClientPrincipal;
   session: Session | undefined;
@@ -63,6 +66,8 @@ export class SnClientLink implements ClientEndpoint {
   /** Held back by flow control (see {@link pauseInput}). */
   inputPaused = false;
   private sleepSeconds = 0;
+  /** Epoch ms by which the client must have answered the address check. */
+  private proofDeadline = Number.POSITIVE_INFINITY;
 
   constructor(
     readonly ctx: SnGatewayContext,
@@ -90,7 +95,14 @@ export class SnClientLink implements ClientEndpoint {
       lost: (reason) => this.lose(reason),
       idle: () => this.onIdle(),
     }, { tRetryMs: ctx.options.tRetry * 1000, nRetry: ctx.options.nRetry });
-    this.deadline = Date.now() + ctx.broker.options.limits.connectTimeout * 1000;
+    const connectTimeoutMs = ctx.broker.options.limits.connectTimeout * 1000;
+    this.addressCheck = new SnAddressCheck({
+      send: (message) => this.transmit(message),
+      // Sent a few times within the connect timeout, in case a datagram is lost.
+      retryMs: Math.min(ctx.options.tRetry * 1000, connectTimeoutMs / 3),
+      proven: () => this.onAddressProven(),
+    });
+    this.deadline = Date.now() + connectTimeoutMs;
   }
 
   get clientId(): string {
@@ -119,21 +131,55 @@ export class SnClientLink implements ClientEndpoint {
   }
 
   send(message: SnPlainMessage): boolean {
-    return this.ctx.send(this.address, message);
+    return this.transmit(message) > 0;
   }
 
-  /** A datagram arrived from the client: it is alive [MQTT-SN-1.2 6.14]. */
+  /** Sends within what the address check allows; returns the bytes sent. */
+  private transmit(message: SnPlainMessage): number {
+    const bytes = this.ctx.send(this.address, message, this.addressCheck.allowance);
+    this.addressCheck.sent(bytes);
+    return bytes;
+  }
+
+  /** A datagram of `size` bytes arrived from the client. */
+  received(size: number): void {
+    this.addressCheck.received(size);
+  }
+
+  /** True once the client answered the address check. */
+  get addressProven(): boolean {
+    return this.addressCheck.proven;
+  }
+
+  /**
+   * A datagram arrived from the client: it is alive [MQTT-SN-1.2 6.14]. A client whose
+   * address is not proven yet is kept no longer than the check allows, asleep or not.
+   */
   heard(now: number): void {
     if (!this.open) return;
     const seconds = this.state === 'asleep' || this.state === 'awake' ? this.sleepSeconds : this.request.duration;
-    this.deadline = seconds === 0 ? undefined : now + seconds * 1000 * this.ctx.options.keepAliveTolerance;
+    const deadline = seconds === 0 ? Number.POSITIVE_INFINITY : now + seconds * 1000 * this.ctx.options.keepAliveTolerance;
+    const due = this.addressCheck.proven ? deadline : Math.min(deadline, this.proofDeadline);
+    this.deadline = due === Number.POSITIVE_INFINITY ? undefined : due;
   }
 
-  /** The CONNACK is sent: the client is active [MQTT-SN-1.2 6.2]. */
+  /**
+   * The CONNACK is sent: the client is active [MQTT-SN-1.2 6.2]. The address check
+   * starts; what the session has for the client waits for its answer.
+   */
   opened(): void {
     this.state = 'active';
+    const now = Date.now();
+    this.proofDeadline = now + this.ctx.broker.options.limits.connectTimeout * 1000;
+    this.heard(now);
+    this.addressCheck.start();
+    if (this.addressCheck.proven) this.outbound.resume();
+  }
+
+  /** The client answered the address check: its deliveries may go. */
+  private onAddressProven(): void {
     this.heard(Date.now());
-    this.outbound.resume();
+    if (this.state === 'active' || this.state === 'awake') this.outbound.resume();
   }
 
   /** Asleep, it takes nothing until it wakes: publishers do not wait for it [MQTT-SN-1.2 6.14]. */
@@ -202,7 +248,7 @@ export class SnClientLink implements ClientEndpoint {
   wake(): void {
     this.state = 'awake';
     this.heard(Date.now());
-    this.outbound.resume();
+    if (this.addressCheck.proven) this.outbound.resume();
   }
 
   /**
@@ -235,6 +281,7 @@ export class SnClientLink implements ClientEndpoint {
   private finish(): void {
     this.state = 'closed';
     this.deadline = undefined;
+    this.addressCheck.stop();
     this.outbound.clear();
     this.onEnd(this);
   }

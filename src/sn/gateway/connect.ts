@@ -17,13 +17,16 @@ const NEVER_EXPIRES = 0xffffffff;
  * will [MQTT-SN-1.2 6.3]. With the Will flag the gateway prompts for the will topic and
  * message first; a client beyond `maxClients` gets CONNACK "rejected: congestion".
  */
-export function handleConnect(ctx: SnGatewayContext, address: SnAddress, m: SnConnectMessage): void {
+export function handleConnect(ctx: SnGatewayContext, address: SnAddress, m: SnConnectMessage, size: number): void {
   const existing = ctx.clients.get(address.key);
   if (existing) existing.end(ReasonCode.NormalDisconnection, 'client sent CONNECT again', true);
-  else if (ctx.clients.size >= ctx.options.maxClients) {
-    ctx.logger.info({ clientId: m.clientId, remoteAddress: address.address }, 'MQTT-SN client refused: max clients');
-    ctx.send(address, { type: SnMsgType.CONNACK, returnCode: SnReturnCode.REJECTED_CONGESTION });
-    return;
+  else {
+    const full = clientsFull(ctx, address);
+    if (full) {
+      ctx.logger.info({ clientId: m.clientId, remoteAddress: address.address, reason: full }, 'MQTT-SN client refused');
+      ctx.send(address, { type: SnMsgType.CONNACK, returnCode: SnReturnCode.REJECTED_CONGESTION });
+      return;
+    }
   }
   const problem = connectProblem(ctx, m);
   if (problem) {
@@ -33,6 +36,7 @@ export function handleConnect(ctx: SnGatewayContext, address: SnAddress, m: SnCo
   }
   const request: SnConnectRequest = { clientId: m.clientId, cleanSession: m.cleanSession, willFlag: m.will, duration: m.duration };
   const link = new SnClientLink(ctx, address, request, (l) => ctx.clients.remove(l));
+  link.received(size);
   ctx.clients.add(link);
   if (m.will) {
     link.state = 'will-topic';
@@ -42,12 +46,25 @@ export function handleConnect(ctx: SnGatewayContext, address: SnAddress, m: SnCo
   finishConnect(link, undefined);
 }
 
+/**
+ * Why there is no room for another client, or undefined: `maxClients` in all, and
+ * `maxClientsPerAddress` from one IP address (a forwarder's clients share its address),
+ * so that one sender cannot take every slot.
+ */
+function clientsFull(ctx: SnGatewayContext, address: SnAddress): string | undefined {
+  const { maxClients, maxClientsPerAddress } = ctx.options;
+  if (ctx.clients.size >= maxClients) return `mqttsn_max_clients (${maxClients}) reached`;
+  if (ctx.clients.countFrom(address.address) >= maxClientsPerAddress) return `mqttsn_max_clients_per_address (${maxClientsPerAddress}) reached for ${address.address}`;
+  return undefined;
+}
+
 /** Why a CONNECT cannot be accepted at all, or undefined. */
 function connectProblem(ctx: SnGatewayContext, m: SnConnectMessage): string | undefined {
   if (m.protocolId !== SN_PROTOCOL_ID) return `ProtocolId ${m.protocolId} is not ${SN_PROTOCOL_ID} [MQTT-SN-1.2 5.3.8]`;
   // ClientId is 1 to 23 characters [MQTT-SN-1.2 5.3.1]; CONNACK has no room for an assigned one.
   if (m.clientId.length === 0) return 'empty client id';
-  const max = ctx.broker.options.limits.maxKeepalive;
+  // The broker's max_keepalive, and the gateway's own cap: a client that vanishes holds its slot for 1.5 times this.
+  const max = Math.min(ctx.broker.options.limits.maxKeepalive, ctx.options.maxKeepAlive);
   // As for MQTT 3.1.1 clients, there is no way to tell the client a shorter keep alive.
   if (m.duration > max || (m.duration === 0 && max < 65535)) return `keep alive ${m.duration} exceeds max_keepalive ${max}`;
   return undefined;

@@ -40,8 +40,11 @@ export interface SnGatewayContext {
    */
   readonly wills: Map<string, StoredWill>;
   readonly clients: SnClientRegistry;
-  /** Sends a message; false when its datagram would exceed the maximum message size. */
-  send(to: SnAddress, message: SnPlainMessage): boolean;
+  /**
+   * Sends a message; returns the bytes sent, 0 when its datagram would exceed the maximum
+   * message size or `limit`.
+   */
+  send(to: SnAddress, message: SnPlainMessage, limit?: number): number;
   /**
    * Answers a sender that has no connection: sent only when its datagram is no larger
    * than the request's `requestSize`, so the gateway never amplifies a spoofed request.

@@ -58,7 +58,9 @@ const handlers = {
   [SnMsgType.WILLMSGREQ]: ignore,
   [SnMsgType.WILLMSG]: handleWillMsg,
   [SnMsgType.REGISTER]: handleRegister,
-  [SnMsgType.REGACK]: (link, m) => link.outbound.onRegack(m),
+  [SnMsgType.REGACK]: (link, m) => {
+    if (!link.addressCheck.answer(m)) link.outbound.onRegack(m);
+  },
   [SnMsgType.PUBLISH]: handlePublish,
   [SnMsgType.PUBACK]: (link, m) => link.outbound.onPuback(m),
   [SnMsgType.PUBCOMP]: (link, m) => link.outbound.onPubcomp(m.msgId),

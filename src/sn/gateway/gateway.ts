@@ -71,7 +71,7 @@ class SnGatewayServer implements SnGateway {
       broker, options, listener: name, wills, clients: this.clients,
       logger: broker.logger.child?.({ listener: name }) ?? broker.logger,
       predefinedIds: new Map([...options.predefinedTopics].map(([id, topic]) => [topic, id])),
-      send: (to, message) => this.send(to, message, options.maxMessageSize),
+      send: (to, message, limit = options.maxMessageSize) => this.send(to, message, Math.min(limit, options.maxMessageSize)),
       reply: (to, message, requestSize) => void this.send(to, message, Math.min(requestSize, options.maxMessageSize)),
     };
     // The stored will lives as long as the session [MQTT-SN-1.2 6.3].
@@ -121,16 +121,17 @@ class SnGatewayServer implements SnGateway {
     }
     const link = this.clients.get(address.key);
     if (size > this.ctx.options.maxMessageSize) return handleTooLarge(this.ctx, address, link, message, size);
-    if (message.type === SnMsgType.CONNECT) return handleConnect(this.ctx, address, message);
+    if (message.type === SnMsgType.CONNECT) return handleConnect(this.ctx, address, message, size);
     if (!link) return handleUnknownSender(this.ctx, address, message, size);
+    link.received(size);
     link.heard(Date.now());
     return dispatchToClient(link, message);
   }
 
-  /** Encodes and sends one message; false (nothing sent) when its datagram exceeds `limit`. */
-  private send(to: SnAddress, message: SnPlainMessage, limit: number): boolean {
+  /** Encodes and sends one message; returns its size, 0 (nothing sent) when its datagram exceeds `limit`. */
+  private send(to: SnAddress, message: SnPlainMessage, limit: number): number {
     const bytes = encodeSnDatagram({ message, forwarder: to.forwarder });
-    if (bytes.length > limit || this.socketClosed) return false;
+    if (bytes.length > limit || this.socketClosed) return 0;
     const stats = this.ctx.broker.stats;
     stats.messagesSent++;
     stats.bytesSent += bytes.length;
@@ -139,7 +140,7 @@ class SnGatewayServer implements SnGateway {
       if (err) this.ctx.logger.debug({ err, remoteAddress: to.address }, 'MQTT-SN send failed');
       if (--this.sending === 0) for (const done of this.sent.splice(0)) done();
     });
-    return true;
+    return bytes.length;
   }
 
   /** ADVERTISE every `advertiseInterval` seconds [MQTT-SN-1.2 6.1], when configured. */

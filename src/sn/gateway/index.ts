@@ -4,3 +4,4 @@
  */
 export { startSnGateway, type SnGateway } from './gateway.js';
 export { defaultSnGatewayOptions, resolveSnGatewayOptions, type SnGatewayOptions } from './options.js';
+export { ADDRESS_CHECK_TOPIC, AMPLIFICATION_LIMIT } from './address-check.js';

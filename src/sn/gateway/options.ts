@@ -28,6 +28,17 @@ export interface SnGatewayOptions {
   predefinedTopics: ReadonlyMap<number, string>;
   /** SN clients tracked at once (connecting, active or asleep). Default 1000. */
   maxClients: number;
+  /**
+   * SN clients from one IP address (a forwarder's clients share its address). Default 100:
+   * one sender cannot take every slot.
+   */
+  maxClientsPerAddress: number;
+  /**
+   * Largest keep alive Duration accepted, seconds (CONNECTs asking more, or 0, are refused:
+   * CONNACK cannot say otherwise); also bounded by the broker's `max_keepalive`. A client
+   * that vanishes holds its slot for 1.5 times this. Default 3600.
+   */
+  maxKeepAlive: number;
   /** Largest datagram taken or sent, encapsulation included. Default 4096 octets. */
   maxMessageSize: number;
   /**
@@ -61,6 +72,8 @@ export const defaultSnGatewayOptions: SnGatewayOptions = {
   advertisePort: undefined,
   predefinedTopics: new Map(),
   maxClients: 1000,
+  maxClientsPerAddress: 100,
+  maxKeepAlive: 3600,
   maxMessageSize: 4096,
   maxBufferedPerSleepingClient: 100,
   maxTopicIdsPerClient: 1000,
@@ -81,6 +94,8 @@ export function resolveSnGatewayOptions(partial: Partial<SnGatewayOptions> = {})
   checkInt('advertiseInterval', o.advertiseInterval, 0, 65535);
   if (o.advertisePort !== undefined) checkInt('advertisePort', o.advertisePort, 1, 65535);
   checkInt('maxClients', o.maxClients, 1, 10_000_000);
+  checkInt('maxClientsPerAddress', o.maxClientsPerAddress, 1, 10_000_000);
+  checkInt('maxKeepAlive', o.maxKeepAlive, 1, 65535);
   // 7 octets is the smallest PUBLISH; 65535 the largest MQTT-SN message [MQTT-SN-1.2 5.2.1].
   checkInt('maxMessageSize', o.maxMessageSize, 7, 65535);
   checkInt('maxBufferedPerSleepingClient', o.maxBufferedPerSleepingClient, 1, 1_000_000);

@@ -8,9 +8,16 @@ import { ReasonCode } from '../../protocol/index.js';
  */
 export class SnClientRegistry {
   private readonly byKey = new Map<string, SnClientLink>();
+  /** Clients per IP address. */
+  private readonly byHost = new Map<string, number>();
 
   get size(): number {
     return this.byKey.size;
+  }
+
+  /** Clients whose datagrams come from this IP address. */
+  countFrom(host: string): number {
+    return this.byHost.get(host) ?? 0;
   }
 
   get(key: string): SnClientLink | undefined {
@@ -18,12 +25,19 @@ export class SnClientRegistry {
   }
 
   add(link: SnClientLink): void {
+    const previous = this.byKey.get(link.address.key);
+    if (previous) this.remove(previous);
     this.byKey.set(link.address.key, link);
+    this.byHost.set(link.address.address, this.countFrom(link.address.address) + 1);
   }
 
   /** Forgets a client, unless another one took its key since. */
   remove(link: SnClientLink): void {
-    if (this.byKey.get(link.address.key) === link) this.byKey.delete(link.address.key);
+    if (this.byKey.get(link.address.key) !== link) return;
+    this.byKey.delete(link.address.key);
+    const left = this.countFrom(link.address.address) - 1;
+    if (left > 0) this.byHost.set(link.address.address, left);
+    else this.byHost.delete(link.address.address);
   }
 
   values(): SnClientLink[] {
@@ -32,12 +46,15 @@ export class SnClientRegistry {
 
   /**
    * Ends the clients whose time ran out at `now`: the keep alive (or sleep) duration
-   * with its tolerance, or the connect timeout while the will is being prompted for.
+   * with its tolerance, or the connect timeout while the will is being prompted for or
+   * the address check is unanswered. A client that never proved its address never
+   * really connected: it ends without its will.
    */
   sweep(now: number): void {
     for (const link of this.byKey.values()) {
       if (link.deadline === undefined || now <= link.deadline) continue;
-      if (link.open) link.lose(link.state === 'active' ? 'keep alive timeout' : 'sleep timer ran out');
+      if (link.open && !link.addressProven) link.end(ReasonCode.UnspecifiedError, 'no answer to the address check within the connect timeout', true);
+      else if (link.open) link.lose(link.state === 'active' ? 'keep alive timeout' : 'sleep timer ran out');
       else link.end(ReasonCode.UnspecifiedError, 'the connection setup did not finish within the connect timeout', true);
     }
   }

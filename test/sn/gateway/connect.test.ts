@@ -17,6 +17,7 @@ async function connectWithWill(raw: RawSnClient, clientId: string, clean: boolea
   await raw.expect(SnMsgType.WILLMSGREQ);
   raw.send({ type: SnMsgType.WILLMSG, willMessage: Buffer.from(willMessage) });
   assert.equal((await raw.expect(SnMsgType.CONNACK)).returnCode, SnReturnCode.ACCEPTED);
+  await raw.proveAddress();
 }
 
 describe('MQTT-SN CONNECT', () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { isIP } from 'node:net';
 import type { BrokerLimits, BrokerOptions } from '../../../src/broker/index.js';
-import { startSnGateway, type SnGateway, type SnGatewayOptions } from '../../../src/sn/gateway/index.js';
+import { ADDRESS_CHECK_TOPIC, startSnGateway, type SnGateway, type SnGatewayOptions } from '../../../src/sn/gateway/index.js';
 import {
   decodeSnDatagram, encodeSnDatagram, SN_PROTOCOL_ID, SnMsgType, snMsgTypeName, type SnForwarder, type SnMessageOfType,
   type SnPlainMessage, type SnPlainMsgTypeCode,
@@ -133,6 +133,14 @@ export class RawSnClient {
     });
     const connack = await this.expect(SnMsgType.CONNACK);
     assert.equal(connack.returnCode, 0, 'CONNACK accepts the client');
+    await this.proveAddress();
+  }
+
+  /** Answers the gateway's address check: the REGISTER of `$SN/address` that follows every CONNACK. */
+  async proveAddress(): Promise<void> {
+    const check = await this.expect(SnMsgType.REGISTER);
+    assert.equal(check.topicName, ADDRESS_CHECK_TOPIC);
+    this.send({ type: SnMsgType.REGACK, topicId: check.topicId, msgId: check.msgId, returnCode: 0 });
   }
 
   close(): Promise<void> {

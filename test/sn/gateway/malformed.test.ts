@@ -48,7 +48,8 @@ describe('MQTT-SN gateway against malformed and random datagrams', () => {
   const errors: Error[] = [];
   let marker: RawSnClient;
   before(async () => {
-    sn = await startSnMidge({ predefinedTopics: new Map([[1, 'fuzz/predefined']]) });
+    // Every fuzzed client comes from 127.0.0.1 and keeps its slot until its keep alive runs out.
+    sn = await startSnMidge({ predefinedTopics: new Map([[1, 'fuzz/predefined']]), maxClientsPerAddress: 1000 });
     sn.midge.server.broker.hooks.on('brokerError', ({ error }) => errors.push(error));
     marker = await RawSnClient.open(sn.snPort);
   });

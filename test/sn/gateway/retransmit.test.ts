@@ -113,6 +113,7 @@ describe('MQTT-SN gateway retransmission [MQTT-SN-1.2 6.13]', () => {
     await raw.expect(SnMsgType.WILLMSGREQ);
     raw.send({ type: SnMsgType.WILLMSG, willMessage: Buffer.from('no answer') });
     await raw.expect(SnMsgType.CONNACK);
+    await raw.proveAddress();
     raw.send({ type: SnMsgType.SUBSCRIBE, dup: false, qos: 1, msgId: 1, topic: { topicIdType: 'normal', topicName: topic } });
     await raw.expect(SnMsgType.SUBACK);
     await publishMqtt(mqtt, topic, 'unanswered', 1);

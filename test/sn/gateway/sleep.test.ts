@@ -74,6 +74,7 @@ describe('MQTT-SN sleeping clients [MQTT-SN-1.2 6.14]', () => {
     await raw.expect(SnMsgType.WILLMSGREQ);
     raw.send({ type: SnMsgType.WILLMSG, willMessage: Buffer.from('overslept') });
     await raw.expect(SnMsgType.CONNACK);
+    await raw.proveAddress();
     raw.send({ type: SnMsgType.DISCONNECT, duration: 1 });
     await raw.expect(SnMsgType.DISCONNECT);
     const [will] = await inbox.waitFor(1, 5000);

@@ -13,6 +13,7 @@ async function connectWithWill(raw: RawSnClient, willTopic: string, willMessage:
   await raw.expect(SnMsgType.WILLMSGREQ);
   raw.send({ type: SnMsgType.WILLMSG, willMessage: Buffer.from(willMessage) });
   await raw.expect(SnMsgType.CONNACK);
+  await raw.proveAddress();
 }
 
 describe('MQTT-SN will updates [MQTT-SN-1.2 6.4]', { concurrency: true }, () => {
