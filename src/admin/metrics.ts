@@ -71,6 +71,7 @@ export function brokerMetrics(broker: Broker, options: ResolvedAdminOptions): Br
   counter('midge_publish_dropped_total', 'Deliveries dropped, by reason.', () => [...s.droppedByReason].map(([reason, n]) => [{ reason }, n]), ['reason']);
   counter('midge_connections_failed_total', 'Connections that failed before CONNECT completed (TLS handshake, not MQTT, timeout...), by kind.',
     () => [...s.failedConnectionsByKind].map(([kind, n]) => [{ kind }, n]), ['kind']);
+  counter('midge_logins_refused_total', 'CONNECTs refused unchecked because their source failed too many logins lately.', () => broker.access.loginBackoff.refused);
   counter('midge_clients_revoked_total', 'Connected clients disconnected because a reload took their access away.', () => s.revokedClients);
   counter('midge_confidential_withheld_total', 'Confidential deliveries kept from links that are not encrypted.', () => s.withheldConfidential);
   gauge('midge_subscriptions', 'Subscriptions held.', () => broker.router.size);

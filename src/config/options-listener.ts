@@ -27,7 +27,7 @@ export const listenerOptions = [
       details: 'Left at -1 (or 0), an MQTT listener holds at most an equal share of the process\'s open-file limit, less a reserve '
         + 'for the store, logs and the admin listener (a tenth of the limit, from 32 to 256): a flood of sockets on one listener '
         + 'fills that listener, never the descriptors the process and the other listeners need. A full listener closes new '
-        + 'sockets at once (`midge_connections_dropped_total`, a log line at most every 10 s).',
+        + 'sockets at once (`midge_connections_failed_total{kind="limit"}`, a log line per source address at most once a minute).',
       mosquitto: '-1 and 0 mean no limit there; here, a share of the open-file limit', example: 'max_connections 5000', defaultText: '-1 (a share of the open-file limit)',
     },
   }),

@@ -1,4 +1,5 @@
 import type { BrokerLimits } from '../broker/options.js';
+import { applyConfidentialDefault } from './confidential-default.js';
 import type { Draft, DraftListener, SettingBag } from './draft.js';
 import type { Origin } from './errors.js';
 import type { DefaultContext, Section } from './option-spec.js';
@@ -104,8 +105,10 @@ export function resolveDraft(draft: Draft, cwd: string, localOnly: boolean): Res
   const limits = sectionValues('limits', global, context);
   const defaults: ListenerDefaults = { context, perListenerSettings: draft.perListenerSettings, limits, globalSecurity };
   const listeners = openedListeners(draft);
+  const resolvedListeners = listeners.map((listener) => resolveListener(listener, defaults));
+  applyConfidentialDefault(listeners, resolvedListeners, draft.notices);
   const config: MidgeConfig = {
-    listeners: listeners.map((listener) => resolveListener(listener, defaults)),
+    listeners: resolvedListeners,
     auth: { perListenerSettings: draft.perListenerSettings, ...globalSecurity, ...sectionValues('auth', global, context) },
     limits,
     persistence: sectionValues('persistence', global, context),

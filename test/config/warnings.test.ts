@@ -29,7 +29,24 @@ describe('configWarnings', () => {
     const config = sandbox.load('confidential.conf', `password_file pw\nconfidential_topics secrets/# vault/+\nlistener 8883\n${tls}listener 1884\nprotocol mqttsn\n`);
     assert.deepEqual(configWarnings(config), [
       `${file}:2: confidential topics (secrets/# vault/+) can be published over unencrypted listener 1884`,
+      `${file}:3: listener 8883 is encrypted and a plain listener is open beyond loopback, so it is confidential: what is published `
+        + `on it reaches encrypted subscribers only (write 'confidential false' on it to deliver it in clear as well)`,
     ]);
+  });
+
+  it('makes a TLS listener confidential by default, and says so, when a plain listener is open beyond loopback', () => {
+    const file = sandbox.path('tls-and-plain.conf');
+    const config = sandbox.load('tls-and-plain.conf', `password_file pw\nlistener 1883\nlistener 8883\n${tls}listener 8081\nprotocol websockets\n${tls}`);
+    assert.deepEqual(config.listeners.map((l) => l.confidential), [false, true, true]);
+    assert.deepEqual(configWarnings(config).filter((w) => w.includes('so it is confidential')).map((w) => w.split(': ')[0]), [`${file}:3`, `${file}:6`]);
+  });
+
+  it('keeps a TLS listener open to plain subscribers when it says confidential false, or when plain listeners are loopback-only', () => {
+    const optOut = sandbox.load('opt-out.conf', `password_file pw\nlistener 1883\nlistener 8883\n${tls}confidential false\n`);
+    assert.deepEqual(optOut.listeners.map((l) => l.confidential), [false, false]);
+    assert.deepEqual(configWarnings(optOut), []);
+    const local = sandbox.load('local.conf', `password_file pw\nlistener 1883 127.0.0.1\nlistener 8883\n${tls}`);
+    assert.deepEqual(local.listeners.map((l) => l.confidential), [false, false]);
   });
 
   it('does not warn about confidential topics when every publishing listener is encrypted', () => {
