@@ -46,7 +46,10 @@ export const listenerOptions = [
     name: 'confidential', section: 'listener', field: 'confidential', default: false, parse: parseBoolean,
     doc: {
       type: boolType, summary: 'Everything published through this listener is confidential: delivered over encrypted links only (see docs/security.md).',
-      mosquitto: 'midge only', example: 'confidential true',
+      details: 'A TLS listener (mqtts, wss) that does not say is confidential when a plain listener (MQTT, WebSocket or MQTT-SN) is '
+        + 'open beyond loopback, and a warning at start-up says so: `confidential false` opts out. Plain listeners bound to loopback '
+        + 'change nothing.',
+      mosquitto: 'midge only', example: 'confidential true', defaultText: 'true on a TLS listener beside a plain one open beyond loopback, else false',
     },
   }),
   defining({
