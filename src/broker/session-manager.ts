@@ -3,6 +3,7 @@ import type { Broker } from './broker.js';
 import { createMessage, type BrokerMessage } from './message.js';
 import type { MqttConnection } from './mqtt-connection.js';
 import { redistributeShared } from './routing.js';
+import { SessionOwnedError } from './ports/cluster.js';
 import type { SessionLink } from './ports/session-link.js';
 import type { RestoredState, StoredWill } from './ports/store.js';
 import { Session, type Delivery } from './session.js';
@@ -13,6 +14,11 @@ import { ReasonCode } from '../protocol/index.js';
 const NEVER_EXPIRES = 0xffffffff;
 
 const noop = (): void => {};
+
+/** The identity a session is recorded as belonging to, cluster-wide: the user name, or one for all anonymous clients. */
+function ownerIdentity(username: string | undefined): string {
+  return username === undefined ? '-' : `=${username}`;
+}
 
 /** The message a will becomes when it is published: a new message, its expiry counted from now. */
 function willMessage(will: StoredWill): BrokerMessage {
@@ -100,7 +106,7 @@ export class SessionManager {
     if (this.broker.options.sessionOwner === 'client_id') return undefined;
     const existing = this.sessions.get(clientId);
     if (existing === undefined || existing.username === username) return undefined;
-    return 'the client id belongs to a session of another user: connect with a client id of your own';
+    return new SessionOwnedError().message;
   }
 
   /** v5 DISCONNECT may change the expiry (section 3.14.2.2.2). */
@@ -171,16 +177,19 @@ export class SessionManager {
    * installs what the previous owner left, and returns the release of the client
    * id's lock, to call once the session is opened: CONNECTs and hand-overs of one
    * client id on one node run one at a time. Without a cluster, nothing to do.
-   * Rejects with `ClusterUnavailableError` when the cluster cannot be reached.
+   * Rejects with `ClusterUnavailableError` when the cluster cannot be reached, and
+   * with `SessionOwnedError` when the session belongs to another user than
+   * `username` (`session_owner user`): then no node's session or connection is touched.
    */
-  async acquire(clientId: string, clean: boolean): Promise<() => void> {
+  async acquire(clientId: string, clean: boolean, username: string | undefined): Promise<() => void> {
     const cluster = this.broker.options.cluster;
     if (!cluster) return noop;
     const release = await this.lock(clientId);
     try {
+      const owner = { identity: ownerIdentity(username), exclusive: this.broker.options.sessionOwner === 'user' };
       await cluster.claim(clientId, clean, ({ state, will }) => {
         if (!this.sessions.has(clientId)) this.install(clientId, state, will);
-      });
+      }, owner);
       return release;
     } catch (err) {
       release();

@@ -80,7 +80,8 @@ export class ClusterKeys {
    * A client's owner record (hash): `o` owner incarnation, `e` epoch, `f` fencing
    * token `o/e`, `h` the previous owner's token during a hand-over, `v` version,
    * `on` connected, `d` persistent, `w`/`wi`/`wt` the pending will, its holder and
-   * when the connection was lost, `s:<filter>` each subscription.
+   * when the connection was lost, `u` the user the session belongs to (`-` anonymous,
+   * `=name` a user), `s:<filter>` each subscription.
    */
   client(clientId: string): string {
     return `${this.prefix}c:${clientId}`;

@@ -1,6 +1,6 @@
 import {
-  ClusterUnavailableError, decodeStoredMessage, encodeStoredMessage,
-  type ClaimResult, type RestoredState, type StoredWill,
+  ClusterUnavailableError, SessionOwnedError, decodeStoredMessage, encodeStoredMessage,
+  type ClaimOwner, type ClaimResult, type RestoredState, type StoredWill,
 } from '../broker/index.js';
 import { describe, isDataLost, signal, sleep, type ClusterContext } from './context.js';
 import { encodeRequest, type HandoverRequest } from './envelope.js';
@@ -31,14 +31,16 @@ export class Ownership {
   constructor(private readonly ctx: ClusterContext, private readonly table: RemoteTable) {}
 
   /** See `ClusterBus.claim`. */
-  async claim(clientId: string, clean: boolean, install: (result: ClaimResult) => void): Promise<void> {
+  async claim(clientId: string, clean: boolean, install: (result: ClaimResult) => void, owner?: ClaimOwner): Promise<void> {
     const { ctx } = this;
     if (!ctx.available) throw new ClusterUnavailableError('the cluster cannot be reached: try again later');
     const claimed = signal();
     ctx.claiming.set(clientId, claimed.promise);
     try {
-      const reply = stringArray(await ctx.redis.midgeClaim(ctx.keys.prefix, ctx.generation, clientId, ctx.me, clean ? '1' : '0').catch(unreachable));
-      const [token, previous, previousAlive] = reply ?? [];
+      const ownerArgs = [owner?.identity ?? '', owner?.exclusive ? '1' : '0'];
+      const reply = stringArray(await ctx.redis.midgeClaim(ctx.keys.prefix, ctx.generation, clientId, ctx.me, clean ? '1' : '0', ...ownerArgs).catch(unreachable));
+      const [token, previous, previousAlive, refused] = reply ?? [];
+      if (refused === 'owned') throw new SessionOwnedError();
       if (!token) throw new ClusterUnavailableError('the cluster did not answer the claim');
       ctx.tokens.set(clientId, token);
       let will: StoredWill | undefined;

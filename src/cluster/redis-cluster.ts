@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Broker, BrokerMessage, ClaimResult, ClusterBus, ClusterNodeInfo, Disposer, Session } from '../broker/index.js';
+import type { Broker, BrokerMessage, ClaimOwner, ClaimResult, ClusterBus, ClusterNodeInfo, Disposer, Session } from '../broker/index.js';
 import { defaultTimings, describe, isDataLost, signal, sleep, type ClusterContext, type ClusterStore, type ClusterTimings } from './context.js';
 import { Inbox } from './inbox.js';
 import { ClusterKeys } from './keys.js';
@@ -177,8 +177,8 @@ export class RedisCluster implements ClusterBus<Broker> {
     return listNodes(this.ctx);
   }
 
-  claim(clientId: string, clean: boolean, install: (result: ClaimResult) => void): Promise<void> {
-    return this.requireParts().ownership.claim(clientId, clean, install);
+  claim(clientId: string, clean: boolean, install: (result: ClaimResult) => void, owner?: ClaimOwner): Promise<void> {
+    return this.requireParts().ownership.claim(clientId, clean, install, owner);
   }
 
   sessionChanged(session: Session): void {

@@ -53,5 +53,30 @@ withRedis(() => {
       assert.deepEqual(got.map((m) => m.payload.toString()), ['secret 1', 'secret 2']);
       await endMqttJs(back.client);
     });
+
+    it('does not let bob on node B close alice\'s live connection on node A, nor discard her session with a clean start', async () => {
+      const [a, b] = nodes as [SpawnedMidge, SpawnedMidge];
+      const tablet = { ...alice, clientId: 'alice-tablet' };
+      const live = await connectCollecting(a.port, { ...tablet, clean: false });
+      let closed = false;
+      live.client.on('close', () => { closed = true; });
+      await live.client.subscribeAsync('alice/y', { qos: 1 });
+      const bobTries = (): Promise<number> => connectMqttJs(b.port, { username: 'bob', password: 'builder', clientId: tablet.clientId, clean: true })
+        .then(async (c) => { await endMqttJs(c); return 0; }, (e: ErrorWithReasonCode) => e.code ?? -1);
+      assert.equal(await bobTries(), 2, 'bob is refused while alice is connected');
+      const sender = await connectMqttJs(a.port, { username: alice.username, password: alice.password });
+      await sender.publishAsync('alice/y', 'while bob knocked', { qos: 1 });
+      assert.deepEqual((await live.inbox.waitFor(1)).map((m) => m.payload.toString()), ['while bob knocked']);
+      assert.equal(closed, false, 'alice\'s connection on node A stayed open');
+      await endMqttJs(live.client);
+      await sender.publishAsync('alice/y', 'while alice was away', { qos: 1 });
+      assert.equal(await bobTries(), 2, 'bob is refused while alice is away');
+      await endMqttJs(sender);
+      const back = await connectCollecting(b.port, { ...tablet, clean: false });
+      assert.equal(back.client.connected, true);
+      const got = await back.inbox.waitFor(1);
+      assert.deepEqual(got.map((m) => m.payload.toString()), ['while alice was away'], 'her session and its queue survived bob\'s clean start');
+      await endMqttJs(back.client);
+    });
   });
 });

@@ -4,7 +4,7 @@ import { authenticateConnect } from '../enhanced-auth.js';
 import { exceedsTopicLevels } from '../limits.js';
 import { forwardedProperties } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
-import { ClusterUnavailableError } from '../ports/cluster.js';
+import { ClusterUnavailableError, SessionOwnedError } from '../ports/cluster.js';
 import type { StoredWill } from '../ports/store.js';
 
 const NEVER_EXPIRES = 0xffffffff;
@@ -45,7 +45,7 @@ export async function handleConnect(conn: MqttConnection, packet: ConnectPacket)
     checkWill(conn, packet);
     // In a cluster this node first becomes the client id's owner, taking the session
     // over from another node (whose connection is closed) before the CONNACK.
-    const release = broker.options.cluster ? await claimSession(conn, plan.clientId, packet.clean) : undefined;
+    const release = broker.options.cluster ? await claimSession(conn, plan.clientId, packet.clean, username) : undefined;
     try {
       if ((conn.state as string) === 'closed') return;
       const taken = broker.sessions.refusalFor(plan.clientId, username);
@@ -70,12 +70,16 @@ export async function handleConnect(conn: MqttConnection, packet: ConnectPacket)
   }
 }
 
-/** Cluster: claims the client id; a cluster out of reach refuses the CONNECT (Server unavailable). */
-async function claimSession(conn: MqttConnection, clientId: string, clean: boolean): Promise<() => void> {
+/**
+ * Cluster: claims the client id; a cluster out of reach refuses the CONNECT (Server
+ * unavailable), and so does a session of another user (Client Identifier not valid).
+ */
+async function claimSession(conn: MqttConnection, clientId: string, clean: boolean, username: string | undefined): Promise<() => void> {
   try {
-    return await conn.broker.sessions.acquire(clientId, clean);
+    return await conn.broker.sessions.acquire(clientId, clean, username);
   } catch (err) {
     if (err instanceof ClusterUnavailableError) throw new Refusal(ReasonCode.ServerUnavailable, err.message);
+    if (err instanceof SessionOwnedError) throw new Refusal(ReasonCode.ClientIdentifierNotValid, err.message);
     throw err;
   }
 }

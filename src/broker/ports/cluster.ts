@@ -39,9 +39,10 @@ export interface ClusterBus<Host = unknown> {
    * synchronously, with what the previous owner left (the adapter swaps its
    * stand-ins for the local session at that instant, so no message falls between
    * them), and resolves. Rejects with {@link ClusterUnavailableError} when the
-   * cluster cannot be reached.
+   * cluster cannot be reached, and with {@link SessionOwnedError}, changing nothing,
+   * when `owner` is exclusive and the client id's session belongs to another identity.
    */
-  claim(clientId: string, clean: boolean, install: (result: ClaimResult) => void): Promise<void>;
+  claim(clientId: string, clean: boolean, install: (result: ClaimResult) => void, owner?: ClaimOwner): Promise<void>;
   /**
    * A local session changed in a way other nodes need to know (it connected, went
    * offline, its will or expiry changed), or ended (it is no longer in
@@ -74,6 +75,17 @@ export interface ClusterNodeInfo {
   sessions: number;
 }
 
+/**
+ * Who claims a client id (`session_owner`): the identity the client authenticated as,
+ * recorded with the session cluster-wide. `exclusive`: a session of another identity
+ * is not taken over (`session_owner user`).
+ */
+export interface ClaimOwner {
+  /** A user name, or the anonymous identity (see `SessionManager.ownerIdentity`). */
+  identity: string;
+  exclusive: boolean;
+}
+
 /** What a claim found: the state to install when the session lived on another node. */
 export interface ClaimResult {
   /** The session's records, to install here; undefined when it is here already, or there is none. */
@@ -91,5 +103,17 @@ export class ClusterUnavailableError extends Error {
   constructor(message = 'the cluster cannot be reached') {
     super(message);
     this.name = 'ClusterUnavailableError';
+  }
+}
+
+/**
+ * The client id's session belongs to another identity (`session_owner user`): the
+ * client is refused with 0x85 Client Identifier not valid, and the session, its
+ * connection and its owner are left as they were.
+ */
+export class SessionOwnedError extends Error {
+  constructor(message = 'the client id belongs to a session of another user: connect with a client id of your own') {
+    super(message);
+    this.name = 'SessionOwnedError';
   }
 }

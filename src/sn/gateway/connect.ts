@@ -1,4 +1,4 @@
-import { ClusterUnavailableError, type StoredWill } from '../../broker/index.js';
+import { ClusterUnavailableError, SessionOwnedError, type StoredWill } from '../../broker/index.js';
 import { ReasonCode, topicNameProblem } from '../../protocol/index.js';
 import {
   SN_PROTOCOL_ID, SnMsgType, SnReturnCode, type SnConnectMessage, type SnReturnCodeValue, type SnWillMsgMessage,
@@ -171,14 +171,19 @@ async function openSession(link: SnClientLink, prompted: StoredWill | undefined)
 
 /**
  * Cluster: claims the client id (see `SessionManager.acquire`); null when the client
- * was refused (the cluster is out of reach) or went away meanwhile.
+ * was refused (the cluster is out of reach, the session is another user's) or went
+ * away meanwhile.
  */
 async function claimClientId(link: SnClientLink): Promise<(() => void) | null> {
   const { request, ctx } = link;
   let release: () => void;
   try {
-    release = await ctx.broker.sessions.acquire(request.clientId, request.cleanSession);
+    release = await ctx.broker.sessions.acquire(request.clientId, request.cleanSession, link.principal.username);
   } catch (err) {
+    if (err instanceof SessionOwnedError) {
+      refuse(link, SnReturnCode.REJECTED_NOT_SUPPORTED, ReasonCode.ClientIdentifierNotValid, err.message);
+      return null;
+    }
     if (!(err instanceof ClusterUnavailableError)) throw err;
     refuse(link, SnReturnCode.REJECTED_CONGESTION, ReasonCode.ServerUnavailable, err.message);
     return null;
