@@ -51,6 +51,11 @@ class Events {
     this.drops.push([reason, message.payload.toString()]);
   }
   withheld(): void {}
+  /** Payloads the connected client may not read (a reload took its grant away). */
+  readonly unreadable = new Set<string>();
+  mayReceive(_session: Session, _link: SessionLink, message: BrokerMessage): boolean {
+    return !this.unreadable.has(message.payload.toString());
+  }
   readonly flow = new FlowControl({
     highWaterMark: 1 << 20, lowWaterMark: 1 << 19, maxQueuedBytesTotal: Infinity, slowConsumerTimeoutMs: 5000, disconnectSlowConsumers: false,
   }, silentLogger);
@@ -99,6 +104,19 @@ describe('a session on a fake link', () => {
     session.flow.slow = true;
     deliver(session, 'q5');
     assert.deepEqual(events.drops, [['offline-qos0', 'offline'], ['queue-full', 'q5']], 'a slow client is held to its bounds');
+  });
+
+  it('checks each queued message against the client\'s read access when it is sent: one it may not read is dropped and its place freed', () => {
+    const events = new Events();
+    const session = new Session('c', 5, 0, limits({ inflightWindow: 1, maxQueuedMessages: 10 }), undefined, events);
+    deliver(session, 'mine 1', 'not mine', 'mine 2');
+    events.unreadable.add('not mine');
+    const link = new FakeLink();
+    session.attach(link);
+    assert.ok(session.complete(link.sent[0]!.packetId!));
+    session.pump();
+    assert.deepEqual(link.payloads(), ['mine 1', 'mine 2'], 'the unreadable message never reaches the link, and does not hold the window');
+    assert.deepEqual(events.drops, [['not-authorized', 'not mine']]);
   });
 
   it('refuses more queued bytes than max_queued_bytes allows', () => {
