@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type RequestListener, type Server, 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { LoginBackoff, type Broker, type Disposer, type Logger } from '../broker/index.js';
+import { LoginBackoff, handshakeLimits, type Broker, type Disposer, type Logger } from '../broker/index.js';
 import { clientRoutes } from './api/clients.js';
 import { clusterRoutes } from './api/cluster.js';
 import { withholds, type ApiContext } from './api/context.js';
@@ -86,8 +86,8 @@ export async function startAdmin(broker: Broker, adminOptions: AdminOptions): Pr
     handle(handler, req, res).catch((err: unknown) => answerError(res, err, logger));
   };
   const server: Server = options.tls
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...handshakeLimits(broker) }, listener)
-    : createServer(handshakeLimits(broker), listener);
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key, ...handshakeLimits(broker.options.limits) }, listener)
+    : createServer(handshakeLimits(broker.options.limits), listener);
   // Node leaves the socket of a failed or timed-out TLS handshake open: close it.
   server.on('tlsClientError', (_err: Error, socket: Duplex) => socket.destroy());
   try {
@@ -117,16 +117,6 @@ export async function startAdmin(broker: Broker, adminOptions: AdminOptions): Pr
       return closing;
     },
   };
-}
-
-/**
- * A socket has the broker's connect timeout to finish its TLS handshake and send its
- * request: silent sockets must not hold file descriptors (Node waits 120 s for a TLS
- * handshake by default). Checked often enough to keep a short timeout.
- */
-function handshakeLimits(broker: Broker): { handshakeTimeout: number; headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
-  const ms = broker.options.limits.connectTimeout * 1000;
-  return { handshakeTimeout: ms, headersTimeout: ms, requestTimeout: ms, connectionsCheckingInterval: Math.min(30_000, Math.max(250, Math.floor(ms / 4))) };
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

@@ -4,7 +4,7 @@ export type { ConnectionRevocationCheck } from './revocation.js';
 export { LoginBackoff, defaultLoginBackoff, type LoginBackoffOptions, type LoginRefusal } from './login-backoff.js';
 export { MqttConnection } from './mqtt-connection.js';
 export { defaultLimits, resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
-export { exceedsTopicLevels } from './limits.js';
+export { exceedsTopicLevels, handshakeLimits, type HandshakeLimits } from './limits.js';
 export { AccessControl } from './access-control.js';
 export {
   ACCEPTED, CLUSTER_UNAVAILABLE, PublishAdmission,

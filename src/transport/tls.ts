@@ -1,8 +1,7 @@
 import { createServer, type TLSSocket } from 'node:tls';
-import type { Broker } from '../broker/index.js';
+import { handshakeLimits, type Broker } from '../broker/index.js';
 import { bind, limitConnections, socketInfo, type BoundListener } from './tcp.js';
 import { peerCertificate, readTlsContext, type TlsFiles } from './tls-context.js';
-import { handshakeTimeoutMs } from './handshake-limits.js';
 import type { ListenerCommon } from './listener.js';
 import { reportTlsFailures } from './tls-failures.js';
 
@@ -14,7 +13,7 @@ export interface ReloadableListener extends BoundListener {
 
 /** Binds an MQTT-over-TLS listener (mqtts, usually 8883; 8884 with required client certificates). */
 export function listenTls(broker: Broker, options: ListenerCommon & { tls: TlsFiles }): Promise<ReloadableListener> {
-  const server = createServer({ ...readTlsContext(options.tls), handshakeTimeout: handshakeTimeoutMs(broker) }, (socket: TLSSocket) => {
+  const server = createServer({ ...readTlsContext(options.tls), handshakeTimeout: handshakeLimits(broker.options.limits).handshakeTimeout }, (socket: TLSSocket) => {
     socket.setNoDelay(true);
     const info = socketInfo(socket, options.name, 'tls', true, options.confidential);
     info.certificate = peerCertificate(socket);

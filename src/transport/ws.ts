@@ -3,8 +3,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
-import type { Broker } from '../broker/index.js';
-import { handshakeTimeoutMs, httpHandshakeOptions } from './handshake-limits.js';
+import { handshakeLimits, type Broker } from '../broker/index.js';
 import type { ListenerCommon } from './listener.js';
 import { bind, limitConnections, type BoundListener } from './tcp.js';
 import { peerCertificate, readTlsContext, type TlsFiles } from './tls-context.js';
@@ -32,10 +31,9 @@ const SUBPROTOCOLS = ['mqtt', 'mqttv3.1'];
  */
 export function listenWebSocket(broker: Broker, options: WsListenerOptions): Promise<ReloadableListener> {
   const secure = options.tls !== undefined;
-  const timeoutMs = handshakeTimeoutMs(broker);
-  const server = secure
-    ? createHttpsServer({ ...readTlsContext(options.tls!), handshakeTimeout: timeoutMs, ...httpHandshakeOptions(timeoutMs) })
-    : createHttpServer(httpHandshakeOptions(timeoutMs));
+  // The upgrade is bounded; a WebSocket is out of the HTTP server's hands once upgraded.
+  const limits = handshakeLimits(broker.options.limits);
+  const server = secure ? createHttpsServer({ ...readTlsContext(options.tls!), ...limits }) : createHttpServer(limits);
   limitConnections(server, broker, options);
   const refused = (req: IncomingMessage, reason: string) => broker.connectionFailed(
     { listener: options.name, remoteAddress: req.socket.remoteAddress ?? 'unknown', remotePort: req.socket.remotePort }, 'websocket', reason);
