@@ -3,6 +3,7 @@ import { api } from './api.js';
 import type { TopicChangesView, TopicView } from './api-types.js';
 import { h, replace } from './dom.js';
 import { ago, bytes, count } from './format.js';
+import { WITHHELD } from './live.js';
 import { PolledView } from './view.js';
 
 /** One level of the tree. */
@@ -153,9 +154,6 @@ export class TopicsView extends PolledView {
     await this.poller.now();
   }
 }
-
-/** What stands for a confidential payload when the dashboard is served over plain HTTP. */
-const WITHHELD = '(confidential: shown only when the admin listener is HTTPS)';
 
 function preview(t: TopicView): string {
   if (t.withheld) return WITHHELD;
