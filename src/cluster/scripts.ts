@@ -51,7 +51,7 @@ redis.pcall('XGROUP', 'CREATE', P .. 'inbox:' .. me, 'g', '$', 'MKSTREAM')
 return me`,
 
   /**
-   * cid me clean identity exclusive -> {token, previous owner or '', previous owner alive 0/1}.
+   * cid me clean [identity exclusive] -> {token, previous owner or '', previous owner alive 0/1}.
    * The last CONNECT wins, as in MQTT. The epoch goes up, which fences the previous
    * owner's writes, except those of its hand-over (token in h). The session's user is
    * kept in u; with exclusive 1 (`session_owner user`) a claim by another identity
@@ -60,14 +60,15 @@ return me`,
   midgeClaim: `
 local P, cid, me = ARGV[1], ARGV[2], ARGV[3]
 local key = P .. 'c:' .. cid
+local owner, exclusive = ARGV[5] or '', ARGV[6] or '0'
 local u = redis.call('HGET', key, 'u')
-if ARGV[6] == '1' and u and ARGV[5] ~= '' and u ~= ARGV[5] then return {'', '', '0', 'owned'} end
+if exclusive == '1' and u and owner ~= '' and u ~= owner then return {'', '', '0', 'owned'} end
 local prev = redis.call('HGET', key, 'o')
 local oldf = redis.call('HGET', key, 'f')
 local e = tonumber(redis.call('HGET', key, 'e') or '0') + 1
 local token = me .. '/' .. e
 redis.call('HSET', key, 'o', me, 'e', e, 'f', token, 'on', '0')
-if ARGV[5] ~= '' then redis.call('HSET', key, 'u', ARGV[5]) end
+if owner ~= '' then redis.call('HSET', key, 'u', owner) end
 if prev and prev ~= me then
   if oldf then redis.call('HSET', key, 'h', oldf) end
   redis.call('SREM', P .. 'owned:' .. prev, cid)
