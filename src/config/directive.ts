@@ -18,6 +18,8 @@ export interface Directive {
    * mosquitto.conf a global option after a `listener` line is still global).
    */
   insideListenerObject?: boolean;
+  /** Written inside a YAML bridge object, where only bridge options belong. */
+  insideBridgeObject?: boolean;
 }
 
 /** Splits a value on runs of blanks, as mosquitto does (tabs too). */

@@ -20,12 +20,22 @@ export interface DraftListener {
   bag: SettingBag;
 }
 
+/** A bridge (`connection NAME`) while the configuration is being read. */
+export interface DraftBridge {
+  name: string;
+  /** The `connection` line. */
+  origin: Origin;
+  bag: SettingBag;
+}
+
 /** Everything read so far, before defaults are filled in. */
 export interface Draft {
   global: SettingBag;
   /** Listeners declared with `listener`, in order. */
   listeners: DraftListener[];
   defaultListener: DraftListener;
+  /** Bridges declared with `connection`, in order. */
+  bridges: DraftBridge[];
   /** A `listener`, `port` or `bind_address` line exists: mosquitto then leaves local-only mode. */
   declaresListeners: boolean;
   /** The default listener was configured, so it is opened (after the declared ones, as mosquitto does). */
@@ -54,6 +64,7 @@ export function emptyDraft(): Draft {
     global: emptyBag(),
     listeners: [],
     defaultListener: { port: undefined, address: undefined, origin: undefined, isDefault: true, bag: emptyBag() },
+    bridges: [],
     declaresListeners: false,
     defaultListenerUsed: false,
     defaultListenerSecurity: undefined,

@@ -3,7 +3,7 @@ import type { Section } from './option-spec.js';
 import { REDACTED, redactUrl } from './option-values.js';
 import { OPTIONS, optionsOf } from './options.js';
 import { configProvenance } from './provenance.js';
-import type { ListenerConfig, MidgeConfig } from './types.js';
+import type { BridgeConfig, ListenerConfig, MidgeConfig } from './types.js';
 
 export { REDACTED, redactUrl };
 
@@ -42,6 +42,11 @@ export function listenerOptions(listener: ListenerConfig, perListener: boolean):
   };
 }
 
+/** A bridge's settings by option name, as `--test-config` writes them (remote_password redacted). */
+function bridgeOptions(bridge: BridgeConfig): YamlObject {
+  return { connection: bridge.name, ...sectionOptions('bridge', bridge), ...(bridge.tls && sectionOptions('bridgeTls', bridge.tls)) };
+}
+
 /** The global settings by option name (secrets redacted), the listeners under `listeners`. */
 export function globalOptions(config: MidgeConfig): YamlObject {
   const { auth } = config;
@@ -55,6 +60,7 @@ export function globalOptions(config: MidgeConfig): YamlObject {
     ...sectionOptions('mqttsn', config.mqttsn),
     ...sectionOptions('root', config),
     ...(config.cluster && sectionOptions('cluster', config.cluster)),
+    ...(config.bridges.length > 0 ? { bridges: config.bridges.map(bridgeOptions) } : {}),
     listeners: config.listeners.map((listener) => listenerOptions(listener, auth.perListenerSettings)),
   };
 }
@@ -75,7 +81,7 @@ function header(config: MidgeConfig): string {
 /**
  * The resolved configuration as YAML, in the config's own option names, so `--test-config`
  * output can be read against the file and loaded back. Secrets (admin_token, a password in
- * cluster_redis_url) are redacted. Each listener carries a comment saying whether it is
+ * cluster_redis_url, a bridge's remote_password) are redacted. Each listener carries a comment saying whether it is
  * encrypted; mosquitto options accepted without effect are listed in a closing comment.
  */
 export function formatConfig(config: MidgeConfig): string {

@@ -1,6 +1,6 @@
 import { listIncludeFiles, parseConfText, readConfigText } from './conf-file.js';
 import type { Directive } from './directive.js';
-import { storeSetting, type Draft, type DraftListener } from './draft.js';
+import { emptyBag, storeSetting, type Draft, type DraftBridge, type DraftListener } from './draft.js';
 import { ConfigError, formatOrigin } from './errors.js';
 import { ACCEPTED_WITHOUT_EFFECT, closestName, unsupportedMosquittoOption } from './mosquitto-compat.js';
 import type { OptionDefinition } from './option-spec.js';
@@ -23,50 +23,87 @@ export function unknownOptionError(directive: Pick<Directive, 'key' | 'origin'>,
   return new ConfigError(`unknown option '${directive.key}'${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`, directive.origin);
 }
 
+/** Where options land while one file is read: its current listener and current bridge. */
+interface Cursor {
+  listener: DraftListener;
+  /** The bridge of the last `connection` line of this file, if any. */
+  bridge: DraftBridge | undefined;
+}
+
 /**
  * Applies the directives of the config files to a draft, with mosquitto's rules of context:
- * each file starts before any listener, `listener` opens a block for the listener options
- * that follow, and `include_dir` (main file only) reads `DIR/*.conf` in mosquitto's order.
+ * each file starts before any listener and bridge, `listener` opens a block for the listener
+ * options that follow, `connection` one for the bridge options, and `include_dir` (main file
+ * only) reads `DIR/*.conf` in mosquitto's order.
  */
 export class ConfigInterpreter {
   constructor(private readonly draft: Draft, private readonly context: ParseContext) {}
 
   /** Applies one file's directives; `level` is 0 for the main file, 1 for included ones. */
   run(directives: readonly Directive[], level: number): void {
-    let current = this.draft.defaultListener;
-    for (const directive of directives) current = this.apply(directive, current, level);
+    const cursor: Cursor = { listener: this.draft.defaultListener, bridge: undefined };
+    for (const directive of directives) this.apply(directive, cursor, level);
   }
 
-  private apply(directive: Directive, current: DraftListener, level: number): DraftListener {
+  private apply(directive: Directive, cursor: Cursor, level: number): void {
     const definition = OPTIONS.get(directive.key);
+    if (directive.insideBridgeObject && directive.key !== 'connection') {
+      const misplaced = definition ? definition.scope !== 'bridge' : STRUCTURAL_OPTIONS.includes(directive.key);
+      if (misplaced) throw new ConfigError(`${directive.key} is not a bridge option: write it outside the bridge`, directive.origin);
+    }
     if (definition) {
-      this.applyOption(directive, definition, current);
-      return current;
+      if (definition.scope === 'bridge') this.applyBridgeOption(directive, definition, cursor.bridge);
+      else this.applyOption(directive, definition, cursor.listener);
+      return;
     }
     if (directive.insideListenerObject && STRUCTURAL_OPTIONS.includes(directive.key)) {
       throw new ConfigError(`${directive.key} cannot be used inside a listener`, directive.origin);
     }
+    if (directive.key === 'listener') {
+      cursor.listener = this.declareListener(directive);
+      return;
+    }
+    if (directive.key === 'connection') {
+      cursor.bridge = this.declareBridge(directive);
+      return;
+    }
+    this.applyOther(directive, level);
+  }
+
+  private applyOther(directive: Directive, level: number): void {
     switch (directive.key) {
-      case 'listener':
-        return this.declareListener(directive);
       case 'port':
-        this.setDefaultPort(directive);
-        return current;
+        return this.setDefaultPort(directive);
       case 'bind_address':
-        this.setBindAddress(directive);
-        return current;
+        return this.setBindAddress(directive);
       case 'include_dir':
-        this.include(directive, level);
-        return current;
+        return this.include(directive, level);
       case 'per_listener_settings':
-        this.setPerListenerSettings(directive);
-        return current;
+        return this.setPerListenerSettings(directive);
     }
     const accepted = ACCEPTED_WITHOUT_EFFECT.get(directive.key);
     if (!accepted) throw unknownOptionError(directive);
     accepted.check(directive);
     if (!this.draft.acceptedWithoutEffect.has(directive.key)) this.draft.acceptedWithoutEffect.set(directive.key, directive.origin);
-    return current;
+  }
+
+  /** `connection NAME`: a new bridge, whose options follow. Names are unique, as in mosquitto. */
+  private declareBridge(directive: Directive): DraftBridge {
+    const [name, extra] = directive.words;
+    if (name === undefined) throw new ConfigError('connection needs a name', directive.origin);
+    if (extra !== undefined && !extra.startsWith('#')) throw new ConfigError(`connection takes one name, got '${directive.text}'`, directive.origin);
+    const existing = this.draft.bridges.find((b) => b.name === name);
+    if (existing) throw new ConfigError(`duplicate bridge name '${name}' (already declared at ${formatOrigin(existing.origin)})`, directive.origin);
+    const bridge: DraftBridge = { name, origin: directive.origin, bag: emptyBag() };
+    this.draft.bridges.push(bridge);
+    return bridge;
+  }
+
+  private applyBridgeOption(directive: Directive, definition: OptionDefinition, bridge: DraftBridge | undefined): void {
+    if (!bridge || directive.insideListenerObject) {
+      throw new ConfigError(`${directive.key} belongs to a bridge: write it after a 'connection NAME' line`, directive.origin);
+    }
+    storeSetting(bridge.bag, definition, definition.parse(directive, this.context), directive.origin, false);
   }
 
   private applyOption(directive: Directive, definition: OptionDefinition, current: DraftListener): void {
@@ -180,8 +217,8 @@ export function applyOverride(draft: Draft, directive: Directive, context: Parse
     }
     throw unknownOptionError(directive);
   }
-  if (definition.scope === 'listener') {
-    throw new ConfigError(`${directive.key} is a listener option and cannot be set from the ${layer}`, directive.origin);
+  if (definition.scope === 'listener' || definition.scope === 'bridge') {
+    throw new ConfigError(`${directive.key} is a ${definition.scope} option and cannot be set from the ${layer}`, directive.origin);
   }
   const value = definition.parse(directive, context);
   storeSetting(draft.global, definition, value, directive.origin, true);

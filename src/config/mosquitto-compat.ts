@@ -18,18 +18,17 @@ export const ACCEPTED_WITHOUT_EFFECT: ReadonlyMap<string, AcceptedOption> = new 
   ['autosave_interval', { why: 'midge commits to its store every event-loop turn', check: (d) => void parseInteger(d, -2147483648, 2147483647) }],
 ]);
 
-const bridgeHint = 'bridges are not supported (midge nodes share state through cluster_redis_url)';
+const localIdentityHint = 'a midge bridge acts locally as an internal identity that ACLs do not restrict; restrict what it carries with its topic lines';
 const pluginHint = 'plugins are not supported';
 const pskHint = 'TLS-PSK is not supported; use certificates';
 
 /** mosquitto options midge does not offer, with a hint where one helps (`plugin_opt_` and `auth_opt_` are prefixes). */
 export const UNSUPPORTED_OPTIONS: ReadonlyMap<string, string> = new Map<string, string>([
-  ...['connection', 'address', 'addresses', 'topic', 'remote_clientid', 'remote_username', 'remote_password',
-    'local_clientid', 'local_username', 'local_password', 'notifications', 'notification_topic', 'cleansession',
-    'keepalive_interval', 'restart_timeout', 'start_type', 'try_private', 'round_robin', 'idle_timeout', 'threshold',
-    'bridge_cafile', 'bridge_capath', 'bridge_certfile', 'bridge_keyfile', 'bridge_insecure', 'bridge_protocol_version',
-    'bridge_attempt_unsubscribe', 'bridge_identity', 'bridge_psk', 'bridge_tls_version', 'bridge_alpn',
-    'bridge_bind_address', 'bridge_max_packet_size', 'bridge_outgoing_retain', 'bridge_require_ocsp'].map((k): [string, string] => [k, bridgeHint]),
+  ['local_username', localIdentityHint], ['local_password', localIdentityHint],
+  ['bridge_identity', 'TLS-PSK is not supported; use bridge_certfile and bridge_keyfile'],
+  ['bridge_psk', 'TLS-PSK is not supported; use bridge_certfile and bridge_keyfile'],
+  ['bridge_require_ocsp', 'OCSP stapling is not checked'],
+  ['bridge_max_topic_alias', 'bridges send full topic names'], ['bridge_receive_maximum', ''], ['bridge_session_expiry_interval', ''],
   ...['plugin', 'auth_plugin', 'global_plugin', 'auth_plugin_deny_special_chars', 'plugin_opt_', 'auth_opt_'].map((k): [string, string] => [k, pluginHint]),
   ['psk_file', pskHint], ['psk_hint', pskHint],
   ['mount_point', ''], ['http_dir', ''], ['use_username_as_clientid', ''], ['auto_id_prefix', ''],

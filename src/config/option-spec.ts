@@ -6,8 +6,9 @@ import type { ParseContext } from './values.js';
  * before any `listener` line). `listener-or-global`: the current listener inside a listener
  * block, the default for every listener before one. `security`: global, or per listener when
  * `per_listener_settings` is true. `global`: the whole broker wherever it is written.
+ * `bridge`: the bridge of the last `connection` line.
  */
-export type OptionScope = 'global' | 'listener' | 'listener-or-global' | 'security';
+export type OptionScope = 'global' | 'listener' | 'listener-or-global' | 'security' | 'bridge';
 
 /**
  * What writing an option twice does, as in mosquitto: numbers and booleans take the last
@@ -18,9 +19,12 @@ export type RepeatRule = 'last-wins' | 'once' | 'append';
 /**
  * The part of the resolved `MidgeConfig` an option's value lands in: a listener, its TLS
  * settings, the security settings (global and per listener), `auth`, `limits`,
- * `persistence`, `operations`, `mqttsn`, `cluster`, or the top level (`root`).
+ * `persistence`, `operations`, `mqttsn`, `cluster`, the top level (`root`), or a bridge and
+ * its TLS settings (`bridge`, `bridgeTls`).
  */
-export type Section = 'listener' | 'tls' | 'security' | 'auth' | 'limits' | 'persistence' | 'operations' | 'mqttsn' | 'cluster' | 'root';
+export type Section =
+  | 'listener' | 'tls' | 'security' | 'auth' | 'limits' | 'persistence' | 'operations' | 'mqttsn' | 'cluster' | 'root'
+  | 'bridge' | 'bridgeTls';
 
 /** What a default may depend on. */
 export interface DefaultContext {
@@ -101,6 +105,7 @@ interface OptionInput<K extends string, S extends Section, F extends string, V> 
 
 function scopeOf(section: Section): OptionScope {
   if (section === 'listener' || section === 'tls') return 'listener';
+  if (section === 'bridge' || section === 'bridgeTls') return 'bridge';
   return section === 'security' ? 'security' : 'global';
 }
 

@@ -1,4 +1,5 @@
 import { NO_EXPIRY_CAP } from './option-values.js';
+import { bridgeOptions } from './options-bridge.js';
 import { brokerOptions } from './options-broker.js';
 import { listenerOptions } from './options-listener.js';
 import { loggingOptions } from './options-logging.js';
@@ -13,11 +14,11 @@ import { parseDuration } from './values.js';
  * the defaults (`resolve.ts`), the YAML output (`format.ts`), the broker's limits
  * (`server/from-config.ts`) and docs/configuration.md (`reference.ts`).
  *
- * Adding an option: one entry in `options-listener.ts`, `options-broker.ts` or `options-logging.ts` (a limit of
- * the core also needs its `BrokerLimits` field in `src/broker/options.ts`), then
- * `npm run docs:config`. See docs/ARCHITECTURE.md.
+ * Adding an option: one entry in `options-listener.ts`, `options-broker.ts`, `options-logging.ts` or
+ * `options-bridge.ts` (a limit of the core also needs its `BrokerLimits` field in
+ * `src/broker/options.ts`), then `npm run docs:config`. See docs/ARCHITECTURE.md.
  */
-export const OPTION_TABLE = [...listenerOptions, ...brokerOptions, ...loggingOptions] as const;
+export const OPTION_TABLE = [...listenerOptions, ...brokerOptions, ...loggingOptions, ...bridgeOptions] as const;
 
 /** The table's entries. */
 export type OptionEntry = (typeof OPTION_TABLE)[number];
@@ -32,6 +33,13 @@ export type SettingValues = { [E in OptionEntry as E['name']]: ParsedType<E> };
 export type SettingName = keyof SettingValues;
 
 const maxSessionExpiry = OPTION_TABLE.find((o) => o.name === 'max_session_expiry_interval')!;
+const option = (name: string): OptionDefinition => OPTION_TABLE.find((o) => o.name === name)!;
+
+/** mosquitto's older spelling of a bridge option: the same parser, documented as such. */
+function oldSpelling(name: string, of: string): OptionDefinition {
+  const target = option(of);
+  return alias(name, target, target.parse, { ...target.doc, summary: `mosquitto's older spelling of ${of}.`, example: target.doc.example.replace(of, name) });
+}
 
 /** Other spellings of options in the table. */
 export const ALIASES: readonly OptionDefinition[] = [
@@ -39,6 +47,10 @@ export const ALIASES: readonly OptionDefinition[] = [
     type: 'a number with unit h d w m y (a month is 30 days)', summary: 'Another way to write max_session_expiry_interval; the last one written wins.',
     mosquitto: 'same units; it also caps v5 session expiry', example: 'persistent_client_expiration 14d',
   }),
+  oldSpelling('addresses', 'address'),
+  oldSpelling('clientid', 'remote_clientid'),
+  oldSpelling('username', 'remote_username'),
+  oldSpelling('password', 'remote_password'),
 ];
 
 /** Every option midge understands, by name, aliases included. */
@@ -62,6 +74,10 @@ export const STRUCTURAL_DOCS: ReadonlyMap<string, OptionDoc> = new Map<string, O
   ['include_dir', {
     type: 'path to a directory', summary: 'Reads DIR/*.conf, sorted as mosquitto sorts them (main file only).',
     mosquitto: 'same', example: 'include_dir /etc/midge/conf.d',
+  }],
+  ['connection', {
+    type: 'name', summary: 'Starts a bridge to another broker; the bridge options after it apply to it (see docs/bridges.md). Names are unique.',
+    mosquitto: 'same', example: 'connection cloud',
   }],
   ['per_listener_settings', {
     type: 'true or false', summary: 'allow_anonymous, password_file, acl_file and allow_zero_length_clientid are set per listener; must come before any of them.',

@@ -21,6 +21,8 @@ const GROUPS: ReadonlyArray<readonly [Section, string]> = [
   ['mqttsn', 'MQTT-SN gateway'],
   ['root', 'Confidential topics'],
   ['cluster', 'Cluster'],
+  ['bridge', 'Bridges (after a connection line; see docs/bridges.md)'],
+  ['bridgeTls', 'Bridge TLS'],
 ];
 
 /** Where an option applies: a short name for the index, and in full. */
@@ -29,6 +31,7 @@ const SCOPES: Readonly<Record<OptionScope, readonly [string, string]>> = {
   listener: ['listener', 'listener'],
   'listener-or-global': ['listener or global', 'listener; before any listener line, the default of every listener'],
   security: ['global or listener', 'global; per listener with per_listener_settings true'],
+  bridge: ['bridge', 'bridge: the last connection line before it'],
 };
 
 const INTRO = `# Configuration reference
@@ -97,7 +100,7 @@ function describe(name: string, doc: OptionDoc, facts: readonly string[]): strin
 
 function optionBlock(option: OptionDefinition): string {
   const facts = [`scope: ${SCOPES[option.scope][1]}`, `type: ${option.doc.type}`, `default: ${defaultOf(option)}`];
-  if (option.scope !== 'listener') facts.push(`environment: ${code(ENVIRONMENT_PREFIX + option.name.toUpperCase())}`);
+  if (option.scope !== 'listener' && option.scope !== 'bridge') facts.push(`environment: ${code(ENVIRONMENT_PREFIX + option.name.toUpperCase())}`);
   return describe(option.name, option.doc, facts);
 }
 

@@ -1,4 +1,5 @@
 import type { BrokerLimits } from '../broker/options.js';
+import { resolveBridges } from './bridge-resolve.js';
 import { applyConfidentialDefault } from './confidential-default.js';
 import type { Draft, DraftListener, SettingBag } from './draft.js';
 import type { Origin } from './errors.js';
@@ -116,6 +117,7 @@ export function resolveDraft(draft: Draft, cwd: string, localOnly: boolean): Res
     mqttsn: sectionValues('mqttsn', global, context),
     ...sectionValues('root', global, context),
     cluster: global.values.cluster_redis_url === undefined ? undefined : sectionValues('cluster', global, context),
+    bridges: resolveBridges(draft.bridges, context, global.values.cluster_redis_url !== undefined),
     acceptedWithoutEffect: [...draft.acceptedWithoutEffect.keys()].sort(),
   };
   return { config, listenerOrigins: listeners.map((listener) => listener.origin) };

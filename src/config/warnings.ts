@@ -72,6 +72,9 @@ export function configWarnings(config: MidgeConfig): string[] {
   const confidential = confidentialTopicWarning(config, settings?.get('confidential_topics'));
   if (confidential) warnings.push(confidential);
   warnings.push(...authWarnings(config, settings));
+  for (const bridge of config.bridges) {
+    if (bridge.tls?.insecure) warnings.push(`bridge ${bridge.name} does not check that the remote certificate names the host it dials (bridge_insecure true)`);
+  }
   for (const key of config.acceptedWithoutEffect) {
     const why = ACCEPTED_WITHOUT_EFFECT.get(key)?.why ?? 'midge does not use it';
     warnings.push(`${at(provenance?.acceptedWithoutEffect.get(key))}${key} has no effect: ${why}`);

@@ -37,8 +37,8 @@ function predefinedTopicText(node: YAMLMap, place: YamlPlace): string {
   return `${id} ${topic}`;
 }
 
-/** The names a YAML key may have at the top: mosquitto.conf's, with `listeners` for `listener`. */
-const TOP_LEVEL_NAMES = [...KNOWN_NAMES.filter((name) => name !== 'listener'), 'listeners'];
+/** The names a YAML key may have at the top: mosquitto.conf's, with `listeners` for `listener` and `bridges` for `connection`. */
+const TOP_LEVEL_NAMES = [...KNOWN_NAMES.filter((name) => name !== 'listener' && name !== 'connection'), 'listeners', 'bridges'];
 /** ... and inside a listener object, where `address` joins `port`. */
 const LISTENER_NAMES = [...KNOWN_NAMES, 'address'];
 
@@ -88,10 +88,29 @@ function listenerDirectives(item: unknown, place: YamlPlace): Directive[] {
   return directives;
 }
 
+/** One bridge object: a `connection NAME` directive, then its options. */
+function bridgeDirectives(item: unknown, place: YamlPlace): Directive[] {
+  const origin = place.of(item);
+  if (!isMap(item)) throw new ConfigError('each entry of bridges must be a map of bridge options', origin);
+  const name = scalarText(item.get('connection', true), place, 'connection');
+  if (name === '') throw new ConfigError("this bridge needs a name: 'connection: NAME'", origin);
+  const directives: Directive[] = [{ key: 'connection', text: name, words: [name], origin, insideBridgeObject: true }];
+  for (const pair of item.items as Pair[]) {
+    const key = scalarText(pair.key, place, 'key');
+    if (key === 'connection') continue;
+    checkKey(key, place.of(pair.key), KNOWN_NAMES);
+    for (const directive of directivesOf(key, pair.value, place.of(pair.key), place)) {
+      directives.push({ ...directive, insideBridgeObject: true });
+    }
+  }
+  return directives;
+}
+
 /**
  * The directives of a YAML config: the same option names as mosquitto.conf in snake_case,
- * with `listeners` a list of listener objects. Order follows what mosquitto.conf needs:
- * `per_listener_settings` first, then the other top-level options as written, listeners last.
+ * with `listeners` a list of listener objects and `bridges` a list of bridge objects (each
+ * with `connection: NAME`). Order follows what mosquitto.conf needs: `per_listener_settings`
+ * first, then the other top-level options as written, then bridges, listeners last.
  */
 export function parseYamlText(text: string, source: string): Directive[] {
   const place = new YamlPlace(source);
@@ -106,11 +125,18 @@ export function parseYamlText(text: string, source: string): Directive[] {
   if (!isMap(root)) throw new ConfigError('a YAML config must be a map of options', place.of(root));
   const first: Directive[] = [];
   const middle: Directive[] = [];
+  const bridges: Directive[] = [];
   const last: Directive[] = [];
   for (const pair of root.items as Pair[]) {
     const key = scalarText(pair.key, place, 'key');
     const origin = place.of(pair.key);
     if (key === 'listener') throw new ConfigError("in YAML, declare listeners as a list under 'listeners'", origin);
+    if (key === 'connection') throw new ConfigError("in YAML, declare bridges as a list under 'bridges', each with 'connection: NAME'", origin);
+    if (key === 'bridges') {
+      if (!isSeq(pair.value)) throw new ConfigError('bridges must be a list of bridge objects', origin);
+      for (const item of pair.value.items) bridges.push(...bridgeDirectives(item, place));
+      continue;
+    }
     if (key === 'listeners') {
       if (!isSeq(pair.value)) throw new ConfigError('listeners must be a list of listener objects', origin);
       for (const item of pair.value.items) last.push(...listenerDirectives(item, place));
@@ -119,5 +145,5 @@ export function parseYamlText(text: string, source: string): Directive[] {
     checkKey(key, origin, TOP_LEVEL_NAMES);
     (key === 'per_listener_settings' ? first : middle).push(...directivesOf(key, pair.value, origin, place));
   }
-  return [...first, ...middle, ...last];
+  return [...first, ...middle, ...bridges, ...last];
 }

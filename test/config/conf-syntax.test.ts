@@ -27,9 +27,9 @@ describe('mosquitto.conf syntax', () => {
   });
 
   it('explains that a mosquitto option is not supported rather than unknown', () => {
-    const file = sandbox.path('bridge.conf');
-    assertConfigError(() => sandbox.load('bridge.conf', 'connection upstream\n'), `${file}:1`, "'connection' is a mosquitto option midge does not support (bridges are not supported");
-    assertConfigError(() => sandbox.load('bridge.conf', '\nplugin_opt_foo bar\n'), `${file}:2`, "'plugin_opt_foo' is a mosquitto option midge does not support");
+    const file = sandbox.path('unsupported.conf');
+    assertConfigError(() => sandbox.load('unsupported.conf', 'psk_hint hello\n'), `${file}:1`, "'psk_hint' is a mosquitto option midge does not support (TLS-PSK is not supported");
+    assertConfigError(() => sandbox.load('unsupported.conf', '\nplugin_opt_foo bar\n'), `${file}:2`, "'plugin_opt_foo' is a mosquitto option midge does not support");
   });
 
   it('honours mosquitto logging and process options, and reports only those without effect in the warnings', () => {

@@ -30,6 +30,7 @@ function expectedDefaults(cwd: string): MidgeConfig {
     mqttsn: { gatewayId: 1, advertiseInterval: 0, predefinedTopics: [], maxClients: 1000, maxClientsPerAddress: 100, maxKeepAlive: 3600 },
     confidentialTopics: [],
     cluster: undefined,
+    bridges: [],
     acceptedWithoutEffect: [],
   };
 }

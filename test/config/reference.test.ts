@@ -15,8 +15,19 @@ before(() => {
 });
 after(() => sandbox.cleanup());
 
+/** A bridge block for a bridge option's example: what a bridge needs, less the option itself. */
+function bridgeContext(option: OptionDefinition): string {
+  const lines = ['connection example'];
+  if (option.slot !== 'address') lines.push('address broker.example.com');
+  if (option.slot !== 'topic') lines.push('topic sensors/#');
+  if (option.slot === 'remote_password') lines.push('remote_username edge');
+  if (option.section === 'bridgeTls') lines.push('bridge_cafile cert.pem');
+  return `${lines.join('\n')}\n`;
+}
+
 /** The lines an option's example needs around it to load: a listener, TLS files, the option it depends on. */
 function context(option: OptionDefinition): string {
+  if (option.scope === 'bridge') return bridgeContext(option);
   if (option.name === 'cluster_node_id' || option.name === 'cluster_wait_replicas') return 'cluster_redis_url redis://127.0.0.1:6379\n';
   if (option.section === 'tls') return 'listener 8883\ncertfile cert.pem\nkeyfile key.pem\n'.replace(`${option.name} `, '# ');
   if (option.name === 'websockets_path') return 'listener 8080\nprotocol websockets\n';
