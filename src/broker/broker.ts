@@ -62,6 +62,8 @@ export class Broker implements SessionEvents {
   /** Clients that do not come through {@link accept}, e.g. MQTT-SN clients of the gateway. */
   private readonly endpoints = new Set<ClientEndpoint>();
   private readonly sweeper: KeepAliveSweeper;
+  /** Client ids of the broker's own sessions (a bridge's local side), with who holds each. */
+  private readonly reservedClientIds = new Map<string, string>();
   private started = false;
   private closed = false;
   /** Stops turning the store's health into readiness and log lines (see store-health.ts). */
@@ -180,6 +182,24 @@ export class Broker implements SessionEvents {
     this.publish(message);
   }
 
+  /**
+   * Keeps a client id for a session the broker runs itself (e.g. `bridge cloud`): from
+   * now on a CONNECT with it is refused. Returns the release.
+   */
+  reserveClientId(clientId: string, holder: string): () => void {
+    const other = this.reservedClientIds.get(clientId);
+    if (other !== undefined) throw new Error(`client id '${clientId}' is already reserved for ${other}`);
+    this.reservedClientIds.set(clientId, holder);
+    return () => {
+      if (this.reservedClientIds.get(clientId) === holder) this.reservedClientIds.delete(clientId);
+    };
+  }
+
+  /** Who holds a reserved client id, or undefined when clients may use it. */
+  reservedFor(clientId: string): string | undefined {
+    return this.reservedClientIds.get(clientId);
+  }
+
   /** Adds a subscription; returns true when it replaced one to the same filter. */
   subscribe(session: Session, entry: SubscriptionEntry<Session>): boolean {
     const replaced = this.router.add(entry);
@@ -282,6 +302,7 @@ export class Broker implements SessionEvents {
       clientId, username: conn.principal.username, listener: info.listener, remoteAddress: info.remoteAddress, remotePort: info.remotePort,
       // reasonCode: the CONNACK's (always Success here), so one query finds connects and disconnects alike.
       protocolVersion: conn.protocolVersion, cleanStart, sessionPresent, keepAlive: conn.keepAliveMs / 1000, reasonCode: ReasonCode.Success,
+      ...(conn instanceof MqttConnection && conn.bridge ? { bridge: true } : {}),
     }, 'client connected');
     this.hooks.emit('clientConnected', {
       clientId, username: conn.principal.username, listener: info.listener, remoteAddress: info.remoteAddress,

@@ -3,7 +3,7 @@ import {
   isFailureCode,
   ReasonCode,
   PacketFramer, PacketType, decodePacket, encodePacket, isMqttProtocolError,
-  peekConnectLevel, reasonCodeName, toConnackReasonCode, toDisconnectReasonCode, toV3ConnackCode, type AuthPacket, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
+  levelVersion, peekConnectLevel, reasonCodeName, toConnackReasonCode, toDisconnectReasonCode, toV3ConnackCode, type AuthPacket, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
 } from '../protocol/index.js';
 import type { Broker } from './broker.js';
 import type { FlowSource } from './flow-control.js';
@@ -47,6 +47,8 @@ export class MqttConnection implements SessionLink, FlowSource {
   /** performance-free clock: Date.now() of the last bytes received. */
   lastActivity: number;
   readonly openedAt: number;
+  /** The client is a broker bridging in: its CONNECT set mosquitto's bridge bit (`try_private`). */
+  bridge = false;
   /** A DISCONNECT with reason 0x00 arrived: no will [MQTT-3.1.2-10]. */
   graceful = false;
   /** The client asked for problem information (v5); reason strings only when true [MQTT-3.1.2-29]. */
@@ -219,7 +221,7 @@ export class MqttConnection implements SessionLink, FlowSource {
     } catch (err) {
       if (!isMqttProtocolError(err)) throw err;
       const level = peekConnectLevel(body);
-      if (level === 5) {
+      if (level !== undefined && levelVersion(level) === 5) {
         this.protocolVersion = 5;
         this.refuse(err.reasonCode, err.message);
       } else if (err.reasonCode === ReasonCode.UnsupportedProtocolVersion || err.reasonCode === ReasonCode.ClientIdentifierNotValid) {

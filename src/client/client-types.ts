@@ -1,6 +1,7 @@
 import type {
   AuthPacket, DisconnectPacket, Packet, Properties, QoS, RetainHandling, Subscription,
 } from '../protocol/index.js';
+import type { FlowPacket } from './application-flows.js';
 import type { MqttMessage, PublishOutcome, ServerLimits } from './session-types.js';
 
 /** What a successful connection reports. */
@@ -64,4 +65,8 @@ export interface ClientEvents {
   resubscribe: [reasonCodes: number[], subscriptions: Subscription[]];
   /** The server sent AUTH (v5 enhanced authentication). */
   auth: [packet: AuthPacket];
+  /** A PUBLISH, PUBACK, PUBREC, PUBREL or PUBCOMP, when the application keeps the publish flows. */
+  flow: [packet: FlowPacket];
+  /** The connection can take more after {@link MqttClient.writable} said it could not. */
+  drain: [];
 }

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { ReasonCode, type Properties, type Subscription } from '../protocol/index.js';
 import { parseDialTarget } from '../transport/dial.js';
 import { reconnectDelay, shouldReconnectAfterDisconnect, shouldRetryRefusal } from './backoff.js';
+import type { FlowPacket } from './application-flows.js';
 import { Connection } from './connection.js';
 import { EnhancedAuthDriver } from './enhanced-auth.js';
 import { ClientClosedError, ConnectionRefusedError, MqttClientError, ReasonCodeError } from './errors.js';
@@ -68,6 +69,11 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     return this.state.clientId;
   }
 
+  /** Connected, and the connection takes more now (its buffer is under the high-water mark). */
+  get writable(): boolean {
+    return this.status === 'connected' && (this.connection?.writable ?? false);
+  }
+
   /** What the server allowed in its last CONNACK. */
   get limits(): ServerLimits | undefined {
     return this.state.limits;
@@ -131,6 +137,18 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     return queue;
   }
 
+  /**
+   * Sends a PUBLISH, PUBACK, PUBREC, PUBREL or PUBCOMP the application made, when it keeps
+   * the publish flows (`publishFlows: 'application'`). Returns false when the packet is
+   * larger than the server accepts and was not sent; throws when not connected.
+   */
+  sendFlow(packet: FlowPacket): boolean {
+    if (this.status !== 'connected') throw new MqttClientError('NOT_CONNECTED', 'not connected');
+    const { sent, output } = this.state.sendFlow(packet);
+    this.apply(output);
+    return sent;
+  }
+
   /** Sends a v5 AUTH packet (enhanced authentication with the method given in CONNECT). */
   auth(reasonCode: number, properties: Properties): void {
     this.apply(this.state.auth(reasonCode, properties));
@@ -170,6 +188,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
       protocolError: (error) => this.apply(this.state.fail(error)),
       closed: (error) => this.onClosed(connection, error),
       wantFrames: () => this.listenerCount('packet') > 0,
+      drain: () => this.emit('drain'),
     });
     this.connection = connection;
     const accepted = new Promise<unknown>((resolve, reject) => {
@@ -316,6 +335,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
         this.emit('auth', event.packet);
         if (this.enhancedAuth && this.attempt) this.guard(() => this.auth(ReasonCode.ContinueAuthentication, this.enhancedAuth!.answer(event.packet)));
         return;
+      case 'flow': return void this.emit('flow', event.packet);
       case 'close':
         this.closeReason = event.error;
         void this.connection?.end();

@@ -14,6 +14,8 @@ export interface ConnectionHandlers {
   closed(error: Error | undefined): void;
   /** Whether whole incoming frames are wanted (someone listens to the packet trace). */
   wantFrames(): boolean;
+  /** The stream's buffer drained below its high-water mark. */
+  drain(): void;
 }
 
 /**
@@ -43,6 +45,7 @@ export class Connection {
       this.failure ??= err;
     });
     stream.on('close', () => this.onClose());
+    stream.on('drain', () => handlers.drain());
     // A server that half-closes has nothing more to say: close our side too.
     stream.on('end', () => stream.end());
   }
@@ -50,6 +53,11 @@ export class Connection {
   /** True until the stream is closed or closing. */
   get open(): boolean {
     return !this.closedAlready && !this.stream.destroyed && this.stream.writable;
+  }
+
+  /** Open and not holding back: the stream's buffer is under its high-water mark. */
+  get writable(): boolean {
+    return this.open && !this.stream.writableNeedDrain;
   }
 
   /** Writes bytes; `done` runs once they are handed to the operating system (or failed). */

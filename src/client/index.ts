@@ -27,5 +27,6 @@ export type {
   Frame, MqttMessage, PublishOutcome, PublishRequest, ServerLimits, SessionConfig, SessionEvent, SessionOutput,
 } from './session-types.js';
 export { PacketIdAllocator } from './packet-ids.js';
+export { isFlowPacket, type FlowPacket } from './application-flows.js';
 export { IncomingTopicAliases, OutgoingTopicAliases } from './topic-aliases.js';
 export type { Properties, QoS, UserProperty } from '../protocol/index.js';

@@ -66,6 +66,15 @@ export interface ClientOptions {
   ws?: { path?: string; headers?: Record<string, string>; protocol?: string };
   /** Local address to bind the outgoing socket to. */
   localAddress?: string;
+  /** Tell the server the client is a broker's bridge (mosquitto's `try_private`: bit 0x80 of the protocol level). */
+  bridge?: boolean;
+  /**
+   * `application`: the application keeps the state of PUBLISH flows itself (a bridge or a
+   * gateway that stores it with its own data): it gets every PUBLISH, PUBACK, PUBREC, PUBREL
+   * and PUBCOMP as a `flow` event and answers with `sendFlow()`, which it also publishes
+   * with. Default `client`.
+   */
+  publishFlows?: 'client' | 'application';
   /** Opens the byte stream; default {@link dial}. Tests and custom transports replace it. */
   dialer?: (url: URL, options: DialOptions) => Promise<Duplex>;
 }
@@ -133,6 +142,8 @@ export function resolveOptions(url: URL, options: ClientOptions): ResolvedOption
     session.properties = { ...session.properties, authenticationMethod: options.authenticator.method };
   }
   if (options.pingTimeoutMs !== undefined) session.pingTimeoutMs = options.pingTimeoutMs;
+  if (options.bridge) session.bridge = true;
+  if (options.publishFlows) session.publishFlows = options.publishFlows;
   return {
     session,
     connectTimeoutMs: options.connectTimeoutMs ?? 30_000,

@@ -5,6 +5,7 @@ import {
   type AuthPacket, type ConnackPacket, type MqttProtocolError, type ConnectPacket, type DisconnectPacket, type Packet, type Properties,
   type QoS, type Subscription,
 } from '../protocol/index.js';
+import { ApplicationFlows, isFlowPacket, type FlowPacket } from './application-flows.js';
 import { MqttClientError, ReasonCodeError } from './errors.js';
 import { IncomingFlows } from './incoming-flows.js';
 import { MemoryInflightStore, type InflightStore } from './inflight-store.js';
@@ -52,6 +53,8 @@ export class SessionState {
   private readonly outgoing: OutgoingFlows;
   private readonly subscriptions: SubscriptionFlows;
   private readonly incoming: IncomingFlows;
+  /** Set when the application keeps the PUBLISH flows itself. */
+  private readonly application: ApplicationFlows | undefined;
 
   constructor(private readonly config: SessionConfig, options: SessionStateOptions = {}) {
     this.now = options.now ?? (() => performance.now());
@@ -63,6 +66,7 @@ export class SessionState {
     this.subscriptions = new SubscriptionFlows(ids);
     const props = config.protocolVersion === 5 ? config.properties : undefined;
     this.incoming = new IncomingFlows(config.protocolVersion, props?.receiveMaximum ?? 65_535, props?.topicAliasMaximum ?? 0);
+    if (config.publishFlows === 'application') this.application = new ApplicationFlows(config.protocolVersion, props?.topicAliasMaximum ?? 0);
   }
 
   /** Offline, waiting for CONNACK, or connected. */
@@ -159,12 +163,24 @@ export class SessionState {
 
   /** Starts a publish; QoS 1/2 messages are kept until acknowledged, across reconnects. */
   publish(request: PublishRequest): Started {
+    if (this.application) throw new MqttClientError('INVALID_STATE', 'the application keeps the publish flows: send PUBLISH with sendFlow()');
     this.checkPublish(request);
     const op = this.nextOp++;
     const out = this.outbox();
     const packet = { type: PacketType.PUBLISH, ...request, dup: false } as const;
     this.outgoing.publish(op, packet, out);
     return { op, output: out };
+  }
+
+  /**
+   * Sends a PUBLISH flow packet the application made (`publishFlows: 'application'`).
+   * `sent` is false when it exceeds the server's Maximum Packet Size and was not sent.
+   */
+  sendFlow(packet: FlowPacket): { sent: boolean; output: SessionOutput } {
+    if (!this.application) throw new MqttClientError('INVALID_STATE', "sendFlow() needs publishFlows: 'application'");
+    if (this.phaseValue !== 'connected' || !this.limitsValue) throw new MqttClientError('NOT_CONNECTED', 'not connected');
+    const out = this.outbox();
+    return { sent: this.application.send(packet, this.limitsValue, out), output: out };
   }
 
   /** Starts a SUBSCRIBE for one or more filters. */
@@ -230,6 +246,7 @@ export class SessionState {
     if (this.phaseValue !== 'connected') {
       throw new ProtocolViolationError(`${packetTypeNames[packet.type]} before CONNACK [MQTT-3.2.0-1]`);
     }
+    if (this.application && isFlowPacket(packet)) return this.application.onPacket(packet, out);
     switch (packet.type) {
       case PacketType.PUBLISH: return this.incoming.onPublish(packet, out);
       case PacketType.PUBACK: return this.outgoing.onPuback(packet, out);
@@ -268,9 +285,10 @@ export class SessionState {
     out.maximumPacketSize = limits.maximumPacketSize;
     this.keepAlive.start(limits.keepAlive, this.now());
     this.incoming.onConnected(connack.sessionPresent);
+    this.application?.onConnected();
     out.event({ type: 'connected', connack, limits, clientId: this.clientIdValue });
     this.subscriptions.onConnected(connack.sessionPresent, this.config.resubscribe ?? true, out);
-    this.outgoing.onConnected(limits, connack.sessionPresent, this.config.resendOnSessionLoss ?? true, out);
+    if (!this.application) this.outgoing.onConnected(limits, connack.sessionPresent, this.config.resendOnSessionLoss ?? true, out);
   }
 
   private onServerDisconnect(packet: DisconnectPacket, out: Outbox): void {
@@ -320,6 +338,7 @@ export class SessionState {
       keepAlive: c.keepAlive,
       clientId: this.clientIdValue,
     };
+    if (c.bridge) packet.bridge = true;
     if (c.will) packet.will = c.will;
     if (c.username !== undefined) packet.username = c.username;
     if (c.password !== undefined) packet.password = c.password;

@@ -2,6 +2,7 @@ import type {
   AuthPacket, ConnackPacket, DisconnectPacket, Packet, Properties, ProtocolVersion, PublishPacket, QoS,
   Subscription, Will,
 } from '../protocol/index.js';
+import type { FlowPacket } from './application-flows.js';
 import type { MqttClientError } from './errors.js';
 
 /** What the protocol state machine needs to know about the client. */
@@ -29,6 +30,14 @@ export interface SessionConfig {
   autoTopicAlias?: boolean;
   /** How long to wait for PINGRESP, in ms; default: the keep-alive interval. */
   pingTimeoutMs?: number;
+  /** Announce the client as a bridge: mosquitto's bit 0x80 in the CONNECT protocol level. */
+  bridge?: boolean;
+  /**
+   * Who keeps the state of PUBLISH flows: the client (default), or the application, which
+   * then gets every PUBLISH, PUBACK, PUBREC, PUBREL and PUBCOMP as a `flow` event and
+   * sends its own (see `ApplicationFlows`).
+   */
+  publishFlows?: 'client' | 'application';
 }
 
 /**
@@ -85,6 +94,8 @@ export type SessionEvent =
   | { type: 'message'; message: MqttMessage }
   | { type: 'server-disconnect'; packet: DisconnectPacket }
   | { type: 'auth'; packet: AuthPacket }
+  /** A PUBLISH flow packet, when the application keeps the flows (`publishFlows: 'application'`). */
+  | { type: 'flow'; packet: FlowPacket }
   /** The connection must be closed (after writing the frames of this output). */
   | { type: 'close'; error: MqttClientError };
 

@@ -18,18 +18,28 @@ export function peekConnectLevel(body: Buffer): number | undefined {
   return body.length > 2 + nameLen ? body[2 + nameLen] : undefined;
 }
 
+/** mosquitto's bridge bit: set in the protocol level by a broker bridging in (`try_private`). */
+const BRIDGE_BIT = 0x80;
+
+/** The protocol version a CONNECT's level byte names, the bridge bit left out. */
+export function levelVersion(level: number): number {
+  return level & ~BRIDGE_BIT;
+}
+
 /**
  * Decodes a CONNECT body (section 3.1). The protocol level comes from the packet
  * itself; an unknown level fails with 0x84 [MQTT-3.1.2-2], which a receiver answers
- * with CONNACK return code 1 to a 3.1.1 client. Each rule below is a row of
+ * with CONNACK return code 1 to a 3.1.1 client. A level with mosquitto's bridge bit
+ * (0x83, 0x84, 0x85) is that version from a bridge. Each rule below is a row of
  * test/protocol/validation.test.ts named after its statement.
  */
 export function decodeConnect(body: Buffer): ConnectPacket {
   const r = new ByteReader(body);
   const protocolName = r.utf8('the protocol name');
-  const level = r.u8('the protocol level');
+  const byte = r.u8('the protocol level');
+  const level = levelVersion(byte);
   if (level !== 3 && level !== 4 && level !== 5) {
-    throw new MqttProtocolError(0x84, `unsupported protocol level ${level}`);
+    throw new MqttProtocolError(0x84, `unsupported protocol level ${byte}`);
   }
   if (protocolName !== expectedName[level]) {
     // [MQTT-3.1.2-1]: a server that wants to say it speaks MQTT MAY answer 0x84. It
@@ -67,6 +77,7 @@ export function decodeConnect(body: Buffer): ConnectPacket {
     keepAlive,
     clientId,
   };
+  if (byte & BRIDGE_BIT) packet.bridge = true;
   if (properties) packet.properties = properties;
   if (willFlag) packet.will = decodeWill(r, version, willQos as QoS, willRetain);
   if (usernameFlag) packet.username = r.utf8('the user name');

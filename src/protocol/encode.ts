@@ -47,6 +47,9 @@ function stringSize(s: string): number {
   return 2 + Buffer.byteLength(s);
 }
 
+/** mosquitto's bridge bit in the CONNECT protocol level. */
+const BRIDGE_BIT = 0x80;
+
 function encodeConnect(p: ConnectPacket): Buffer {
   const v5 = p.protocolVersion === 5;
   let size = stringSize(p.protocolName) + 1 + 1 + 2 + stringSize(p.clientId);
@@ -59,7 +62,7 @@ function encodeConnect(p: ConnectPacket): Buffer {
   if (p.password !== undefined) size += 2 + p.password.length;
   const { buf, offset: start } = allocate(0x10, size);
   let o = writeString(buf, start, p.protocolName);
-  buf[o++] = p.protocolVersion;
+  buf[o++] = p.bridge ? p.protocolVersion | BRIDGE_BIT : p.protocolVersion;
   let flags = p.clean ? 0x02 : 0;
   if (p.will) flags |= 0x04 | (p.will.qos << 3) | (p.will.retain ? 0x20 : 0);
   if (p.password !== undefined) flags |= 0x40;

@@ -8,7 +8,7 @@ export * from './errors.js';
 export type * from './packets.js';
 export * from './property-definitions.js';
 export { decodePacket, decodePublish } from './decode.js';
-export { decodeConnect, peekConnectLevel } from './decode-connect.js';
+export { decodeConnect, levelVersion, peekConnectLevel } from './decode-connect.js';
 export { encodePacket, encodePublish, publishFirstByte, publishPacketIdOffset } from './encode.js';
 export { PacketFramer, type FrameHandler } from './framer.js';
 export * from './topic.js';

@@ -80,6 +80,11 @@ export interface ConnectPacket {
   /** 'MQTT' for levels 4 and 5, 'MQIsdp' for level 3. */
   protocolName: string;
   protocolVersion: ProtocolVersion;
+  /**
+   * The client is a broker bridging into this one: mosquitto's bridge bit, 0x80 in the
+   * protocol level (`try_private`), which is not part of the MQTT specification.
+   */
+  bridge?: boolean;
   /** Clean Session (3.1.1) or Clean Start (5.0). */
   clean: boolean;
   keepAlive: number;

@@ -102,6 +102,8 @@ function connect(version: ProtocolVersion): fc.Arbitrary<Packet> {
     clean: fc.boolean(), keepAlive: fc.integer({ min: 0, max: 0xffff }), clientId: mqttString(23),
     will: optional(will(version)), username: optional(mqttString()), password: optional(bytes(16)),
     properties: v5Props(version, 'CONNECT'),
+    // mosquitto's bridge bit in the protocol level (try_private).
+    bridge: optional(fc.constant(true)),
   }).map((r) => compact({
     type: PacketType.CONNECT, protocolName: version === 3 ? 'MQIsdp' : 'MQTT', protocolVersion: version, ...r,
     // Before 5.0 a password needs a user name [MQTT-3.1.2-22].

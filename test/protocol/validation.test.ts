@@ -99,7 +99,7 @@ const connectRows: Row[] = [
   row('a will retain without the will flag is a protocol error [MQTT-3.1.2-13]', 5, 0x10, connect(5, 0x22, s('c')), 0x82, 'without the will flag'),
   row('a will QoS of 3 is malformed [MQTT-3.1.2-14]', 4, 0x10, connect(4, 0x1e, `${s('c')} ${s('w')} 00 00`), 0x81, 'will QoS 3'),
   row('an unsupported protocol level is answered 0x84 [MQTT-3.1.2-2]', 4, 0x10, connect(6, 0x02, s('c'), 'MQTT'), 0x84, 'unsupported protocol level 6'),
-  row('a bridge protocol level 0x84 is an unsupported level [MQTT-3.1.2-2]', 4, 0x10, connect(0x84, 0x02, s('c'), 'MQTT'), 0x84, 'unsupported protocol level 132'),
+  row('a bridge protocol level of an unsupported version is an unsupported level [MQTT-3.1.2-2]', 4, 0x10, connect(0x86, 0x02, s('c'), 'MQTT'), 0x84, 'unsupported protocol level 134'),
   row('protocol name MQTT at level 3 is a version we do not speak [MQTT-3.1.2-1]', 3, 0x10, connect(3, 0x02, s('c'), 'MQTT'), 0x84, 'does not match level 3'),
   row('protocol name MQIsdp at level 4 is a version we do not speak [MQTT-3.1.2-1]', 4, 0x10, connect(4, 0x02, s('c'), 'MQIsdp'), 0x84, 'does not match level 4'),
   row('a protocol name that is not MQTT at all is malformed [MQTT-3.1.2-1]', 4, 0x10, connect(4, 0x02, s('c'), 'HTTP'), 0x81, "'HTTP' does not match"),

@@ -33,6 +33,7 @@ export async function handleConnect(conn: MqttConnection, packet: ConnectPacket)
   if (conn.state !== 'new') throw new MqttProtocolError(ReasonCode.ProtocolError, 'a second CONNECT [MQTT-3.1.0-2]');
   conn.state = 'connecting';
   conn.protocolVersion = packet.protocolVersion;
+  conn.bridge = packet.bridge ?? false;
   readClientSettings(conn, packet.properties);
   const broker = conn.broker;
   try {
@@ -110,6 +111,8 @@ function planConnect(conn: MqttConnection, packet: ConnectPacket): ConnectPlan {
     while (conn.broker.sessions.get(clientId) !== undefined);
     assignedClientId = true;
   }
+  const holder = conn.broker.reservedFor(clientId);
+  if (holder !== undefined) throw new Refusal(ReasonCode.ClientIdentifierNotValid, `client id '${clientId}' is the broker's own (${holder})`);
   const { keepAlive, serverKeepAlive } = keepAliveFor(packet, limits.maxKeepalive);
   const requested = v5 ? (packet.properties?.sessionExpiryInterval ?? 0) : (packet.clean ? 0 : NEVER_EXPIRES);
   const sessionExpiry = Math.min(requested, limits.maxSessionExpiryInterval);

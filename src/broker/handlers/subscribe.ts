@@ -1,5 +1,5 @@
 import {
-  ReasonCode, SubackReturnCode, PacketType, topicFilterProblem, type QoS, type SubscribePacket, type Subscription,
+  parseSharedFilter, ReasonCode, SubackReturnCode, PacketType, topicFilterProblem, type QoS, type SubscribePacket, type Subscription,
 } from '../../protocol/index.js';
 import { whenDurable } from '../commit-gate.js';
 import { exceedsTopicLevels } from '../limits.js';
@@ -20,8 +20,11 @@ export function handleSubscribe(conn: MqttConnection, packet: SubscribePacket): 
     const refusal = checkSubscription(conn, sub);
     if (refusal !== undefined) return conn.protocolVersion === 5 ? refusal : SubackReturnCode.Failure;
     const granted = Math.min(sub.qos, conn.broker.options.limits.maxQos) as QoS;
+    // A 3.1/3.1.1 bridge (mosquitto's bridge bit) cannot ask for these options, and needs
+    // them as mosquitto gives them: nothing echoed back to it, retained flags kept.
+    const bridged = conn.bridge && conn.protocolVersion < 5 && !parseSharedFilter(sub.topicFilter);
     const entry = subscriptionEntry(session, sub.topicFilter, {
-      qos: granted, noLocal: sub.noLocal ?? false, retainAsPublished: sub.retainAsPublished ?? false,
+      qos: granted, noLocal: bridged || (sub.noLocal ?? false), retainAsPublished: bridged || (sub.retainAsPublished ?? false),
       retainHandling: sub.retainHandling ?? 0, subscriptionId,
     });
     const replaced = conn.broker.subscribe(session, entry);

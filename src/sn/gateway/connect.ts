@@ -63,6 +63,8 @@ function connectProblem(ctx: SnGatewayContext, m: SnConnectMessage): string | un
   if (m.protocolId !== SN_PROTOCOL_ID) return `ProtocolId ${m.protocolId} is not ${SN_PROTOCOL_ID} [MQTT-SN-1.2 5.3.8]`;
   // ClientId is 1 to 23 characters [MQTT-SN-1.2 5.3.1]; CONNACK has no room for an assigned one.
   if (m.clientId.length === 0) return 'empty client id';
+  const holder = ctx.broker.reservedFor(m.clientId);
+  if (holder !== undefined) return `client id '${m.clientId}' is the broker's own (${holder})`;
   // The broker's max_keepalive, and the gateway's own cap: a client that vanishes holds its slot for 1.5 times this.
   const max = Math.min(ctx.broker.options.limits.maxKeepalive, ctx.options.maxKeepAlive);
   // As for MQTT 3.1.1 clients, there is no way to tell the client a shorter keep alive.
