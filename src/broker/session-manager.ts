@@ -76,7 +76,7 @@ export class SessionManager {
    * the old connection is closed (v5: DISCONNECT Session taken over) [MQTT-3.1.4-3]. Clean Start
    * discards an existing session [MQTT-3.1.2-4]; otherwise it resumes [MQTT-3.1.2-5].
    */
-  open(link: MqttConnection | SessionLink, req: SessionRequest): { session: Session; present: boolean } {
+  open(link: MqttConnection | SessionLink | undefined, req: SessionRequest): { session: Session; present: boolean } {
     const existing = this.sessions.get(req.clientId);
     if (existing) this.takeOver(existing, req.clean);
     const present = existing !== undefined && !req.clean && existing.expiryInterval > 0;

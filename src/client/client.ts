@@ -74,6 +74,15 @@ export class MqttClient extends EventEmitter<ClientEvents> {
     return this.status === 'connected' && (this.connection?.writable ?? false);
   }
 
+  /**
+   * Stops reading what the server sends until the returned function is called: how an
+   * application that cannot take more messages yet (a bridge whose broker applies flow
+   * control) holds the server back. A no-op when not connected.
+   */
+  pauseInput(): () => void {
+    return this.connection?.pause() ?? (() => undefined);
+  }
+
   /** What the server allowed in its last CONNACK. */
   get limits(): ServerLimits | undefined {
     return this.state.limits;

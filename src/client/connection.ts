@@ -60,6 +60,14 @@ export class Connection {
     return this.open && !this.stream.writableNeedDrain;
   }
 
+  /** Stops reading the stream until the returned function is called (flow control of what the server sends). */
+  pause(): () => void {
+    this.stream.pause();
+    return () => {
+      if (!this.stream.destroyed) this.stream.resume();
+    };
+  }
+
   /** Writes bytes; `done` runs once they are handed to the operating system (or failed). */
   write(bytes: Buffer, done?: (error: Error | null | undefined) => void): void {
     if (!this.open) {

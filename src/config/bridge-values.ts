@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { topicFilterProblem, topicNameProblem } from '../protocol/topic.js';
 import type { Directive } from './directive.js';
 import { ConfigError } from './errors.js';
-import type { BridgeDirection, BridgeRestart, BridgeTopic } from './types.js';
+import { addressUrl, type BridgeAddress, type BridgeDirection, type BridgeRestart, type BridgeTopic } from '../bridge/options.js';
 import { integerWord, parseChoice, parseText, singleWord } from './values.js';
 
 /**
@@ -10,18 +10,8 @@ import { integerWord, parseChoice, parseText, singleWord } from './values.js';
  * reads each: addresses, topic lines with their prefix rules, restart_timeout's two forms.
  */
 
-/** A remote address: `host[:port]` as written, or a URL (midge's addition: `wss://host/path`). */
-export interface BridgeAddressSpec {
-  /**
-   * `mqtt:`, `mqtts:`, `ws:`, `wss:`; undefined for `host[:port]` as read, until the bridge is
-   * resolved (`mqtts:` when a CA is configured, as in mosquitto, else `mqtt:`).
-   */
-  scheme: 'mqtt:' | 'mqtts:' | 'ws:' | 'wss:' | undefined;
-  host: string;
-  port: number;
-  /** URL form: the rest (path and query), e.g. `/mqtt`. */
-  path: string;
-}
+/** A remote address as read: `host[:port]` (scheme undefined until resolved) or a URL. */
+export type BridgeAddressSpec = BridgeAddress;
 
 function fail(directive: Directive, problem: string): never {
   throw new ConfigError(problem, directive.origin);
@@ -147,11 +137,7 @@ export function parseNotificationTopic(directive: Directive): string {
   return topic;
 }
 
-/** An address as a URL (`mqtts://[::1]:8883`): how it is dialled, and how `--test-config` writes it. */
-export function addressUrl(spec: BridgeAddressSpec): string {
-  const host = isIP(spec.host) === 6 ? `[${spec.host}]` : spec.host;
-  return `${spec.scheme ?? 'mqtt:'}//${host}:${spec.port}${spec.path}`;
-}
+export { addressUrl };
 
 /** A topic line as mosquitto.conf writes it, `""` for an empty pattern or prefix. */
 export function formatTopic(topic: BridgeTopic): string {

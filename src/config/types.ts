@@ -18,7 +18,7 @@ type Fields<S extends Section> = SectionFields<typeof OPTION_TABLE, S>;
 export type ConfigSection<S extends Section> = Fields<S>;
 
 export type { PredefinedTopic } from './option-values.js';
-import type { BridgeAddressSpec } from './bridge-values.js';
+import type { BridgeAddress } from '../bridge/options.js';
 export { MAX_MQTT_PACKET_SIZE, NO_EXPIRY_CAP } from './option-values.js';
 
 /** What a listener speaks. `mqttsn` is MQTT-SN over UDP; `http` serves the admin API. */
@@ -88,35 +88,7 @@ export type MqttSnSettings = Fields<'mqttsn'>;
 /** Several midge nodes sharing sessions and routes over Redis. */
 export type ClusterSettings = Fields<'cluster'>;
 
-/** Which way a bridged topic travels: `out` to the remote broker, `in` from it, or `both`. */
-export type BridgeDirection = 'out' | 'in' | 'both';
-
-/**
- * One `topic` line of a bridge (`topic PATTERN [[[out|in|both] QOS] LOCAL_PREFIX REMOTE_PREFIX]`),
- * as mosquitto.conf(5) reads it. Outgoing: midge subscribes locally to `localPrefix + pattern`
- * and publishes to the remote with `localPrefix` replaced by `remotePrefix`; incoming the other
- * way round. An empty pattern (mosquitto's `""`) bridges the single topic the prefixes name.
- */
-export interface BridgeTopic {
-  /** The topic filter as written; '' for `""`. */
-  pattern: string;
-  direction: BridgeDirection;
-  /** QoS of the subscriptions on both sides. Default 0. */
-  qos: 0 | 1 | 2;
-  /** '' when none (or `""`). */
-  localPrefix: string;
-  /** '' when none (or `""`). */
-  remotePrefix: string;
-}
-
-/** How long a bridge waits before connecting again (`restart_timeout`). */
-export type BridgeRestart =
-  /** `restart_timeout SECONDS`: the same wait every time. */
-  | { kind: 'constant'; seconds: number }
-  /** `restart_timeout BASE CAP` (default 5 30): mosquitto's decorrelated jitter between base and cap. */
-  | { kind: 'backoff'; baseSeconds: number; capSeconds: number };
-
-export type { BridgeAddressSpec } from './bridge-values.js';
+export type { BridgeAddress, BridgeDirection, BridgeRestart, BridgeTopic } from '../bridge/options.js';
 
 /** TLS towards the remote broker (`bridge_cafile` or `bridge_capath`, or a `mqtts://`/`wss://` address). */
 export type BridgeTls = Fields<'bridgeTls'>;
@@ -129,7 +101,7 @@ export type BridgeConfig = Omit<Fields<'bridge'>, BridgeDerived> & {
   /** The connection name, unique in the configuration. */
   name: string;
   /** Remote brokers to dial, in order, each with its scheme (host:port is `mqtts:` when a CA is configured, else `mqtt:`). */
-  addresses: BridgeAddressSpec[];
+  addresses: BridgeAddress[];
   localCleanSession: boolean;
   remoteClientId: string;
   localClientId: string;

@@ -71,6 +71,7 @@ export async function startFromConfig(
     },
     sysInterval: config.operations.sysInterval,
     admin: await adminFromConfig(config, security, logger),
+    bridges: config.bridges,
   };
   const server = await startServer(options);
   logSubscriptions(server.broker, logger);

@@ -5,6 +5,7 @@ import { commitFiguresOf, startAdmin, type AdminOptions, type AdminServer } from
 import { ReasonCode } from '../protocol/index.js';
 import { listenFailure } from './listen-errors.js';
 import { defaultMaxConnections } from './descriptor-limit.js';
+import { BridgeManager, type BridgeConfig } from '../bridge/index.js';
 import { packageVersion } from './package-version.js';
 
 /** One listener to open. */
@@ -35,6 +36,8 @@ export interface ServerOptions {
   version?: string;
   /** The admin HTTP listener (metrics, health, REST API, dashboard); undefined: none. */
   admin?: AdminOptions;
+  /** Bridges to other brokers (mosquitto's `connection` blocks), started once the listeners are bound. */
+  bridges?: BridgeConfig[];
 }
 
 /** A bound listener as the server keeps it. */
@@ -53,6 +56,8 @@ export interface MidgeServer {
   addListener(spec: ListenerSpec): Promise<ServerListener>;
   /** Stops a listener and closes the connections that came through it (v5: DISCONNECT Server shutting down). */
   removeListener(listener: ServerListener, reason: string): Promise<void>;
+  /** The bridges to other brokers (none configured: an empty manager). */
+  readonly bridges: BridgeManager;
   /** Stops accepting, closes clients (v5: DISCONNECT Server shutting down) and the store. */
   close(): Promise<void>;
 }
@@ -127,6 +132,8 @@ export async function startServer(options: ServerOptions): Promise<MidgeServer> 
   if (admin) announce(broker, admin);
   // Listeners added by a reload get the share computed for those configured at start.
   const defaultMax = defaultMaxConnections(options.listeners.length);
+  // Bridges' local client ids are reserved before any client can connect.
+  const bridges = new BridgeManager(broker, options.bridges ?? [], broker.logger);
   try {
     for (const spec of options.listeners) listeners.push(announce(broker, await openListener(broker, spec, defaultMax)));
     for (const sn of options.snListeners ?? []) {
@@ -139,9 +146,11 @@ export async function startServer(options: ServerOptions): Promise<MidgeServer> 
   } catch (err) {
     await Promise.all(listeners.map((l) => l.close()));
     await admin?.close();
+    await bridges.stop();
     await broker.close();
     throw err;
   }
+  await bridges.start();
   const sys = new SysTopics(broker, { interval: options.sysInterval ?? 10, version: `midge version ${version}` });
   sys.start();
   starting();
@@ -163,11 +172,13 @@ export async function startServer(options: ServerOptions): Promise<MidgeServer> 
       await listener.close();
       broker.logger.info({ listener: listener.name, reason }, 'listener closed');
     },
+    bridges,
     close() {
       closing ??= (async () => {
         broker.readiness.hold('shutting down');
         sys.stop();
         const closed = Promise.all([...listeners.map((l) => l.close()), admin?.close()]);
+        await bridges.stop();
         await broker.close();
         await closed;
       })();

@@ -1,0 +1,10 @@
+/**
+ * Bridges (mosquitto.conf(5)'s `connection` blocks): links from this broker to others,
+ * built on midge's client, with the local side an ordinary persistent session of the
+ * broker. See docs/bridges.md.
+ */
+export { Bridge, type BridgeContext } from './bridge.js';
+export { BridgeManager, type BridgeStatus } from './manager.js';
+export type { BridgeConfig, BridgeDirection, BridgeRestart, BridgeTls, BridgeTopic } from './options.js';
+export type { BridgeState } from './stats.js';
+export { TopicMap } from './topic-map.js';

@@ -1,0 +1,75 @@
+import type { Broker, Logger } from '../broker/index.js';
+import { Bridge } from './bridge.js';
+import type { BridgeConfig } from './options.js';
+import type { BridgeState } from './stats.js';
+
+/** One bridge as the admin API, `/metrics` and `$SYS` see it. */
+export interface BridgeStatus {
+  name: string;
+  state: BridgeState;
+  /** The remote URL connected to, or last tried. */
+  address: string | undefined;
+  remoteClientId: string;
+  localClientId: string;
+  /** Epoch ms of the last state change. */
+  since: number;
+  /** Messages waiting for the remote (QoS 1/2, in the local session's queue) and sent but not acknowledged. */
+  queued: number;
+  inflight: number;
+  messagesSent: number;
+  messagesReceived: number;
+  messagesDropped: number;
+  connects: number;
+  connectFailures: number;
+  lastError: string | undefined;
+}
+
+/**
+ * The bridges of one broker: each one's local client id is reserved from the moment the
+ * manager exists (no client can take a bridge's session, on any node), and each runs here
+ * unless a cluster gives it to another node (see `startBridges`).
+ */
+export class BridgeManager {
+  readonly bridges: readonly Bridge[];
+  private readonly releases: Array<() => void>;
+
+  constructor(private readonly broker: Broker, configs: readonly BridgeConfig[], private readonly logger: Logger) {
+    this.bridges = configs.map((config) => new Bridge(config, { broker, logger }));
+    this.releases = configs.map((config) => broker.reserveClientId(config.localClientId, `bridge ${config.name}`));
+  }
+
+  /** Starts every bridge; one that cannot open its local session is logged and left stopped. */
+  async start(): Promise<void> {
+    await Promise.all(this.bridges.map((bridge) => this.startOne(bridge)));
+  }
+
+  /** Starts one bridge (for a cluster lease just taken). */
+  async startOne(bridge: Bridge): Promise<void> {
+    try {
+      await bridge.start();
+    } catch (err) {
+      this.logger.error({ bridge: bridge.name, err: err instanceof Error ? err.message : String(err) }, 'bridge could not start');
+      await bridge.stop();
+    }
+  }
+
+  /** Stops every bridge (their queues stay in their sessions) and frees their client ids. */
+  async stop(): Promise<void> {
+    await Promise.all(this.bridges.map((bridge) => bridge.stop()));
+    for (const release of this.releases) release();
+  }
+
+  /** Every bridge's state and counters, read now. */
+  status(): BridgeStatus[] {
+    return this.bridges.map((bridge) => {
+      const { stats, config } = bridge;
+      const session = bridge.localSession ?? this.broker.sessions.get(config.localClientId);
+      return {
+        name: config.name, state: stats.state, address: stats.address, remoteClientId: config.remoteClientId,
+        localClientId: config.localClientId, since: stats.since, queued: session?.queuedCount ?? 0,
+        inflight: session?.inflight.size ?? 0, messagesSent: stats.messagesSent, messagesReceived: stats.messagesReceived,
+        messagesDropped: stats.messagesDropped, connects: stats.connects, connectFailures: stats.connectFailures, lastError: stats.lastError,
+      };
+    });
+  }
+}
