@@ -1,0 +1,106 @@
+/**
+ * Store and forward: the remote broker restarted mid-stream, and the local midge killed
+ * with SIGKILL mid-stream and started again on its data directory. Every message the
+ * local broker acknowledged reaches the remote (QoS 1 at least once, QoS 2 exactly once).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dataDir, killHard, persistentSubscriber, publishStream, Receiver } from '../durability/crash-scenario.js';
+import { until } from '../durability/stream-client.js';
+import { restartableMosquitto } from '../client/restartable-mosquitto.js';
+import { requireBinary } from '../helpers/external.js';
+import { spawnMidge, type SpawnedMidge } from '../helpers/midge.js';
+import { MOSQUITTO, startMosquitto } from '../helpers/mosquitto.js';
+
+const TOPIC = 'durable/stream';
+
+/** A spawned midge on `data` bridging `durable/#` to the remote at `qos`. */
+function spawnEdge(data: string, remotePort: number, qos: 1 | 2): Promise<SpawnedMidge> {
+  return spawnMidge({
+    config: [
+      'listener {port} 127.0.0.1', 'allow_anonymous true', `persistence_location ${data}`, 'max_queued_messages 100000', 'sys_interval 0',
+      'connection cloud', `address 127.0.0.1:${remotePort}`, 'remote_clientid edge-1', 'restart_timeout 1', `topic durable/# out ${qos}`, '',
+    ].join('\n'),
+  });
+}
+
+function assertAllDelivered(acked: Set<number>, receiver: Receiver, qos: 1 | 2): void {
+  assert.ok(acked.size > 0, 'some messages were acknowledged before the interruption');
+  assert.deepEqual([...acked].filter((n) => !receiver.seen.has(n)), [], 'every message the local broker acknowledged reached the remote');
+  if (qos === 2) assert.deepEqual(receiver.duplicates, [], 'a QoS 2 message crossed the bridge exactly once');
+}
+
+describe('store and forward across a bridge to mosquitto', () => {
+  for (const qos of [1, 2] as const) {
+    it(`delivers every acknowledged QoS ${qos} message after the local broker is killed with SIGKILL mid-stream and started again`, async (t) => {
+      if (!requireBinary(t, MOSQUITTO)) return;
+      const cloud = await startMosquitto();
+      const data = dataDir();
+      const receiver = new Receiver();
+      let first: SpawnedMidge | undefined;
+      let second: SpawnedMidge | undefined;
+      try {
+        receiver.attach(await persistentSubscriber(cloud.port, 'cloud-reader', 'durable/#', qos));
+        first = await spawnEdge(data.path, cloud.port, qos);
+        let killing = false;
+        const acked = await publishStream(first.port, {
+          topic: TOPIC, qos, total: 3000, window: 200,
+          onAck: (n) => {
+            if (!killing && n >= 1500) {
+              killing = true;
+              void first!.kill9();
+            }
+          },
+        });
+        await killHard(first);
+        second = await spawnEdge(data.path, cloud.port, qos);
+        await until(() => [...acked].every((n) => receiver.seen.has(n)), 30_000,
+          () => `${[...acked].filter((n) => !receiver.seen.has(n)).length} of ${acked.size} acknowledged messages missing at the remote`);
+        await receiver.settle(300);
+        assertAllDelivered(acked, receiver, qos);
+      } finally {
+        if (first) await killHard(first);
+        await second?.stop();
+        data.remove();
+        await cloud.stop();
+      }
+    });
+  }
+
+  it('delivers every acknowledged message when the remote broker restarts mid-stream, the messages waiting in the local queue meanwhile', async (t) => {
+    if (!requireBinary(t, MOSQUITTO)) return;
+    const cloud = await restartableMosquitto(true);
+    const data = dataDir();
+    const receiver = new Receiver();
+    let edge: SpawnedMidge | undefined;
+    try {
+      await cloud.start();
+      const reader = await persistentSubscriber(cloud.port, 'cloud-reader', 'durable/#', 1);
+      await reader.disconnect();
+      edge = await spawnEdge(data.path, cloud.port, 1);
+      let restarting: Promise<void> | undefined;
+      const acked = await publishStream(edge.port, {
+        topic: TOPIC, qos: 1, total: 3000, window: 100,
+        onAck: (n) => {
+          if (!restarting && n >= 1000) {
+            restarting = (async () => {
+              await cloud.stop();
+              await new Promise((r) => setTimeout(r, 500));
+              await cloud.start();
+            })();
+          }
+        },
+      });
+      await restarting;
+      assert.equal(acked.size, 3000, 'the local broker acknowledged every message while the remote was away');
+      receiver.attach(await persistentSubscriber(cloud.port, 'cloud-reader', 'durable/#', 1));
+      await until(() => [...acked].every((n) => receiver.seen.has(n)), 30_000,
+        () => `${[...acked].filter((n) => !receiver.seen.has(n)).length} of ${acked.size} acknowledged messages missing at the remote`);
+      assertAllDelivered(acked, receiver, 1);
+    } finally {
+      await edge?.stop();
+      data.remove();
+      await cloud.dispose();
+    }
+  });
+});
