@@ -46,9 +46,13 @@ export class AccessControl implements PublishRights {
     return { outcome: 'deny', reasonCode: ReasonCode.NotAuthorized, reason: 'no authenticator admitted the client' };
   }
 
-  /** Clients never publish to `$SYS` (section 4.7.2); otherwise the authorizer chain decides. */
+  /**
+   * Clients never publish to `$SYS` (section 4.7.2), but for the state of their own
+   * connection, `$SYS/broker/connection/CLIENTID/state`: what a bridge (mosquitto's or
+   * midge's) publishes and sets as its will on the remote. Then the authorizer chain decides.
+   */
   canPublish(principal: ClientPrincipal, topic: string, qos: QoS, retain: boolean, info: ConnectionInfo): boolean {
-    if (topic.startsWith('$SYS')) return false;
+    if (topic.startsWith('$SYS') && topic !== `$SYS/broker/connection/${principal.clientId}/state`) return false;
     const chain = info.security?.authorizers ?? this.options.authorizers;
     for (const a of chain) if (!a.canPublish(principal, topic, qos, retain)) return false;
     return true;
