@@ -8,6 +8,7 @@ import { clusterRoutes } from './api/cluster.js';
 import { withholds, type ApiContext } from './api/context.js';
 import { liveRoutes } from './api/live.js';
 import { overviewRoutes } from './api/overview.js';
+import { bridgeRoutes } from './api/bridges.js';
 import { publishRoutes } from './api/publish.js';
 import { retainedRoutes } from './api/retained.js';
 import { subscriptionRoutes } from './api/subscriptions.js';
@@ -79,6 +80,7 @@ export async function startAdmin(broker: Broker, adminOptions: AdminOptions): Pr
   subscriptionRoutes(router, api);
   clusterRoutes(router, api);
   liveRoutes(router, api);
+  bridgeRoutes(router, api);
   const metrics = brokerMetrics(broker, options);
   const scheme = options.tls ? 'https' : 'http';
   const handler: AdminHandler = { api, scheme, credentials, backoff: new LoginBackoff(), router, metrics, files: new StaticFiles(options.uiDir) };

@@ -2,7 +2,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Broker } from '../broker/index.js';
 import { queueDepths } from './broker-view.js';
-import type { ResolvedAdminOptions } from './options.js';
+import type { BridgeFigures, ResolvedAdminOptions } from './options.js';
 
 /** Values of a metric at scrape time: one number, or one per label set. */
 type Reading = number | Array<[Record<string, string>, number]>;
@@ -101,8 +101,25 @@ export function brokerMetrics(broker: Broker, options: ResolvedAdminOptions): Br
     counter('midge_store_write_failures_total', 'Failed store write attempts (each retried).', () => health()?.failedWrites ?? 0);
     counter('midge_store_recoveries_total', 'Times the store came back after its writes had failed.', () => health()?.recoveries ?? 0);
   }
+  if (options.bridges) addBridgeMetrics(counter, gauge, options.bridges);
   const lag = addEventLoopLag(registry);
   return { registry, close: () => lag.disable() };
+}
+
+type Define = (name: string, help: string, read: () => Reading, labelNames: string[]) => void;
+
+/** Per-bridge figures, labelled by the bridge's name, read from the bridges at scrape time. */
+function addBridgeMetrics(counter: Define, gauge: Define, read: NonNullable<ResolvedAdminOptions['bridges']>): void {
+  const per = (pick: (b: BridgeFigures) => number) => () => read().map((b): [Record<string, string>, number] => [{ bridge: b.name }, pick(b)]);
+  const labels = ['bridge'];
+  gauge('midge_bridge_connected', '1 while the bridge is connected to its remote broker.', per((b) => (b.state === 'connected' ? 1 : 0)), labels);
+  gauge('midge_bridge_queued_messages', 'Messages waiting for the remote broker in the bridge\'s local session.', per((b) => b.queued), labels);
+  gauge('midge_bridge_inflight_messages', 'Messages sent to the remote broker and not yet acknowledged.', per((b) => b.inflight), labels);
+  counter('midge_bridge_messages_sent_total', 'Messages the bridge published to the remote broker.', per((b) => b.messagesSent), labels);
+  counter('midge_bridge_messages_received_total', 'Messages the bridge brought in from the remote broker.', per((b) => b.messagesReceived), labels);
+  counter('midge_bridge_messages_dropped_total', 'Messages refused by the remote broker or too large to send.', per((b) => b.messagesDropped), labels);
+  counter('midge_bridge_connects_total', 'Connections the remote broker accepted.', per((b) => b.connects), labels);
+  counter('midge_bridge_connect_failures_total', 'Connection attempts refused by the remote broker or failed on the network.', per((b) => b.connectFailures), labels);
 }
 
 /** Store commit latency, from the figures the store keeps (when it keeps them). */

@@ -1,4 +1,21 @@
 import type { HistoryOptions } from './history.js';
+/** One bridge's state and counters as the bridges report them (epoch ms, undefined where unknown). */
+export interface BridgeFigures {
+  name: string;
+  state: string;
+  address: string | undefined;
+  remoteClientId: string;
+  localClientId: string;
+  since: number;
+  queued: number;
+  inflight: number;
+  messagesSent: number;
+  messagesReceived: number;
+  messagesDropped: number;
+  connects: number;
+  connectFailures: number;
+  lastError: string | undefined;
+}
 
 /** A listener as the admin API reports it. */
 export interface ListenerInfo {
@@ -50,6 +67,8 @@ export interface AdminOptions {
   storeMetrics?: () => StoreCommitFigures | undefined;
   /** The dashboard's history of figures; default 6 hours at 10 s. */
   history?: HistoryOptions;
+  /** The bridges' state and counters, for `GET /api/v1/bridges` and `/metrics`. */
+  bridges?: () => readonly BridgeFigures[];
 }
 
 /** {@link AdminOptions} with defaults filled in. */

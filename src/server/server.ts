@@ -117,9 +117,13 @@ export async function startServer(options: ServerOptions): Promise<MidgeServer> 
   // opens first so that /healthz answers (and /readyz says why not) during a long restore.
   const starting = broker.readiness.hold('starting');
   const listeners: ServerListener[] = [];
+  // Bridges' local client ids are reserved before any client can connect.
+  const bridges = new BridgeManager(broker, options.bridges ?? [], broker.logger);
   const adminOptions = options.admin;
   const admin = adminOptions
-    ? await startAdmin(broker, { version, storeMetrics: () => commitFiguresOf(broker.store), ...adminOptions, listeners: () => listeners })
+    ? await startAdmin(broker, {
+      version, storeMetrics: () => commitFiguresOf(broker.store), ...adminOptions, listeners: () => listeners, bridges: () => bridges.status(),
+    })
       .catch((err: unknown) => {
         const port = adminOptions.port ?? 18083;
         throw listenFailure(`${adminOptions.tls ? 'https' : 'http'}:${port}`, adminOptions.host ?? '127.0.0.1', port, err);
@@ -132,8 +136,6 @@ export async function startServer(options: ServerOptions): Promise<MidgeServer> 
   if (admin) announce(broker, admin);
   // Listeners added by a reload get the share computed for those configured at start.
   const defaultMax = defaultMaxConnections(options.listeners.length);
-  // Bridges' local client ids are reserved before any client can connect.
-  const bridges = new BridgeManager(broker, options.bridges ?? [], broker.logger);
   try {
     for (const spec of options.listeners) listeners.push(announce(broker, await openListener(broker, spec, defaultMax)));
     for (const sn of options.snListeners ?? []) {

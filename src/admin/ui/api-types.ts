@@ -196,6 +196,30 @@ export interface LiveMessageView extends PayloadView {
   time: number;
 }
 
+/** One bridge of `GET /api/v1/bridges` (mosquitto's `connection` blocks). */
+export interface BridgeView {
+  name: string;
+  /** `connected`, `connecting`, `waiting` (to try again), `idle` (lazy, or `once` gave up), `standby` (another node runs it), `stopped`. */
+  state: string;
+  /** The remote URL connected to, or last tried. */
+  address: string | null;
+  remoteClientId: string;
+  localClientId: string;
+  /** ISO time of the last state change. */
+  since: string;
+  /** Messages waiting for the remote (the local session's queue) and sent but not yet acknowledged. */
+  queued: number;
+  inflight: number;
+  messagesSent: number;
+  messagesReceived: number;
+  /** Refused by the remote or too large to send. */
+  messagesDropped: number;
+  connects: number;
+  connectFailures: number;
+  /** Why the last attempt failed or the last connection ended. */
+  lastError: string | null;
+}
+
 /** `GET /api/v1/whoami`. */
 export interface IdentityView {
   kind: 'user' | 'token';
