@@ -29,13 +29,13 @@ export function subscribeRemote(client: MqttClient, config: BridgeConfig, topics
   });
 }
 
-/** How often a bridge on a secondary address checks whether its main one is back (mosquitto: 5 s). */
-const PRIMARY_CHECK_MS = 5000;
+/** At most this long between checks of the main address (mosquitto checks every 5 s). */
+const PRIMARY_CHECK_MAX_MS = 5000;
 
 /**
- * Without `round_robin`, while connected to a secondary address: checks now and then
- * whether the main address accepts TCP connections again, and if so asks the bridge to go
- * back to it.
+ * Without `round_robin`, while connected to a secondary address: checks whether the main
+ * address accepts TCP connections again (every `restart_timeout`, or its backoff base, and
+ * at least every 5 s), and if so asks the bridge to go back to it.
  */
 export class PrimaryWatch {
   /** The bridge is closing its connection to go back to the main address. */
@@ -47,7 +47,9 @@ export class PrimaryWatch {
   start(): void {
     this.stop();
     if (this.rotation.primaryToCheck === undefined) return;
-    this.timer = setInterval(() => this.check(), PRIMARY_CHECK_MS);
+    const restart = this.config.restart;
+    const seconds = restart.kind === 'constant' ? restart.seconds : restart.baseSeconds;
+    this.timer = setInterval(() => this.check(), Math.min(PRIMARY_CHECK_MAX_MS, seconds * 1000));
     this.timer.unref();
   }
 
@@ -62,7 +64,7 @@ export class PrimaryWatch {
     const url = new URL(primary);
     const defaultPort = { 'mqtt:': 1883, 'mqtts:': 8883, 'ws:': 80, 'wss:': 443 }[url.protocol] ?? 1883;
     const socket = netConnect({ host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port) || defaultPort, localAddress: this.config.bindAddress });
-    socket.setTimeout(PRIMARY_CHECK_MS);
+    socket.setTimeout(PRIMARY_CHECK_MAX_MS);
     socket.once('connect', () => {
       socket.destroy();
       if (this.timer) {
