@@ -1,5 +1,6 @@
 import type { Broker, Logger } from '../broker/index.js';
 import { Bridge } from './bridge.js';
+import { LeaseKeeper } from './lease-keeper.js';
 import type { BridgeConfig } from './options.js';
 import type { BridgeState } from './stats.js';
 
@@ -26,25 +27,37 @@ export interface BridgeStatus {
 
 /**
  * The bridges of one broker: each one's local client id is reserved from the moment the
- * manager exists (no client can take a bridge's session, on any node), and each runs here
- * unless a cluster gives it to another node (see `startBridges`).
+ * manager exists (no client can take a bridge's session, on any node). Alone, every bridge
+ * runs here; in a cluster, each runs on the one node holding its lease (see `LeaseKeeper`).
  */
 export class BridgeManager {
   readonly bridges: readonly Bridge[];
   private readonly releases: Array<() => void>;
+  private readonly keepers: LeaseKeeper[] = [];
 
   constructor(private readonly broker: Broker, configs: readonly BridgeConfig[], private readonly logger: Logger) {
     this.bridges = configs.map((config) => new Bridge(config, { broker, logger }));
     this.releases = configs.map((config) => broker.reserveClientId(config.localClientId, `bridge ${config.name}`));
   }
 
-  /** Starts every bridge; one that cannot open its local session is logged and left stopped. */
+  /**
+   * Starts every bridge, or in a cluster the race for each one's lease; a bridge that cannot
+   * open its local session is logged and left stopped.
+   */
   async start(): Promise<void> {
-    await Promise.all(this.bridges.map((bridge) => this.startOne(bridge)));
+    const leases = this.broker.options.cluster?.leases;
+    if (!leases) {
+      await Promise.all(this.bridges.map((bridge) => this.startOne(bridge)));
+      return;
+    }
+    for (const bridge of this.bridges) {
+      const keeper = new LeaseKeeper(bridge, leases, this.logger, (b) => this.startOne(b));
+      this.keepers.push(keeper);
+      keeper.run();
+    }
   }
 
-  /** Starts one bridge (for a cluster lease just taken). */
-  async startOne(bridge: Bridge): Promise<void> {
+  private async startOne(bridge: Bridge): Promise<void> {
     try {
       await bridge.start();
     } catch (err) {
@@ -53,8 +66,9 @@ export class BridgeManager {
     }
   }
 
-  /** Stops every bridge (their queues stay in their sessions) and frees their client ids. */
+  /** Stops every bridge (their queues stay in their sessions), gives up their leases and frees their client ids. */
   async stop(): Promise<void> {
+    await Promise.all(this.keepers.map((keeper) => keeper.stop()));
     await Promise.all(this.bridges.map((bridge) => bridge.stop()));
     for (const release of this.releases) release();
   }

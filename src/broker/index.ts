@@ -14,7 +14,9 @@ export { AcknowledgementGate, type AcknowledgementWait, type RemoveWait } from '
 export { whenDurable } from './commit-gate.js';
 export type * from './ports/auth.js';
 export type * from './ports/store.js';
-export { ClusterUnavailableError, SessionOwnedError, type ClaimOwner, type ClaimResult, type ClusterBus, type ClusterNodeInfo } from './ports/cluster.js';
+export {
+  ClusterUnavailableError, SessionOwnedError, type ClaimOwner, type ClaimResult, type ClusterBus, type ClusterLease, type ClusterLeases, type ClusterNodeInfo,
+} from './ports/cluster.js';
 export { encodeStoredMessage, decodeStoredMessage } from './message-codec.js';
 export {
   plainSubscription, subscriptionEntry, type Recipient, type SharedGroup, type Subscriber, type SubscriptionEntry, type SubscriptionOptions,

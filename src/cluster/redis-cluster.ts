@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Broker, BrokerMessage, ClaimOwner, ClaimResult, ClusterBus, ClusterNodeInfo, Disposer, Session } from '../broker/index.js';
+import type { Broker, BrokerMessage, ClaimOwner, ClaimResult, ClusterBus, ClusterLeases, ClusterNodeInfo, Disposer, Session } from '../broker/index.js';
 import { defaultTimings, describe, isDataLost, signal, sleep, type ClusterContext, type ClusterStore, type ClusterTimings } from './context.js';
 import { Inbox } from './inbox.js';
+import { RedisLeases } from './leases.js';
 import { ClusterKeys } from './keys.js';
 import { Membership } from './membership.js';
 import { listNodes } from './node-list.js';
@@ -92,6 +93,14 @@ export class RedisCluster implements ClusterBus<Broker> {
   attachStore(store: ClusterStore): void {
     this.store = store;
   }
+
+  /** Duties one node holds at a time (a bridge); usable once the node has joined. */
+  readonly leases: ClusterLeases = {
+    acquire: (name, ttlMs) => {
+      if (!this.ctx?.available) return Promise.reject(new Error('the cluster cannot be reached'));
+      return new RedisLeases(this.ctx).acquire(name, ttlMs);
+    },
+  };
 
   get available(): boolean {
     return this.ctx?.available ?? false;

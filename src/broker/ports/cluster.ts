@@ -61,6 +61,32 @@ export interface ClusterBus<Host = unknown> {
   settled(message: BrokerMessage | undefined): Promise<boolean> | undefined;
   /** The nodes of the cluster as this node sees them, for operators (the admin API); optional. */
   nodes?(): Promise<ClusterNodeInfo[]>;
+  /** Duties one node holds at a time (a bridge runs on exactly one node); absent: every node holds every duty. */
+  readonly leases?: ClusterLeases;
+}
+
+/**
+ * A duty that one node of the cluster holds at a time, e.g. running a bridge. It expires
+ * unless renewed, so a node that dies loses it within its time to live and another node
+ * takes it; the fencing token grows with every new holder.
+ */
+export interface ClusterLease {
+  readonly name: string;
+  /** Greater than the token of every earlier holder of this duty. */
+  readonly token: number;
+  /** Extends the lease; resolves false when it was lost (expired, or another node holds it now). */
+  renew(): Promise<boolean>;
+  /** Gives the duty up now, so another node can take it at once. */
+  release(): Promise<void>;
+}
+
+/** Where a node takes leases (see {@link ClusterLease}). */
+export interface ClusterLeases {
+  /**
+   * Takes the duty `name` for `ttlMs` when no other node holds it; resolves undefined when
+   * one does. Rejects when the cluster cannot be reached.
+   */
+  acquire(name: string, ttlMs: number): Promise<ClusterLease | undefined>;
 }
 
 /** One node of a cluster, as {@link ClusterBus.nodes} lists it. */
