@@ -1,4 +1,5 @@
 import { ReasonCode } from '../protocol/index.js';
+import { ReasonCodeError } from './errors.js';
 
 /** How the client waits between reconnection attempts. */
 export interface ReconnectOptions {
@@ -73,4 +74,9 @@ export function shouldReconnectAfterDisconnect(reasonCode: number): boolean {
     default:
       return true;
   }
+}
+
+/** A server DISCONNECT for a session taken over, a ban or the like is not worth fighting. */
+export function reconnectAllowed(reason: Error): boolean {
+  return !(reason instanceof ReasonCodeError && reason.packetName === 'DISCONNECT' && !shouldReconnectAfterDisconnect(reason.reasonCode));
 }

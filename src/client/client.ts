@@ -1,14 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { ReasonCode, type Properties, type Subscription } from '../protocol/index.js';
+import { ReasonCode, type Properties } from '../protocol/index.js';
 import { parseDialTarget } from '../transport/dial.js';
-import { reconnectDelay, shouldReconnectAfterDisconnect, shouldRetryRefusal } from './backoff.js';
+import { reconnectAllowed, reconnectDelay, shouldRetryRefusal } from './backoff.js';
 import type { FlowPacket } from './application-flows.js';
 import { Connection } from './connection.js';
 import { EnhancedAuthDriver } from './enhanced-auth.js';
-import { ClientClosedError, ConnectionRefusedError, MqttClientError, ReasonCodeError } from './errors.js';
+import { ClientClosedError, ConnectionRefusedError, MqttClientError } from './errors.js';
 import { MessageQueue } from './message-queue.js';
 import {
-  resolveOptions, toBuffer, type ClientOptions, type Payload, type PublishOptions, type ResolvedOptions,
+  resolveOptions, subscriptionOf, toBuffer, type ClientOptions, type Payload, type PublishOptions, type ResolvedOptions,
   type SubscribeOptions,
 } from './options.js';
 import { SessionState } from './session-state.js';
@@ -125,7 +125,7 @@ export class MqttClient extends EventEmitter<ClientEvents> {
    */
   subscribe(topics: string | ReadonlyArray<string | SubscriptionRequest>, options: SubscribeOptions = {}): Promise<number[]> {
     const list = typeof topics === 'string' ? [topics] : topics;
-    const subscriptions = list.map((t) => toSubscription(typeof t === 'string' ? { topicFilter: t } : t, options));
+    const subscriptions = list.map((t) => subscriptionOf(typeof t === 'string' ? { topicFilter: t } : t, options));
     return this.start<number[]>(() => this.state.subscribe(subscriptions, options.properties));
   }
 
@@ -414,20 +414,4 @@ export async function connect(url: string | URL, options: ClientOptions = {}): P
 
 function now(): number {
   return performance.now();
-}
-
-function toSubscription(request: SubscriptionRequest, defaults: SubscribeOptions): Subscription {
-  const subscription: Subscription = { topicFilter: request.topicFilter, qos: request.qos ?? defaults.qos ?? 0 };
-  const noLocal = request.noLocal ?? defaults.noLocal;
-  const retainAsPublished = request.retainAsPublished ?? defaults.retainAsPublished;
-  const retainHandling = request.retainHandling ?? defaults.retainHandling;
-  if (noLocal !== undefined) subscription.noLocal = noLocal;
-  if (retainAsPublished !== undefined) subscription.retainAsPublished = retainAsPublished;
-  if (retainHandling !== undefined) subscription.retainHandling = retainHandling;
-  return subscription;
-}
-
-/** A server DISCONNECT for a session taken over, a ban or the like is not worth fighting. */
-function reconnectAllowed(reason: Error): boolean {
-  return !(reason instanceof ReasonCodeError && reason.packetName === 'DISCONNECT' && !shouldReconnectAfterDisconnect(reason.reasonCode));
 }

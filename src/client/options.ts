@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import type { Properties, ProtocolVersion, QoS, RetainHandling, Will } from '../protocol/index.js';
+import type { Properties, ProtocolVersion, QoS, RetainHandling, Subscription, Will } from '../protocol/index.js';
 import { dial, type DialOptions, type DialTlsOptions } from '../transport/dial.js';
 import type { ReconnectOptions } from './backoff.js';
+import type { SubscriptionRequest } from './client-types.js';
 import type { ClientAuthenticator } from './enhanced-auth.js';
 import { MqttClientError } from './errors.js';
 import type { InflightStore } from './inflight-store.js';
@@ -169,4 +170,16 @@ function dialOptionsOf(options: ClientOptions): DialOptions {
   if (options.ws?.headers) dialOptions.wsHeaders = options.ws.headers;
   if (options.ws?.protocol) dialOptions.wsProtocol = options.ws.protocol;
   return dialOptions;
+}
+
+/** The SUBSCRIBE entry for one requested filter, the call's defaults filling what it leaves out. */
+export function subscriptionOf(request: SubscriptionRequest, defaults: SubscribeOptions): Subscription {
+  const subscription: Subscription = { topicFilter: request.topicFilter, qos: request.qos ?? defaults.qos ?? 0 };
+  const noLocal = request.noLocal ?? defaults.noLocal;
+  const retainAsPublished = request.retainAsPublished ?? defaults.retainAsPublished;
+  const retainHandling = request.retainHandling ?? defaults.retainHandling;
+  if (noLocal !== undefined) subscription.noLocal = noLocal;
+  if (retainAsPublished !== undefined) subscription.retainAsPublished = retainAsPublished;
+  if (retainHandling !== undefined) subscription.retainHandling = retainHandling;
+  return subscription;
 }

@@ -34,7 +34,8 @@ describe('store and forward across a bridge to mosquitto', () => {
   for (const qos of [1, 2] as const) {
     it(`delivers every acknowledged QoS ${qos} message after the local broker is killed with SIGKILL mid-stream and started again`, async (t) => {
       if (!requireBinary(t, MOSQUITTO)) return;
-      const cloud = await startMosquitto();
+      // mosquitto drops beyond 1000 queued messages per client by default: room for the whole stream.
+      const cloud = await startMosquitto('max_queued_messages 0');
       const data = dataDir();
       const receiver = new Receiver();
       let first: SpawnedMidge | undefined;
@@ -69,7 +70,8 @@ describe('store and forward across a bridge to mosquitto', () => {
 
   it('delivers every acknowledged message when the remote broker restarts mid-stream, the messages waiting in the local queue meanwhile', async (t) => {
     if (!requireBinary(t, MOSQUITTO)) return;
-    const cloud = await restartableMosquitto(true);
+    // mosquitto keeps 1000 messages for an offline client by default: room for the whole stream.
+    const cloud = await restartableMosquitto(true, 'max_queued_messages 0');
     const data = dataDir();
     const receiver = new Receiver();
     let edge: SpawnedMidge | undefined;

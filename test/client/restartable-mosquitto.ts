@@ -29,8 +29,8 @@ export interface RestartableMosquitto {
   dispose(): Promise<void>;
 }
 
-/** Creates the broker's directory and config; call start() to run it. */
-export async function restartableMosquitto(persistent: boolean): Promise<RestartableMosquitto> {
+/** Creates the broker's directory and config (`extraConfig` appended); call start() to run it. */
+export async function restartableMosquitto(persistent: boolean, extraConfig = ''): Promise<RestartableMosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'midge-restart-'));
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
@@ -41,6 +41,7 @@ export async function restartableMosquitto(persistent: boolean): Promise<Restart
     `listener ${port} 127.0.0.1`,
     'allow_anonymous true',
     persistent ? `persistence true\npersistence_location ${dir}/\npersistence_file mosquitto.db` : 'persistence false',
+    extraConfig,
     '',
   ].join('\n'));
   let child: ChildProcess | undefined;
