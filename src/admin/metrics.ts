@@ -2,7 +2,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Broker } from '../broker/index.js';
 import { queueDepths } from './broker-view.js';
-import type { BridgeFigures, ResolvedAdminOptions } from './options.js';
+import type { BridgeStatus } from '../broker/index.js';
+import type { ResolvedAdminOptions } from './options.js';
 
 /** Values of a metric at scrape time: one number, or one per label set. */
 type Reading = number | Array<[Record<string, string>, number]>;
@@ -110,7 +111,7 @@ type Define = (name: string, help: string, read: () => Reading, labelNames: stri
 
 /** Per-bridge figures, labelled by the bridge's name, read from the bridges at scrape time. */
 function addBridgeMetrics(counter: Define, gauge: Define, read: NonNullable<ResolvedAdminOptions['bridges']>): void {
-  const per = (pick: (b: BridgeFigures) => number) => () => read().map((b): [Record<string, string>, number] => [{ bridge: b.name }, pick(b)]);
+  const per = (pick: (b: BridgeStatus) => number) => () => read().map((b): [Record<string, string>, number] => [{ bridge: b.name }, pick(b)]);
   const labels = ['bridge'];
   gauge('midge_bridge_connected', '1 while the bridge is connected to its remote broker.', per((b) => (b.state === 'connected' ? 1 : 0)), labels);
   gauge('midge_bridge_queued_messages', 'Messages waiting for the remote broker in the bridge\'s local session.', per((b) => b.queued), labels);

@@ -1,21 +1,5 @@
+import type { BridgeStatus } from '../broker/index.js';
 import type { HistoryOptions } from './history.js';
-/** One bridge's state and counters as the bridges report them (epoch ms, undefined where unknown). */
-export interface BridgeFigures {
-  name: string;
-  state: string;
-  address: string | undefined;
-  remoteClientId: string;
-  localClientId: string;
-  since: number;
-  queued: number;
-  inflight: number;
-  messagesSent: number;
-  messagesReceived: number;
-  messagesDropped: number;
-  connects: number;
-  connectFailures: number;
-  lastError: string | undefined;
-}
 
 /** A listener as the admin API reports it. */
 export interface ListenerInfo {
@@ -68,7 +52,7 @@ export interface AdminOptions {
   /** The dashboard's history of figures; default 6 hours at 10 s. */
   history?: HistoryOptions;
   /** The bridges' state and counters, for `GET /api/v1/bridges` and `/metrics`. */
-  bridges?: () => readonly BridgeFigures[];
+  bridges?: () => readonly BridgeStatus[];
 }
 
 /** {@link AdminOptions} with defaults filled in. */

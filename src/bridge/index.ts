@@ -4,7 +4,7 @@
  * broker. See docs/bridges.md.
  */
 export { Bridge, type BridgeContext } from './bridge.js';
-export { BridgeManager, type BridgeStatus } from './manager.js';
+export { BridgeManager } from './manager.js';
+export type { BridgeState, BridgeStatus } from '../broker/index.js';
 export type { BridgeConfig, BridgeDirection, BridgeRestart, BridgeTls, BridgeTopic } from './options.js';
-export type { BridgeState } from './stats.js';
 export { TopicMap } from './topic-map.js';

@@ -21,7 +21,7 @@ export class LeaseKeeper {
   private stopped = false;
 
   constructor(private readonly bridge: Bridge, private readonly leases: ClusterLeases, private readonly logger: Logger,
-    private readonly start: (bridge: Bridge) => Promise<void>) {}
+    private readonly start: (bridge: Bridge) => Promise<boolean>) {}
 
   /** The fencing token of the lease this node holds, if it holds it. */
   get token(): number | undefined {
@@ -74,6 +74,10 @@ export class LeaseKeeper {
     }
     this.lease = lease;
     this.logger.info({ bridge: this.bridge.name, token: lease.token }, 'bridge lease taken: running the bridge on this node');
-    await this.start(this.bridge);
+    if (await this.start(this.bridge)) return;
+    // It could not start here (e.g. its session could not be claimed): let another node try.
+    this.lease = undefined;
+    this.bridge.stats.setState('standby');
+    await lease.release().catch(() => undefined);
   }
 }

@@ -1,29 +1,7 @@
-import type { Broker, Logger } from '../broker/index.js';
+import type { BridgeStatus, Broker, Logger } from '../broker/index.js';
 import { Bridge } from './bridge.js';
 import { LeaseKeeper } from './lease-keeper.js';
 import type { BridgeConfig } from './options.js';
-import type { BridgeState } from './stats.js';
-
-/** One bridge as the admin API, `/metrics` and `$SYS` see it. */
-export interface BridgeStatus {
-  name: string;
-  state: BridgeState;
-  /** The remote URL connected to, or last tried. */
-  address: string | undefined;
-  remoteClientId: string;
-  localClientId: string;
-  /** Epoch ms of the last state change. */
-  since: number;
-  /** Messages waiting for the remote (QoS 1/2, in the local session's queue) and sent but not acknowledged. */
-  queued: number;
-  inflight: number;
-  messagesSent: number;
-  messagesReceived: number;
-  messagesDropped: number;
-  connects: number;
-  connectFailures: number;
-  lastError: string | undefined;
-}
 
 /**
  * The bridges of one broker: each one's local client id is reserved from the moment the
@@ -57,12 +35,15 @@ export class BridgeManager {
     }
   }
 
-  private async startOne(bridge: Bridge): Promise<void> {
+  /** Starts one bridge; false (logged) when it could not open its local session. */
+  private async startOne(bridge: Bridge): Promise<boolean> {
     try {
       await bridge.start();
+      return true;
     } catch (err) {
       this.logger.error({ bridge: bridge.name, err: err instanceof Error ? err.message : String(err) }, 'bridge could not start');
       await bridge.stop();
+      return false;
     }
   }
 

@@ -1,19 +1,7 @@
-/** Where a bridge stands. */
-export type BridgeState =
-  /** Not started, or stopped (shutdown, or a lost cluster lease). */
-  | 'stopped'
-  /** Another node of the cluster runs it. */
-  | 'standby'
-  /** Dialling, or waiting for the CONNACK. */
-  | 'connecting'
-  | 'connected'
-  /** Waiting to try again (`restart_timeout`). */
-  | 'waiting'
-  /** A lazy bridge with too little queued to start, or one that gave up (`start_type once`). */
-  | 'idle';
+import type { BridgeState } from '../broker/index.js';
 
 /**
- * One bridge's counters: plain numbers the bridge bumps, read by `/metrics`, `$SYS` and
+ * One bridge's counters: plain numbers the bridge bumps, read by `/metrics` and
  * the admin API when asked.
  */
 export class BridgeStats {

@@ -26,6 +26,7 @@ export type { SessionManager } from './session-manager.js';
 export type * from './ports/transport.js';
 export type * from './ports/session-link.js';
 export type * from './ports/client-endpoint.js';
+export type * from './ports/bridges.js';
 export { silentLogger, type Logger } from './ports/logger.js';
 export { Hooks, type BrokerEvents, type Disposer } from './hooks.js';
 export type { BrokerMessage, ForwardedProperties } from './message.js';

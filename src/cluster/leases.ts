@@ -21,10 +21,11 @@ local token = redis.call('INCR', P .. 'lease-token:' .. name)
 redis.call('SET', key, me .. '|' .. token, 'PX', ttl)
 return token`;
 
-/** me|token name ttl -> 1 renewed, 0 lost. */
+/** me|token name ttl me -> 1 renewed, 0 lost (expired, taken, or its holder was declared dead). */
 const RENEW = `
 local key = ARGV[1] .. 'lease:' .. ARGV[3]
 if redis.call('GET', key) ~= ARGV[2] then return 0 end
+if redis.call('EXISTS', ARGV[1] .. 'sealed:' .. ARGV[5]) == 1 then return 0 end
 redis.call('PEXPIRE', key, ARGV[4])
 return 1`;
 
@@ -51,7 +52,7 @@ export class RedisLeases implements ClusterLeases {
     return {
       name,
       token,
-      renew: async () => (await redis.eval(RENEW, 0, keys.prefix, value, name, String(ttlMs))) === 1,
+      renew: async () => (await redis.eval(RENEW, 0, keys.prefix, value, name, String(ttlMs), me)) === 1,
       release: async () => {
         await redis.eval(RELEASE, 0, keys.prefix, value, name);
       },

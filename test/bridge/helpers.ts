@@ -93,3 +93,34 @@ export async function collector(port: number, subscribe: string | string[], opti
 export function bridgeConnected(server: MidgeServer, name = 'cloud'): Promise<void> {
   return eventually(() => server.bridges.status().find((b) => b.name === name)?.state === 'connected', `bridge ${name} connected`);
 }
+
+/**
+ * The brokers and clients one test file starts, stopped in reverse order by `close()`
+ * (call it from `after`).
+ */
+export class Started {
+  private readonly cleanups: Array<() => Promise<void>> = [];
+
+  /** Something else to undo at the end. */
+  add(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
+  }
+
+  /** A midge on loopback (port 0: a free one) letting anonymous clients in, without a store or $SYS, plus `lines`. */
+  async midge(lines: string[], port = 0): Promise<ConfiguredMidge> {
+    const m = await startConfigured([`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence false', 'sys_interval 0', ...lines, ''].join('\n'));
+    this.add(() => m.stop());
+    return m;
+  }
+
+  /** A client of 127.0.0.1:port collecting what it receives on `filters`. */
+  async watch(port: number, filters: string | string[], options: Parameters<typeof collector>[2] = {}): Promise<Collector> {
+    const c = await collector(port, filters, options);
+    this.add(() => c.client.end({ timeoutMs: 200 }));
+    return c;
+  }
+
+  async close(): Promise<void> {
+    for (const cleanup of this.cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+}

@@ -7,39 +7,27 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { requireBinary } from '../helpers/external.js';
 import { MOSQUITTO, startMosquitto, type RunningBroker } from '../helpers/mosquitto.js';
-import { bridgeConnected, collector, eventually, startConfigured, type Collector, type ConfiguredMidge } from './helpers.js';
+import { bridgeConnected, type Collector, eventually, Started } from './helpers.js';
 
-const cleanups: Array<() => Promise<void>> = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+const started = new Started();
+after(() => started.close());
 
-async function watch(port: number, filters: string | string[]): Promise<Collector> {
-  const c = await collector(port, filters);
-  cleanups.push(() => c.client.end({ timeoutMs: 200 }));
-  return c;
-}
 
-async function midge(lines: string[]): Promise<ConfiguredMidge> {
-  const m = await startConfigured(['listener 0 127.0.0.1', 'allow_anonymous true', 'persistence false', 'sys_interval 0', ...lines, ''].join('\n'));
-  cleanups.push(() => m.stop());
-  return m;
-}
 
 describe('midge as the remote end of a bridge', () => {
   for (const version of ['mqttv311', 'mqttv50'] as const) {
     test(`takes mosquitto's own bridge (${version}) both ways, without echoing what it bridged, and its state notification`, async (t) => {
       if (!requireBinary(t, MOSQUITTO)) return;
-      const cloud = await midge([]);
+      const cloud = await started.midge([]);
       const edge: RunningBroker = await startMosquitto([
         'connection to-midge', `address 127.0.0.1:${cloud.port}`, 'remote_clientid mosq-edge', `bridge_protocol_version ${version}`,
         'topic # both 1 factory/ plant7/', 'restart_timeout 1', 'cleansession true',
       ].join('\n'));
-      cleanups.push(() => edge.stop());
-      const state = await watch(cloud.port, '$SYS/broker/connection/mosq-edge/state');
+      started.add(() => edge.stop());
+      const state = await started.watch(cloud.port, '$SYS/broker/connection/mosq-edge/state');
       await eventually(() => cloud.server.broker.sessions.get('mosq-edge')?.link !== undefined, 'mosquitto connected to midge');
-      const atCloud = await watch(cloud.port, 'plant7/#');
-      const atEdge = await watch(edge.port, 'factory/#');
+      const atCloud = await started.watch(cloud.port, 'plant7/#');
+      const atEdge = await started.watch(edge.port, 'factory/#');
       // mosquitto subscribes right after its CONNACK: wait for its subscription to be in place.
       await eventually(() => cloud.server.broker.sessions.get('mosq-edge')!.subscriptions.size > 0, 'mosquitto subscribed on midge');
       await atEdge.client.publish('factory/press/1', 'from the edge', { qos: 1 });
@@ -57,15 +45,15 @@ describe('midge as the remote end of a bridge', () => {
 
   test('bridges two midge brokers both ways over the same topics without loops', async (t) => {
     void t;
-    const cloud = await midge([]);
-    const edge = await midge([
+    const cloud = await started.midge([]);
+    const edge = await started.midge([
       'connection cloud', `address 127.0.0.1:${cloud.port}`, 'remote_clientid edge-7', 'restart_timeout 1',
       'topic shared/# both 2', 'topic up/# out 1', 'topic down/# in 1',
     ]);
     await bridgeConnected(edge.server);
     await eventually(() => (cloud.server.broker.sessions.get('edge-7')?.subscriptions.size ?? 0) >= 2, 'the edge subscribed on the cloud');
-    const atCloud = await watch(cloud.port, '#');
-    const atEdge = await watch(edge.port, '#');
+    const atCloud = await started.watch(cloud.port, '#');
+    const atEdge = await started.watch(edge.port, '#');
     await atEdge.client.publish('shared/a', 'edge-1', { qos: 2 });
     await atCloud.client.publish('shared/b', 'cloud-1', { qos: 2 });
     await atEdge.client.publish('up/x', 'edge-2', { qos: 1 });

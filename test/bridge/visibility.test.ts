@@ -8,25 +8,13 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { spawnMidge } from '../helpers/midge.js';
 import { freePort } from '../helpers/ports.js';
-import { bridgeConnected, collector, eventually, startConfigured, type Collector, type ConfiguredMidge } from './helpers.js';
+import { bridgeConnected, eventually, startConfigured, Started } from './helpers.js';
 
 const TOKEN = 'bridge-test-token-0123456789';
-const cleanups: Array<() => Promise<void>> = [];
-after(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup();
-});
+const started = new Started();
+after(() => started.close());
 
-async function midge(lines: string[], dir?: string): Promise<ConfiguredMidge> {
-  const m = await startConfigured(['listener 0 127.0.0.1', 'allow_anonymous true', 'persistence false', 'sys_interval 0', ...lines, ''].join('\n'), dir);
-  cleanups.push(() => m.stop());
-  return m;
-}
 
-async function watch(port: number, filters: string | string[]): Promise<Collector> {
-  const c = await collector(port, filters);
-  cleanups.push(() => c.client.end({ timeoutMs: 200 }));
-  return c;
-}
 
 function bridgeTo(port: number, extra: string[] = []): string[] {
   return ['connection cloud', `address 127.0.0.1:${port}`, 'remote_clientid edge-9', 'restart_timeout 1', 'topic up/# out 1', ...extra];
@@ -41,8 +29,8 @@ describe('a bridge an operator can see', () => {
   test('logs connect, loss and reconnect, and says 0 or 1 on its $SYS state topic as the connection comes and goes', async () => {
     const cloudPort = await freePort();
     const cloud1 = await startConfigured(`listener ${cloudPort} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-    const edge = await midge(bridgeTo(cloudPort));
-    const state = await watch(edge.port, '$SYS/broker/connection/edge-9/state');
+    const edge = await started.midge(bridgeTo(cloudPort));
+    const state = await started.watch(edge.port, '$SYS/broker/connection/edge-9/state');
     await bridgeConnected(edge.server);
     await state.waitFor(1);
     assert.equal(state.payloads().at(-1), '1');
@@ -53,15 +41,15 @@ describe('a bridge an operator can see', () => {
     assert.ok(edge.records.some((r) => r.message === 'bridge disconnected' && r.fields.bridge === 'cloud'));
     await eventually(() => edge.records.some((r) => r.message === 'bridge reconnecting'), 'a reconnect is scheduled and logged');
     const cloud2 = await startConfigured(`listener ${cloudPort} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-    cleanups.push(() => cloud2.stop());
+    started.add(() => cloud2.stop());
     await eventually(() => state.payloads().at(-1) === '1', 'the state says 1 again after the reconnect');
     assert.equal(edge.records.filter((r) => r.message === 'bridge connected').length, 2);
   });
 
   test('logs a refusal with the remote reason code, and counts it', async () => {
     const locked = await startConfigured(`listener 0 127.0.0.1\nallow_anonymous false\npersistence false\n`);
-    cleanups.push(() => locked.stop());
-    const edge = await midge(bridgeTo(locked.port, ['bridge_protocol_version mqttv50', 'remote_username nobody', 'remote_password wrong']));
+    started.add(() => locked.stop());
+    const edge = await started.midge(bridgeTo(locked.port, ['bridge_protocol_version mqttv50', 'remote_username nobody', 'remote_password wrong']));
     await eventually(() => edge.server.bridges.status()[0]!.connectFailures >= 1, 'a refused attempt');
     const refused = edge.records.find((r) => r.message === 'bridge connection refused');
     assert.ok(refused, 'the refusal is logged');
@@ -72,15 +60,15 @@ describe('a bridge an operator can see', () => {
   });
 
   test("the remote publishes the bridge's will, state 0, when the edge broker dies", async () => {
-    const cloud = await midge([]);
-    const state = await watch(cloud.port, '$SYS/broker/connection/edge-9/state');
+    const cloud = await started.midge([]);
+    const state = await started.watch(cloud.port, '$SYS/broker/connection/edge-9/state');
     const edge = await spawnMidge({ config: ['listener {port} 127.0.0.1', 'allow_anonymous true', 'persistence false', ...bridgeTo(cloud.port), ''].join('\n') });
     try {
       await state.waitFor(1);
       assert.equal(state.payloads().at(-1), '1');
       await edge.kill9();
       await eventually(() => state.payloads().at(-1) === '0', 'the will said 0');
-      const late = await watch(cloud.port, '$SYS/broker/connection/edge-9/state');
+      const late = await started.watch(cloud.port, '$SYS/broker/connection/edge-9/state');
       await late.waitFor(1);
       assert.deepEqual([late.payloads()[0], late.messages[0]!.retain], ['0', true], 'the state is retained');
     } finally {
@@ -89,8 +77,8 @@ describe('a bridge an operator can see', () => {
   });
 
   test('queues QoS 1 messages while the remote is away, up to max_queued_messages, and counts what it drops', async () => {
-    const edge = await midge(['max_queued_messages 5', ...bridgeTo(await freePort())]);
-    const local = await watch(edge.port, []);
+    const edge = await started.midge(['max_queued_messages 5', ...bridgeTo(await freePort())]);
+    const local = await started.watch(edge.port, []);
     for (let i = 0; i < 8; i++) await local.client.publish('up/reading', `r${i}`, { qos: 1 });
     const status = edge.server.bridges.status()[0]!;
     assert.notEqual(status.state, 'connected');
@@ -99,10 +87,10 @@ describe('a bridge an operator can see', () => {
   });
 
   test('is listed by the admin API and in /metrics with its counters', async () => {
-    const cloud = await midge([]);
-    const edge = await midge([`admin_token ${TOKEN}`, 'listener 0 127.0.0.1', 'protocol http', ...bridgeTo(cloud.port)]);
+    const cloud = await started.midge([]);
+    const edge = await started.midge([`admin_token ${TOKEN}`, 'listener 0 127.0.0.1', 'protocol http', ...bridgeTo(cloud.port)]);
     await bridgeConnected(edge.server);
-    const local = await watch(edge.port, []);
+    const local = await started.watch(edge.port, []);
     for (let i = 0; i < 3; i++) await local.client.publish('up/x', `m${i}`, { qos: 1 });
     await eventually(() => edge.server.bridges.status()[0]!.messagesSent === 3, 'three sent');
     const adminPort = edge.server.admin!.port;

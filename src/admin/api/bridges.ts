@@ -1,10 +1,10 @@
 import { HttpError, sendJson } from '../http.js';
-import type { BridgeFigures } from '../options.js';
+import type { BridgeStatus } from '../../broker/index.js';
 import type { Router } from '../router.js';
 import type { BridgeView } from '../ui/api-types.js';
 import type { ApiContext } from './context.js';
 
-function view(b: BridgeFigures): BridgeView {
+function view(b: BridgeStatus): BridgeView {
   return {
     name: b.name, state: b.state, address: b.address ?? null, remoteClientId: b.remoteClientId, localClientId: b.localClientId,
     since: new Date(b.since).toISOString(), queued: b.queued, inflight: b.inflight, messagesSent: b.messagesSent,
