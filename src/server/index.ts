@@ -1,5 +1,5 @@
 /** Embedding API: start a midge server in-process, from options or from a configuration. */
-export { startServer, listenerName, type MidgeServer, type ServerOptions, type ListenerSpec, type ServerListener } from './server.js';
+export { startServer, listenerName, type Bridges, type MidgeServer, type ServerOptions, type ListenerSpec, type ServerListener } from './server.js';
 export { startFromConfig, brokerLimits, type ConfiguredServer } from './from-config.js';
 export { createCluster, type ClusterParts, type ClusterSettings } from './cluster-config.js';
 export { checkConfigFiles } from './config-check.js';

@@ -1,11 +1,11 @@
-import { Broker, SysTopics, type BrokerOptions, type BrokerLimits, type ListenerSecurity } from '../broker/index.js';
+import { Broker, SysTopics, type BridgeStatus, type BrokerOptions, type BrokerLimits, type ListenerSecurity } from '../broker/index.js';
 import { listenTcp, listenTls, listenWebSocket, type BoundListener, type TlsFiles } from '../transport/index.js';
 import { startSnGateway, type SnGatewayOptions } from '../sn/gateway/index.js';
 import { commitFiguresOf, startAdmin, type AdminOptions, type AdminServer } from '../admin/index.js';
 import { ReasonCode } from '../protocol/index.js';
 import { listenFailure } from './listen-errors.js';
 import { defaultMaxConnections } from './descriptor-limit.js';
-import { BridgeManager, type BridgeConfig } from '../bridge/index.js';
+import type { BridgeConfig } from '../bridge/index.js';
 import { packageVersion } from './package-version.js';
 
 /** One listener to open. */
@@ -56,10 +56,31 @@ export interface MidgeServer {
   addListener(spec: ListenerSpec): Promise<ServerListener>;
   /** Stops a listener and closes the connections that came through it (v5: DISCONNECT Server shutting down). */
   removeListener(listener: ServerListener, reason: string): Promise<void>;
-  /** The bridges to other brokers (none configured: an empty manager). */
-  readonly bridges: BridgeManager;
+  /** The bridges to other brokers (none configured: an empty list). */
+  readonly bridges: Bridges;
   /** Stops accepting, closes clients (v5: DISCONNECT Server shutting down) and the store. */
   close(): Promise<void>;
+}
+
+/** The bridges of a server, as the rest of it needs them. */
+export interface Bridges {
+  /** Each bridge's state and counters. */
+  status(): BridgeStatus[];
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const noBridges: Bridges = { status: () => [], start: async () => {}, stop: async () => {} };
+
+/**
+ * The bridges' manager, loaded only when bridges are configured (it brings the client
+ * library with it, which a broker without bridges need not load at start-up). It reserves
+ * the bridges' local client ids at once.
+ */
+async function loadBridges(broker: Broker, configs: BridgeConfig[] | undefined): Promise<Bridges> {
+  if (!configs || configs.length === 0) return noBridges;
+  const { BridgeManager } = await import('../bridge/index.js');
+  return new BridgeManager(broker, configs, broker.logger);
 }
 
 /** The default name of a listener, e.g. `mqtt:1883`, `mqtts:8883`, `ws:8080`. */
@@ -118,7 +139,7 @@ export async function startServer(options: ServerOptions): Promise<MidgeServer> 
   const starting = broker.readiness.hold('starting');
   const listeners: ServerListener[] = [];
   // Bridges' local client ids are reserved before any client can connect.
-  const bridges = new BridgeManager(broker, options.bridges ?? [], broker.logger);
+  const bridges = await loadBridges(broker, options.bridges);
   const adminOptions = options.admin;
   const admin = adminOptions
     ? await startAdmin(broker, {
