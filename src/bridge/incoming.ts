@@ -4,7 +4,7 @@ import type { FlowSource } from '../broker/flow-control.js';
 import { whenDurable } from '../broker/commit-gate.js';
 import { messageFromPublish, type BrokerMessage } from '../broker/message.js';
 import type { Broker, Logger, Session } from '../broker/index.js';
-import { PacketType, ReasonCode, type PublishPacket, type PubrelPacket, type QoS } from '../protocol/index.js';
+import { isFailureCode, PacketType, ReasonCode, type PublishPacket, type PubrelPacket, type QoS } from '../protocol/index.js';
 import type { BridgeStats } from './stats.js';
 import type { TopicMap } from './topic-map.js';
 
@@ -91,7 +91,7 @@ export class IncomingFlows {
    */
   private refused(packet: PublishPacket, topic: string, verdict: Refused): void {
     const { ctx } = this;
-    if (verdict.refusal === 'cluster-unavailable') return ctx.abandon(verdict.reason);
+    if (verdict.refusal === 'cluster-unavailable') return this.sendAgainLater(packet, verdict.reason);
     if (verdict.refusal !== 'payload-too-large') ctx.broker.stats.countDrop(verdict.refusal);
     ctx.stats.messagesDropped++;
     ctx.logger.warn({ bridge: ctx.name, topic, bytes: packet.payload.length, reason: verdict.reason }, 'message from the remote broker dropped');
@@ -99,14 +99,26 @@ export class IncomingFlows {
     this.acknowledge(packet, undefined, code);
   }
 
-  /** PUBACK or PUBREC when admission says it is safe; a message the cluster could not route after all is abandoned. */
+  /** PUBACK or PUBREC when admission says it is safe; a message the cluster could not route after all is to be sent again. */
   private acknowledge(packet: PublishPacket, message: BrokerMessage | undefined, reasonCode: number): void {
     if (packet.qos === 0) return;
     const type = packet.qos === 1 ? PacketType.PUBACK : PacketType.PUBREC;
     void this.ctx.broker.admission.whenSafe(message, this.ctx.publisher, (routed) => {
-      if (routed) this.send(type, packet.packetId!, reasonCode);
-      else this.ctx.abandon('the cluster could not route a message from the remote broker');
+      if (!routed) return this.sendAgainLater(packet, 'the cluster could not route a message from the remote broker');
+      // A PUBREC with a failure code ends the QoS 2 flow: the remote may use the id for a new message [MQTT-4.4.0-2].
+      if (packet.qos === 2 && isFailureCode(reasonCode)) this.ctx.session.releaseInbound(packet.packetId!);
+      this.send(type, packet.packetId!, reasonCode);
     }, (err) => this.failed(err));
+  }
+
+  /**
+   * Not taken and not acknowledged: the connection ends and the remote sends the message
+   * again. A QoS 2 id is forgotten first, or the resent PUBLISH would pass for a repeat of
+   * a message published here and be acknowledged without being published [MQTT-4.3.3-2].
+   */
+  private sendAgainLater(packet: PublishPacket, reason: string): void {
+    if (packet.qos === 2) this.ctx.session.releaseInbound(packet.packetId!);
+    this.ctx.abandon(reason);
   }
 
   private send(type: AckType, packetId: number, reasonCode: number): void {
