@@ -1,13 +1,14 @@
 /// <reference lib="dom" />
 /**
  * The midge dashboard: overview, clients, subscriptions, topics, a subscribe panel,
- * publish and server (listeners, cluster) pages over the admin REST API, polled
+ * publish, server (listeners, cluster) and bridges pages over the admin REST API, polled
  * (and, for the subscribe panel, streamed) for live updates. Plain TypeScript
  * compiled by the project's tsc, and uPlot for the charts, served by the broker
  * itself: nothing is loaded from elsewhere.
  */
 import { api, hasAuthorization, onUnauthorized, setAuthorization } from './api.js';
 import type { IdentityView, StatsSnapshot } from './api-types.js';
+import { BridgesView } from './bridges.js';
 import { ClientsView } from './clients.js';
 import { h, replace } from './dom.js';
 import { LiveView } from './live.js';
@@ -30,6 +31,7 @@ const views: Record<string, { title: string; view: View }> = {
   subscribe: { title: 'Subscribe', view: new LiveView() },
   publish: { title: 'Publish', view: new PublishView() },
   server: { title: 'Server', view: new ServerView() },
+  bridges: { title: 'Bridges', view: new BridgesView() },
 };
 /** Stats are polled whatever the page, so the overview's charts have no gaps. */
 const stats = new Poller(async () => overview.feed(await api<StatsSnapshot>('/api/v1/stats')), 1000);
