@@ -114,10 +114,14 @@ export class Bridge {
     client.on('flow', (packet) => this.onFlow(client, packet));
     client.on('drain', () => this.session?.pump());
     client.on('close', (err) => this.onClosed(client, err));
+    // At the CONNACK itself, not after the connect promise settles: a remote that kept our
+    // session sends its queued messages in the same read, and they need the incoming side.
+    client.once('connect', (info) => {
+      if (this.client === client) this.onConnected(client, info);
+    });
     try {
-      const info = await client.connect();
+      await client.connect();
       if (this.client !== client) return void client.end({ timeoutMs: 100 });
-      this.onConnected(client, info);
     } catch (err) {
       if (this.client === client) this.onConnectFailed(err, announce);
     }

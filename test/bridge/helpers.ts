@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, type ClientOptions, type MqttClient, type MqttMessage } from '../../src/client/index.js';
+import { MqttClient, type ClientOptions, type MqttMessage } from '../../src/client/index.js';
 import type { Logger } from '../../src/broker/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { startFromConfig } from '../../src/server/index.js';
@@ -76,9 +76,11 @@ export interface Collector {
 /** Connects a client; when `subscribe` is given, subscribes and collects. */
 export async function collector(port: number, subscribe: string | string[], options: ClientOptions & { qos?: 0 | 1 | 2 } = {}): Promise<Collector> {
   const { qos, ...clientOptions } = options;
-  const client = await connect(`mqtt://127.0.0.1:${port}`, { reconnect: false, ...clientOptions });
+  const client = new MqttClient(`mqtt://127.0.0.1:${port}`, { reconnect: false, ...clientOptions });
   const messages: MqttMessage[] = [];
+  // Before connecting: a resumed session's messages come right behind the CONNACK.
   client.on('message', (m) => messages.push(m));
+  await client.connect();
   const filters = typeof subscribe === 'string' ? [subscribe] : subscribe;
   if (filters.length > 0) await client.subscribe(filters, { qos: qos ?? 2 });
   const of = (topic?: string) => messages.filter((m) => topic === undefined || m.topic === topic);

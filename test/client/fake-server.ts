@@ -5,13 +5,15 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import {
-  PacketFramer, PacketType, decodePacket, encodePacket, type ConnackPacket, type Packet, type ProtocolVersion,
+  PacketFramer, PacketType, decodePacket, encodePacket, type ConnackPacket, type ConnectPacket, type Packet, type ProtocolVersion,
 } from '../../src/protocol/index.js';
 
 /** One client connection, seen from the server. */
 export interface FakeConnection {
   /** The protocol level of the client's CONNECT. */
   version: ProtocolVersion;
+  /** The client's CONNECT. */
+  connect: ConnectPacket;
   /** Resolves with the next packet the client sends (after CONNECT), or rejects after `timeoutMs`. */
   next(timeoutMs?: number): Promise<Packet>;
   send(packet: Packet): void;
@@ -80,7 +82,7 @@ function wrap(socket: Socket, connack: ConnackPacket | false, onConnect: (c: Fak
     const packet = decodePacket(first, body, version);
     if (packet.type === PacketType.CONNECT) {
       version = packet.protocolVersion;
-      connection = makeConnection();
+      connection = makeConnection(packet);
       if (connack) connection.send(connack);
       onConnect(connection);
       return;
@@ -89,9 +91,10 @@ function wrap(socket: Socket, connack: ConnackPacket | false, onConnect: (c: Fak
     if (reader) reader(packet);
     else inbox.push(packet);
   }));
-  function makeConnection(): FakeConnection {
+  function makeConnection(connect: ConnectPacket): FakeConnection {
     return {
       version,
+      connect,
       next: (timeoutMs = 5000) => {
         const ready = inbox.shift();
         if (ready) return Promise.resolve(ready);
