@@ -59,7 +59,7 @@ export interface BridgeTls {
   keyfile: string | undefined;
   /** `bridge_insecure`: do not check the remote certificate's host name. Default false. */
   insecure: boolean;
-  /** `bridge_tls_version`: `tlsv1.2`, `tlsv1.3`, ...; undefined: Node's defaults. */
+  /** `bridge_tls_version`: the lowest version spoken, `tlsv1.1`, `tlsv1.2` or `tlsv1.3`; undefined: TLS 1.2. */
   version: string | undefined;
   /** `bridge_alpn`: the ALPN protocol to ask for. */
   alpn: string | undefined;

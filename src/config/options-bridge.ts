@@ -111,8 +111,11 @@ export const bridgeOptions = [
     doc: { type: boolType, summary: 'Do not check that the remote certificate names the host dialled (the certificate is still verified); a warning says so.', mosquitto: same, example: 'bridge_insecure true' },
   }),
   optional({
-    name: 'bridge_tls_version', section: 'bridgeTls', field: 'version', parse: (d) => parseChoice(d, ['tlsv1', 'tlsv1.1', 'tlsv1.2', 'tlsv1.3'] as const),
-    doc: { type: 'tlsv1, tlsv1.1, tlsv1.2 or tlsv1.3', summary: 'The one TLS version spoken to the remote.', mosquitto: same, example: 'bridge_tls_version tlsv1.3', defaultText: "Node's (1.2 and 1.3)" },
+    name: 'bridge_tls_version', section: 'bridgeTls', field: 'version', parse: (d) => parseChoice(d, ['tlsv1.1', 'tlsv1.2', 'tlsv1.3'] as const),
+    doc: {
+      type: 'tlsv1.1, tlsv1.2 or tlsv1.3', summary: 'The lowest TLS version spoken to the remote; a later one is used when the remote speaks it.',
+      mosquitto: 'same (mosquitto.conf(5) calls it the version used; mosquitto, like midge, also speaks later ones)', example: 'bridge_tls_version tlsv1.3', defaultText: 'tlsv1.2',
+    },
   }),
   optional({
     name: 'bridge_alpn', section: 'bridgeTls', field: 'alpn', repeat: 'once', parse: (d) => singleWord(d),

@@ -4,7 +4,11 @@
  * the remote refuses the bridge for want of a certificate.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { connect as netConnect, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import { makeCertificates, type TestCertificates } from '../helpers/certs.js';
 import { requireBinary } from '../helpers/external.js';
 import { MOSQUITTO, startMosquitto, type RunningBroker } from '../helpers/mosquitto.js';
@@ -15,6 +19,10 @@ let certs: TestCertificates | undefined;
 let cloud: RunningBroker | undefined;
 let tlsPort = 0;
 let wssPort = 0;
+/** TLS 1.3 only (mosquitto's tls_version is the lowest), no client certificate asked for. */
+let tls13Port = 0;
+/** A certificate naming elsewhere.example, not the address dialled. */
+let otherNamePort = 0;
 const started: ConfiguredMidge[] = [];
 
 before(async () => {
@@ -22,12 +30,18 @@ before(async () => {
   certs = makeCertificates('edge-gateway');
   tlsPort = await freePort();
   wssPort = await freePort();
+  tls13Port = await freePort();
+  otherNamePort = await freePort();
   const tls = `certfile ${certs.serverCert}\nkeyfile ${certs.serverKey}\ncafile ${certs.caCert}\nrequire_certificate true\nuse_identity_as_username true\n`;
+  const other = certs.issueServer('elsewhere.example');
   // The plain listener mosquitto gets first is for the test's own clients.
   // Started as root, mosquitto would drop to its own user, who may not read the certificates.
-  cloud = await startMosquitto(`user root\nlistener ${tlsPort} 127.0.0.1\n${tls}listener ${wssPort} 127.0.0.1\nprotocol websockets\n${tls}`);
-  await waitForPort(tlsPort);
-  await waitForPort(wssPort);
+  cloud = await startMosquitto([
+    'user root', `listener ${tlsPort} 127.0.0.1`, tls, `listener ${wssPort} 127.0.0.1`, 'protocol websockets', tls,
+    `listener ${tls13Port} 127.0.0.1`, `certfile ${certs.serverCert}`, `keyfile ${certs.serverKey}`, `cafile ${certs.caCert}`, 'tls_version tlsv1.3',
+    `listener ${otherNamePort} 127.0.0.1`, `certfile ${other.cert}`, `keyfile ${other.key}`, `cafile ${certs.caCert}`,
+  ].join('\n'));
+  for (const port of [tlsPort, wssPort, tls13Port, otherNamePort]) await waitForPort(port);
 });
 after(async () => {
   await Promise.all(started.map((m) => m.stop()));
@@ -35,13 +49,32 @@ after(async () => {
   certs?.cleanup();
 });
 
-async function edge(address: string, lines: string[]): Promise<ConfiguredMidge> {
+async function edge(address: string, lines: string[], remoteClientId = 'edge-tls'): Promise<ConfiguredMidge> {
   const midge = await startConfigured([
     'listener 0 127.0.0.1', 'allow_anonymous true', 'persistence false', 'sys_interval 0',
-    'connection cloud', `address ${address}`, 'remote_clientid edge-tls', 'restart_timeout 1', 'topic tls/# both 1', ...lines, '',
+    'connection cloud', `address ${address}`, `remote_clientid ${remoteClientId}`, 'restart_timeout 1', 'topic tls/# both 1', ...lines, '',
   ].join('\n'));
   started.push(midge);
   return midge;
+}
+
+/**
+ * A TLS front for mosquitto's plain listener, as a cloud load balancer is: `options` say
+ * what it speaks; `negotiated` lists each handshake's ALPN protocol and TLS version.
+ */
+async function tlsFront(t: TestContext, options: TlsOptions): Promise<{ port: number; negotiated: Array<[string | false | null, string | null]> }> {
+  const negotiated: Array<[string | false | null, string | null]> = [];
+  const front = createTlsServer({ cert: readFileSync(certs!.serverCert), key: readFileSync(certs!.serverKey), ...options }, (socket) => {
+    negotiated.push([socket.alpnProtocol, socket.getProtocol()]);
+    const back = netConnect(cloud!.port, '127.0.0.1');
+    socket.pipe(back).pipe(socket);
+    socket.on('error', () => back.destroy());
+    back.on('error', () => socket.destroy());
+  });
+  front.on('tlsClientError', () => undefined);
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise<void>((resolve) => front.close(() => resolve())));
+  return { port: (front.address() as AddressInfo).port, negotiated };
 }
 
 describe('bridges over TLS', () => {
@@ -78,5 +111,49 @@ describe('bridges over TLS', () => {
     assert.equal(failure.fields.address, `mqtts://127.0.0.1:${tlsPort}`);
     assert.ok(midge.records.some((r) => r.message === 'bridge reconnecting'), 'and that it tries again');
     assert.notEqual(midge.server.bridges.status()[0]!.state, 'connected');
+  });
+
+  test('bridge_tls_version is the lowest version spoken, as mosquitto reads it: tlsv1.2 reaches a TLS 1.3 remote, tlsv1.3 cannot reach a TLS 1.2 one', async (t) => {
+    if (!requireBinary(t, MOSQUITTO)) return;
+    const ca = `bridge_cafile ${certs!.caCert}`;
+    const older = await edge(`127.0.0.1:${tls13Port}`, [ca, 'bridge_tls_version tlsv1.2'], 'edge-tls12');
+    const front = await tlsFront(t, { maxVersion: 'TLSv1.2' });
+    const newer = await edge(`127.0.0.1:${front.port}`, [ca, 'bridge_tls_version tlsv1.3'], 'edge-tls13');
+    await bridgeConnected(older.server);
+    await eventually(() => newer.server.bridges.status()[0]!.connectFailures >= 1, 'the TLS 1.3 bridge fails');
+    assert.ok(newer.records.some((r) => r.message === 'bridge could not connect'));
+    assert.equal(newer.server.bridges.status()[0]!.connects, 0);
+    assert.deepEqual(front.negotiated, [], 'no handshake with the TLS 1.2 remote succeeded');
+  });
+
+  test('bridge_capath: the remote is verified with the CA certificates of a directory', async (t) => {
+    if (!requireBinary(t, MOSQUITTO)) return;
+    const dir = join(certs!.dir, 'capath');
+    mkdirSync(dir);
+    copyFileSync(certs!.caCert, join(dir, 'ca.crt'));
+    const midge = await edge(`127.0.0.1:${tls13Port}`, [`bridge_capath ${dir}`], 'edge-capath');
+    await bridgeConnected(midge.server);
+    assert.equal(midge.server.bridges.status()[0]!.address, `mqtts://127.0.0.1:${tls13Port}`);
+  });
+
+  test('bridge_insecure: a remote whose certificate names another host is refused, unless bridge_insecure is true', async (t) => {
+    if (!requireBinary(t, MOSQUITTO)) return;
+    const ca = `bridge_cafile ${certs!.caCert}`;
+    const strict = await edge(`127.0.0.1:${otherNamePort}`, [ca], 'edge-strict');
+    const insecure = await edge(`127.0.0.1:${otherNamePort}`, [ca, 'bridge_insecure true'], 'edge-insecure');
+    await bridgeConnected(insecure.server);
+    await eventually(() => strict.server.bridges.status()[0]!.connectFailures >= 1, 'the strict bridge fails');
+    assert.match(String(strict.server.bridges.status()[0]!.lastError), /127\.0\.0\.1|altnames|hostname/i);
+    assert.equal(strict.server.bridges.status()[0]!.connects, 0);
+  });
+
+  test('bridge_alpn: the protocol is asked for in the TLS handshake', async (t) => {
+    if (!requireBinary(t, MOSQUITTO)) return;
+    const front = await tlsFront(t, { ALPNProtocols: ['x-mqtt'] });
+    const midge = await edge(`127.0.0.1:${front.port}`, [`bridge_cafile ${certs!.caCert}`, 'bridge_alpn x-mqtt'], 'edge-alpn');
+    await bridgeConnected(midge.server);
+    assert.deepEqual(front.negotiated.map(([alpn]) => alpn), ['x-mqtt']);
+    await midge.stop();
+    started.splice(started.indexOf(midge), 1);
   });
 });

@@ -21,6 +21,8 @@ export interface TestCertificates {
   issueClient(commonName: string, organisation?: string): { cert: string; key: string };
   /** Writes a CRL signed by the CA that revokes the given certificates (none: an empty CRL); returns its path. */
   writeCrl(revoked: string[], name?: string): string;
+  /** Issues another server certificate signed by the same CA, naming only `dnsName`. */
+  issueServer(dnsName: string): { cert: string; key: string };
   /** Removes the directory. */
   cleanup(): void;
 }
@@ -50,6 +52,12 @@ export function makeCertificates(clientCommonName = 'sensor-1'): TestCertificate
     return { cert: p(`${base}.crt`), key: p(`${base}.key`) };
   };
   const client = issueClient(clientCommonName);
+  const issueServer = (dnsName: string) => {
+    const base = `server-${dnsName.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+    writeFileSync(p(`${base}.ext`), `subjectAltName=DNS:${dnsName}\nextendedKeyUsage=serverAuth\n`);
+    issue(dir, base, `/CN=${dnsName}`, `${base}.ext`);
+    return { cert: p(`${base}.crt`), key: p(`${base}.key`) };
+  };
   return {
     dir,
     caCert: p('ca.crt'),
@@ -61,6 +69,7 @@ export function makeCertificates(clientCommonName = 'sensor-1'): TestCertificate
     clientCommonName,
     issueClient,
     writeCrl: (revoked, name = 'crl.pem') => writeCrl(dir, revoked, name),
+    issueServer,
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
