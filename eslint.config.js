@@ -22,7 +22,7 @@ const layerRules = [
   { files: ['src/bridge/**/*.ts'], allow: ['src/bridge', 'src/broker', 'src/protocol', 'src/client'], why: 'a bridge is an adapter of the core built on the client: it never imports another adapter' },
   { files: ['src/admin/**/*.ts'], allow: ['src/admin', 'src/broker', 'src/protocol'], why: 'src/admin is an adapter: it uses the core and never imports another adapter' },
   { files: ['src/admin/ui/**/*.ts'], allow: ['src/admin/ui'], denyModules: io, why: 'src/admin/ui runs in the browser and imports only its own modules' },
-  { files: ['src/config/**/*.ts'], allow: ['src/config', 'src/broker', 'src/protocol', 'src/transport', 'src/logging'], denyModules: ['net', 'tls', 'dgram', 'http', 'https', 'child_process', 'worker_threads', 'ws', 'better-sqlite3', 'ioredis'], why: 'src/config turns files into plain data: it may know the core\'s limits, the TLS files\' and the log settings\' shapes, and starts nothing' },
+  { files: ['src/config/**/*.ts'], allow: ['src/config', 'src/broker', 'src/protocol', 'src/transport', 'src/logging', 'src/bridge'], denyModules: ['net', 'tls', 'dgram', 'http', 'https', 'child_process', 'worker_threads', 'ws', 'better-sqlite3', 'ioredis'], why: 'src/config turns files into plain data: it may know the core\'s limits, the TLS files\', the log settings\' and the bridges\' shapes, and starts nothing' },
   {
     files: ['src/server/**/*.ts'],
     allow: ['src/server', 'src/broker', 'src/protocol', 'src/config', 'src/transport', 'src/persistence', 'src/auth', 'src/cluster', 'src/sn', 'src/admin', 'src/logging', 'src/bridge'],

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { topicFilterProblem, topicNameProblem } from '../protocol/topic.js';
 import type { Directive } from './directive.js';
 import { ConfigError } from './errors.js';
@@ -45,11 +44,20 @@ function parseHostPort(directive: Directive, word: string): BridgeAddressSpec {
   const colon = word.lastIndexOf(':');
   if (colon < 0) return { scheme: undefined, host: word, port: 1883, path: '' };
   const host = word.slice(0, colon).replace(/^\[(.*)\]$/, '$1');
-  if (host === '' || (host.includes(':') && isIP(host) !== 6)) {
+  if (host === '' || (host.includes(':') && !isIpv6(host))) {
     fail(directive, `invalid address '${word}': an IPv6 address needs a port (${word}:1883)`);
   }
   const port = integerWord({ ...directive, key: 'address port' }, word.slice(colon + 1), 1, 65535);
   return { scheme: undefined, host, port, path: '' };
+}
+
+/** An IPv6 address literal, as the WHATWG URL parser reads one (config opens no sockets, so not node:net). */
+function isIpv6(host: string): boolean {
+  try {
+    return new URL(`mqtt://[${host}]/`).hostname !== '';
+  } catch {
+    return false;
+  }
 }
 
 /** `address host[:port] [host[:port] ...] [# comment]`; `addresses` is mosquitto's other spelling. */

@@ -59,6 +59,8 @@ function globalChanges(before: MidgeConfig, after: MidgeConfig): string[] {
   // Secrets are redacted in the option view: compare them as they are.
   if (before.auth.adminToken !== after.auth.adminToken && !changed.includes('admin_token')) changed.push('admin_token');
   if (before.cluster?.redisUrl !== after.cluster?.redisUrl && !changed.includes('cluster_redis_url')) changed.push('cluster_redis_url');
+  // Bridges (connection blocks) start with the broker; remote_password is redacted in the view.
+  if (differs(before.bridges, after.bridges) && !changed.includes('bridges')) changed.push('bridges');
   const sn = after.listeners.some((l) => l.protocol === 'mqttsn');
   for (const name of LISTENER_DEFAULT_OPTIONS) {
     if (sn && name !== 'max_connections' && differs(a[name], b[name])) changed.push(`${name} (for the MQTT-SN gateway)`);

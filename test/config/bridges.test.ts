@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { after, describe, it } from 'node:test';
 import { configWarnings, formatConfig, loadConfig, type BridgeConfig, type BridgeTopic } from '../../src/config/index.js';
 import { addressUrl } from '../../src/config/bridge-values.js';
+import { configChanges } from '../../src/server/config-changes.js';
 import { assertConfigError, ConfigSandbox } from './helpers.js';
 
 const sandbox = new ConfigSandbox();
@@ -188,5 +189,16 @@ describe('bridge configuration (connection blocks)', () => {
   it('warns about a bridge that does not check the remote host name', () => {
     const config = sandbox.load('insecure.conf', 'connection c\naddress h\ntopic a\nbridge_cafile ca.crt\nbridge_insecure true\n');
     assert.ok(configWarnings(config).some((w) => w.includes('bridge c does not check that the remote certificate names the host')));
+  });
+});
+
+describe('bridges on reload (SIGHUP)', () => {
+  it('names a changed connection block, its password included, as needing a restart', () => {
+    const base = 'listener 1883\nconnection cloud\naddress 127.0.0.1:1884\ntopic a/#\nremote_username u\n';
+    const before = sandbox.load('reload-a.conf', `${base}remote_password one\n`);
+    assert.deepEqual(configChanges(before, sandbox.load('reload-b.conf', `${base}remote_password one\n`)).restartNeeded, []);
+    assert.deepEqual(configChanges(before, sandbox.load('reload-c.conf', `${base}remote_password two\n`)).restartNeeded, ['bridges']);
+    assert.deepEqual(configChanges(before, sandbox.load('reload-d.conf', `${base}remote_password one\ntopic b/# in 1\n`)).restartNeeded, ['bridges']);
+    assert.deepEqual(configChanges(before, sandbox.load('reload-e.conf', 'listener 1883\n')).restartNeeded, ['bridges']);
   });
 });
