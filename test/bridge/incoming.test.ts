@@ -70,7 +70,7 @@ describe('messages a bridge brings in', () => {
   test('hold the remote back while a local subscriber catches up: every one of 300 messages arrives, in order, none dropped', async (t) => {
     if (!requireBinary(t, MOSQUITTO)) return;
     const count = 300;
-    const cloud = await startMosquitto('max_queued_messages 0');
+    const cloud = await startMosquitto('max_queued_messages 100000');
     started.add(() => cloud.stop());
     // Five in flight and twenty queued for the subscriber: without flow control most of the stream would be dropped.
     const edge = await started.midge([
