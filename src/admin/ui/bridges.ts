@@ -3,8 +3,8 @@ import { api } from './api.js';
 import type { BridgeView } from './api-types.js';
 import { h, replace } from './dom.js';
 import { ago, count } from './format.js';
-import { Poller } from './poller.js';
-import type { View } from './view.js';
+import { scrollingTable } from './table.js';
+import { PolledView } from './view.js';
 
 /** What each state means to an operator, shown beside it. */
 const STATE_HINTS: Record<string, string> = {
@@ -21,30 +21,21 @@ const STATE_HINTS: Record<string, string> = {
  * talks to, its queue (what waits for the remote) and its counters, with the last error,
  * polled every two seconds.
  */
-export class BridgesView implements View {
+export class BridgesView extends PolledView {
   readonly element: HTMLElement;
   private readonly rows = h('tbody');
   private readonly status = h('p', { class: 'status', role: 'status' });
-  private readonly poller = new Poller(() => this.load(), 2000);
 
   constructor() {
-    const head = ['Bridge', 'State', 'Remote', 'Queued', 'In flight', 'Sent', 'Received', 'Dropped', 'Connects', 'Failures', 'Last error']
-      .map((t) => h('th', { scope: 'col' }, t));
+    super(2000);
+    const columns = ['Bridge', 'State', 'Remote', 'Queued', 'In flight', 'Sent', 'Received', 'Dropped', 'Connects', 'Failures', 'Last error'];
     this.element = h('section', { class: 'view', 'aria-label': 'Bridges' },
       h('h2', {}, 'Bridges'),
-      h('table', { class: 'table' }, h('thead', {}, h('tr', {}, ...head)), this.rows),
+      scrollingTable(columns, this.rows, 'Bridges'),
       this.status);
   }
 
-  start(): void {
-    this.poller.start();
-  }
-
-  stop(): void {
-    this.poller.stop();
-  }
-
-  private async load(): Promise<void> {
+  protected async load(): Promise<void> {
     try {
       const { items } = await api<{ items: BridgeView[] }>('/api/v1/bridges');
       replace(this.rows, ...items.map((b) => row(b)));

@@ -8,7 +8,7 @@ import { PolledView } from './view.js';
 
 /**
  * The server's parts: its listeners (with the clients on each) and, for a cluster
- * node, the nodes of the cluster. Further sections (bridges) go beside them.
+ * node, the nodes of the cluster. The bridges have their own page (`bridges.ts`).
  */
 export class ServerView extends PolledView {
   readonly element: HTMLElement;
