@@ -14,7 +14,7 @@ const NEVER_EXPIRES = 0xffffffff;
  */
 export async function openLocalSession(broker: Broker, config: BridgeConfig): Promise<Session> {
   const clean = config.localCleanSession;
-  const release = await broker.sessions.acquire(config.localClientId, clean);
+  const release = await broker.sessions.acquire(config.localClientId, clean, undefined);
   try {
     return broker.sessions.open(undefined, {
       clientId: config.localClientId, clean, expiryInterval: clean ? 0 : NEVER_EXPIRES, protocolVersion: 5,
