@@ -11,6 +11,7 @@ import { Readiness } from './readiness.js';
 import { MqttConnection } from './mqtt-connection.js';
 import { resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
 import { PacketTracer } from './packet-trace.js';
+import { QueuePager } from './queue-paging.js';
 import type { ClientEndpoint } from './ports/client-endpoint.js';
 import { silentLogger, type Logger } from './ports/logger.js';
 import type { SessionLink } from './ports/session-link.js';
@@ -56,6 +57,8 @@ export class Broker implements SessionEvents {
   readonly admission: PublishAdmission;
   /** Backpressure on publishers and the slow-consumer state of sessions. */
   readonly flow: FlowControl;
+  /** Persistent sessions' queues beyond memory, in the store (when the store pages and there is no cluster). */
+  readonly pager: QueuePager | undefined;
   private readonly connections = new Set<MqttConnection>();
   /** Clients already told about in the log for withheld or unreadable messages (bounded). */
   private readonly withheldLogged = new Set<string>();
@@ -84,6 +87,8 @@ export class Broker implements SessionEvents {
       slowConsumerTimeoutMs: limits.slowConsumerTimeout * 1000,
       disconnectSlowConsumers: limits.slowConsumerDisconnect,
     }, this.logger);
+    const store = this.options.store;
+    this.pager = store?.paging && !this.options.cluster ? new QueuePager(store, store.paging, this.flow, this.logger) : undefined;
     this.sweeper = new KeepAliveSweeper(this.connections, this.options.limits.connectTimeout * 1000);
     this.access = new AccessControl(this.options, this.logger);
     this.admission = new PublishAdmission(this.options, this.stats, this.access);
@@ -162,6 +167,7 @@ export class Broker implements SessionEvents {
     if (message.retain) this.setRetained(message);
     this.flow.begin(publisher);
     const deliveries = deliverToMatches(this, message);
+    this.pager?.throttle();
     this.flow.end();
     if (this.hooks.has('messagePublished')) this.hooks.emit('messagePublished', { message, deliveries });
     return deliveries;

@@ -354,6 +354,7 @@ export class SessionManager {
       session.restoreDelivery(delivery);
     }
     for (const { clientId, packetId } of state.inbound) sessionOf(clientId)?.inboundQos2.add(packetId);
+    for (const paged of state.paged ?? []) sessionOf(paged.clientId)?.restorePaged(paged);
     for (const session of loaded) session.sortRestored();
     return loaded;
   }

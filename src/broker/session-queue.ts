@@ -30,16 +30,24 @@ export interface QueueOwner {
  * The deliveries a session holds for its client and has not sent: QoS 1/2 in order
  * [MQTT-4.6.0-6], and QoS 0 waiting for a congested link (online only). Both count
  * against the client's bounds, and every byte in or out is reported to flow control
- * (the broker-wide cap and the high-water mark). The representation stays behind
- * these methods, so that long queues can later be paged to the store.
+ * (the broker-wide cap and the high-water mark). With a store that pages, the
+ * tail of a persistent session's QoS 1/2 queue may live in the store only
+ * (`stored`, see queue-paging.ts): it counts against the client's bounds and its
+ * backlog, not against the memory of the broker.
  */
 export class SessionQueue<D extends Queued> implements FlowSubject {
   /** QoS 1/2 deliveries not yet sent, oldest first. */
   readonly pending = new DeliveryQueue<D>();
   /** QoS 0 deliveries waiting for the link to drain, oldest first. */
   readonly qos0 = new DeliveryQueue<Queued>();
-  /** Payload bytes in both (what `max_queued_bytes` bounds). */
+  /** Payload bytes in both (with `storedBytes`, what `max_queued_bytes` bounds). */
   private bytes = 0;
+  /** QoS 1/2 deliveries queued in the store only, after every one in `pending`. */
+  stored = 0;
+  /** Their payload bytes. */
+  storedBytes = 0;
+  /** The `seq` after which the stored ones start: where the next page is read from. */
+  storedAfter = 0;
   /** Backpressure and slow-consumer state of the client. */
   readonly flow = new SessionFlow();
   /** PUBLISH packets written to the client's links so far: the progress the slow-consumer check looks at. */
@@ -63,7 +71,7 @@ export class SessionQueue<D extends Queued> implements FlowSubject {
 
   /** Bytes waiting for the client: queued deliveries with their overhead, and the link's backlog. */
   pressure(): number {
-    return this.memoryBytes + (this.owner.link?.backlog?.() ?? 0);
+    return this.memoryBytes + this.storedBytes + this.stored * QUEUE_ENTRY_OVERHEAD + (this.owner.link?.backlog?.() ?? 0);
   }
 
   closeLink(reasonCode: number, reason: string): void {
@@ -71,36 +79,78 @@ export class SessionQueue<D extends Queued> implements FlowSubject {
   }
 
   get length(): number {
-    return this.pending.length + this.qos0.length;
+    return this.pending.length + this.qos0.length + this.stored;
   }
 
   get payloadBytes(): number {
-    return this.bytes;
+    return this.bytes + this.storedBytes;
   }
 
-  /** Bytes the queue holds, payload and entry overhead. */
+  /** Bytes the queue holds in memory, payload and entry overhead. */
   get memoryBytes(): number {
-    return this.bytes + this.length * QUEUE_ENTRY_OVERHEAD;
+    return this.bytes + (this.pending.length + this.qos0.length) * QUEUE_ENTRY_OVERHEAD;
   }
 
   /** Room under both bounds. */
   hasRoom(): boolean {
     const bounds = this.owner.limits;
-    return this.length < bounds.maxQueuedMessages && (bounds.maxQueuedBytes <= 0 || this.bytes < bounds.maxQueuedBytes);
+    return this.length < bounds.maxQueuedMessages && (bounds.maxQueuedBytes <= 0 || this.payloadBytes < bounds.maxQueuedBytes);
   }
 
   /** How full the queue is against its bounds: the larger of count and bytes, 0 to 1 (past 1 when over). */
   fill(): number {
     const bounds = this.owner.limits;
     const byCount = this.length / bounds.maxQueuedMessages;
-    return bounds.maxQueuedBytes > 0 ? Math.max(byCount, this.bytes / bounds.maxQueuedBytes) : byCount;
+    return bounds.maxQueuedBytes > 0 ? Math.max(byCount, this.payloadBytes / bounds.maxQueuedBytes) : byCount;
   }
 
   /** Whether `message` fits under both bounds. */
   fits(message: BrokerMessage): boolean {
     const bounds = this.owner.limits;
     return this.length < bounds.maxQueuedMessages
-      && (bounds.maxQueuedBytes <= 0 || this.bytes + message.payload.length <= bounds.maxQueuedBytes);
+      && (bounds.maxQueuedBytes <= 0 || this.payloadBytes + message.payload.length <= bounds.maxQueuedBytes);
+  }
+
+  /** A QoS 1/2 delivery queued in the store only (after everything in memory); `overflow` as for {@link push}. */
+  pushStored(payloadBytes: number, overflow: boolean): void {
+    this.stored++;
+    this.storedBytes += payloadBytes;
+    // Nothing in memory, but the backlog grew: flow control may hold the publisher.
+    this.control.queued(this, 0, overflow);
+  }
+
+  /** Deliveries read back from the store join the in-memory queue; `lastSeq`: the last one read; `skipped`: damaged ones left out. */
+  pageIn(deliveries: readonly D[], lastSeq: number, skipped: number): void {
+    this.stored -= skipped;
+    for (const d of deliveries) {
+      this.stored--;
+      this.storedBytes -= d.message.payload.length;
+      this.pending.push(d);
+      this.added(d, false);
+    }
+    this.storedAfter = lastSeq;
+    // The store held fewer than counted (damaged rows left out): what is left is what was read.
+    if (this.stored < 0 || this.storedBytes < 0) this.stored = this.storedBytes = 0;
+  }
+
+  /** The store has nothing more after `storedAfter`: forget the count. */
+  storedExhausted(): void {
+    this.stored = 0;
+    this.storedBytes = 0;
+  }
+
+  /** Every in-memory QoS 1/2 delivery becomes store-only (they are in the store already); `firstSeq`: the oldest's. */
+  pageOut(firstSeq: number): void {
+    const count = this.pending.length;
+    if (count === 0) return;
+    let bytes = 0;
+    for (const d of this.pending) bytes += d.message.payload.length;
+    this.pending.clear();
+    this.bytes -= bytes;
+    this.control.dequeued(bytes + count * QUEUE_ENTRY_OVERHEAD);
+    this.stored += count;
+    this.storedBytes += bytes;
+    this.storedAfter = firstSeq - 1;
   }
 
   /** Queues a QoS 1/2 delivery; `overflow`: past a full bound, its publisher held until there is room. */
@@ -144,6 +194,7 @@ export class SessionQueue<D extends Queued> implements FlowSubject {
     this.pending.clear();
     this.qos0.clear();
     this.bytes = 0;
+    this.storedExhausted();
   }
 
   private added(d: Queued, overflow: boolean): void {

@@ -1,6 +1,7 @@
 import type { BrokerMessage } from './message.js';
 import type { FlowControl } from './flow-control.js';
 import type { SessionLink } from './ports/session-link.js';
+import type { QueuePager } from './queue-paging.js';
 import type { StoredDelivery } from './ports/store.js';
 import type { Recipient, SharedGroup } from './router/types.js';
 import type { Session } from './session.js';
@@ -37,6 +38,8 @@ export interface SessionEvents {
   mayReceive(session: Session, link: SessionLink, message: BrokerMessage): boolean;
   /** Backpressure and slow-consumer state, shared by every session. */
   readonly flow: FlowControl;
+  /** Present when the store pages queues (see queue-paging.ts). */
+  readonly pager?: QueuePager;
 }
 
 /**

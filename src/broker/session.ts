@@ -7,7 +7,8 @@ import { PacketIdAllocator } from './packet-ids.js';
 import { PreparedSends } from './prepared-sends.js';
 import { SessionQueue } from './session-queue.js';
 import type { SessionLink } from './ports/session-link.js';
-import type { Store, StoredDelivery, StoredSession, StoredWill } from './ports/store.js';
+import type { PagedQueue, Store, StoredDelivery, StoredSession, StoredWill } from './ports/store.js';
+import { PAGE_LOW, type Page } from './queue-paging.js';
 import { PacedFeeds } from './retained-feed.js';
 import type { Delivery, DropReason, PacedDeliveries, SessionEvents, SessionLimits } from './session-types.js';
 import type { Recipient, SharedGroup, SubscriptionEntry } from './router/types.js';
@@ -45,6 +46,10 @@ export class Session implements Recipient {
   readonly inboundQos2 = new Set<number>();
   private readonly packetIds = new PacketIdAllocator();
   private nextSeq = 1;
+  /** A page of the queue is being read from the store. */
+  private readingPage = false;
+  /** Bumped when the queue is paged out or cleared: a page read before then is stale. */
+  private pageRound = 0;
   link: SessionLink | undefined;
   will: StoredWill | undefined;
   disconnectedAt: number | undefined;
@@ -105,6 +110,7 @@ export class Session implements Recipient {
     if (qos === 0) return this.deliverQos0(link, message, retain, subscriptionIds);
     const room = this.roomFor(message);
     if (room !== undefined && room !== 'overflow') return this.drop(room, message);
+    if (this.durable && this.pagesNext()) return this.queueInStore(message, qos, retain, subscriptionIds, room === 'overflow');
     const delivery: Delivery = {
       seq: this.nextSeq++, message, qos, retain, subscriptionIds, packetId: undefined, state: 'queued', group,
     };
@@ -144,13 +150,75 @@ export class Session implements Recipient {
    */
   private roomFor(message: BrokerMessage): DropReason | 'overflow' | undefined {
     const draining = this.queue.draining;
-    if (!draining && this.events.flow.overCap) return 'memory-limit';
+    // A queue that pages to the store costs no memory while its client is away.
+    if (!draining && this.events.flow.overCap && !(this.durable && this.events.pager)) return 'memory-limit';
     if (this.queue.fits(message)) return undefined;
     return draining && this.events.flow.routingFromSource ? 'overflow' : 'queue-full';
   }
 
   private drop(reason: DropReason, message: BrokerMessage): void {
     this.events.dropped(this, reason, message);
+  }
+
+  /**
+   * Whether a new QoS 1/2 delivery of this persistent session goes to the store
+   * only: its queue continues there already (order), its client is away, or the
+   * in-memory queues of the broker are over the paging budget. Going away, the
+   * queue's in-memory part is given up too (it is in the store).
+   */
+  private pagesNext(): boolean {
+    const pager = this.events.pager;
+    if (!pager) return false;
+    const q = this.queue;
+    if (!this.link) {
+      const first = q.pending.peek();
+      if (first) this.pageOut(first.seq);
+      return true;
+    }
+    return q.stored > 0 || pager.overBudget;
+  }
+
+  private pageOut(firstSeq: number): void {
+    this.pageRound++;
+    this.queue.pageOut(firstSeq);
+  }
+
+  /** A delivery written to the store and counted in the queue, with no object in memory until it is read back. */
+  private queueInStore(message: BrokerMessage, qos: 1 | 2, retain: boolean, subscriptionIds: number[] | undefined, overflow: boolean): void {
+    const store = this.store!;
+    store.saveMessage(toStoredMessage(message));
+    store.saveDelivery({
+      clientId: this.clientId, seq: this.nextSeq++, messageId: message.id, qos, retain, subscriptionIds, packetId: undefined, state: 'queued',
+    });
+    this.queue.pushStored(message.payload.length, overflow);
+  }
+
+  /** Reads the next page of the queue from the store once the in-memory part runs low. */
+  private readPage(): void {
+    const pager = this.events.pager;
+    if (!pager || this.readingPage || this.queue.pending.length >= PAGE_LOW) return;
+    this.readingPage = true;
+    const round = this.pageRound;
+    pager.read(this.clientId, this.queue.storedAfter).then((page) => {
+      this.readingPage = false;
+      if (round === this.pageRound) this.takePage(page);
+    }, () => {
+      this.readingPage = false;
+      if (round === this.pageRound) this.link?.close(ReasonCode.UnspecifiedError, 'the queued messages could not be read from the store');
+    });
+  }
+
+  private takePage(page: Page): void {
+    if (page.lastSeq === undefined) {
+      // Nothing committed after the cursor: what is counted is still being written, or was never there.
+      if (!this.store!.pending) this.queue.storedExhausted();
+    } else {
+      const deliveries = page.deliveries.map(({ stored: d, message }): Delivery => ({
+        seq: d.seq, message, qos: d.qos, retain: d.retain, subscriptionIds: d.subscriptionIds, packetId: undefined, state: 'queued',
+      }));
+      this.queue.pageIn(deliveries, page.lastSeq, page.damaged);
+    }
+    this.pump();
   }
 
   /** Sends queued deliveries while the window and the link allow; then lets held publishers go and pours paced ones. */
@@ -167,6 +235,7 @@ export class Session implements Recipient {
         this.sendQueued(link);
       }
     }
+    if (this.queue.stored > 0) this.readPage();
     if (this.queue.flow.holders) this.events.flow.drained(this.queue);
     if (this.paced) this.pourPaced();
   }
@@ -403,6 +472,14 @@ export class Session implements Recipient {
     }
   }
 
+  /** The queued deliveries the store kept at restore: counted now, read as the client drains. */
+  restorePaged(paged: PagedQueue): void {
+    this.nextSeq = Math.max(this.nextSeq, paged.lastSeq + 1);
+    this.queue.stored = paged.count;
+    this.queue.storedBytes = paged.bytes;
+    this.queue.storedAfter = paged.afterSeq;
+  }
+
   /** Restores order after {@link restoreDelivery} calls in any order. */
   sortRestored(): void {
     this.queue.pending.sort((a, b) => a.seq - b.seq);
@@ -436,6 +513,7 @@ export class Session implements Recipient {
 
   /** Drops every queued delivery (session end). */
   clearQueues(): void {
+    this.pageRound++;
     this.queue.clear();
     this.prepared.takeBack();
     this.paced = undefined;

@@ -68,6 +68,15 @@ export abstract class BufferedStore implements Store {
   readonly health: StoreHealth = { writable: true, problem: undefined, failingSince: undefined, failedWrites: 0, recoveries: 0 };
   /** Whether a failed write is retried (the batch is kept) rather than fatal; see the class comment. */
   protected readonly retriesFailedWrites: boolean = false;
+  /**
+   * Whether this class counts which delivery refers to which message (in memory,
+   * per delivery). A backend that deletes unreferenced messages itself (SQLite,
+   * in SQL: sqlite-paging.ts) says no: it is handed every message offered and
+   * every delivery deleted, and its `readBackend` drops orphans itself.
+   */
+  protected readonly countsReferences: boolean = true;
+  /** Deliveries written or deleted in the staged batch: how far the store is behind. */
+  private stagedDeliveries = 0;
 
   /** Opens the backend; rejects with a clear message when it is corrupt or unreadable. */
   protected abstract openBackend(): Promise<void>;
@@ -103,6 +112,7 @@ export abstract class BufferedStore implements Store {
   async restore(): Promise<RestoredState> {
     const state = await this.readBackend();
     this.refs.clear();
+    if (!this.countsReferences) return state;
     const known = new Set(state.messages.map((m) => m.id));
     const deliveries: StoredDelivery[] = [];
     for (const d of state.deliveries) {
@@ -128,6 +138,7 @@ export abstract class BufferedStore implements Store {
   deleteSession(clientId: string): void {
     const batch = this.stage();
     clearClient(batch, clientId);
+    if (!this.countsReferences) return;
     for (const id of this.refs.removeClient(clientId)) this.dropMessage(batch, id);
   }
 
@@ -147,6 +158,11 @@ export abstract class BufferedStore implements Store {
 
   saveDelivery(delivery: StoredDelivery): void {
     const batch = this.stage();
+    this.stagedDeliveries++;
+    if (!this.countsReferences) {
+      clientDelta(batch, delivery.clientId).deliveries.set(delivery.seq, delivery);
+      return;
+    }
     const freed = this.refs.add(delivery.clientId, delivery.seq, delivery.messageId);
     if (freed !== undefined) this.dropMessage(batch, freed);
     clientDelta(batch, delivery.clientId).deliveries.set(delivery.seq, delivery);
@@ -155,6 +171,8 @@ export abstract class BufferedStore implements Store {
   deleteDelivery(clientId: string, seq: number): void {
     const batch = this.stage();
     clientDelta(batch, clientId).deliveries.set(seq, null);
+    this.stagedDeliveries++;
+    if (!this.countsReferences) return;
     const freed = this.refs.remove(clientId, seq);
     if (freed !== undefined) this.dropMessage(batch, freed);
   }
@@ -169,6 +187,11 @@ export abstract class BufferedStore implements Store {
 
   setRetained(topic: string, message: StoredMessage | undefined): void {
     this.stage().retained.set(topic, message ?? null);
+  }
+
+  /** Deliveries written or deleted and not yet handed to the backend (see `QueuePaging.stagedRecords`). */
+  get stagedRecords(): number {
+    return this.stagedDeliveries;
   }
 
   /** Number of messages some stored delivery refers to (each kept once). */
@@ -227,6 +250,7 @@ export abstract class BufferedStore implements Store {
     if (!batch || !done || this.inFlight || this.failed) return;
     this.staged = undefined;
     this.stagedDone = undefined;
+    this.stagedDeliveries = 0;
     if (this.failure) return done.reject(this.failure);
     this.write(batch, [done]);
   }
@@ -288,6 +312,7 @@ export abstract class BufferedStore implements Store {
       failed.waiters.push(this.stagedDone!);
       this.staged = undefined;
       this.stagedDone = undefined;
+      this.stagedDeliveries = 0;
     }
     this.write(failed.batch, failed.waiters);
   }
@@ -307,6 +332,7 @@ export abstract class BufferedStore implements Store {
 
   /** A staged message that no delivery came to refer to is deleted rather than written (or any more). */
   private dropUnreferenced(batch: Batch): void {
+    if (!this.countsReferences) return;
     for (const [id, message] of batch.messages) {
       if (message !== null && !this.refs.has(id)) batch.messages.set(id, null);
     }

@@ -35,29 +35,18 @@ type Row = unknown[];
  * `schema`: the store's version, when it is not the current one (`midge store`
  * reads stores as they are); version 1 has no checksums to check.
  */
-export function readContents(db: Database.Database, options: { schema?: number } = {}): StoreContents {
+export function readContents(db: Database.Database, options: { schema?: number; queued?: 'read' | 'leave' } = {}): StoreContents {
   const damaged: DamagedRecord[] = [];
   const schema = options.schema ?? SCHEMA_VERSION;
   const checksums = schema >= 2;
   const sql = selectRows(schema);
-  const read = <R extends Row, T>(table: RecordTable, decode: (r: R) => T): T[] => {
-    const out: T[] = [];
-    const check = CHECKS[table] as unknown as (r: R) => string | undefined;
-    for (const row of readRows(db, table, sql[table], damaged) as R[]) {
-      const problem = checksums ? check(row) : undefined;
-      if (problem === undefined) {
-        try {
-          out.push(decode(row));
-          continue;
-        } catch (err) {
-          damaged.push(describe(table, row, err instanceof Error ? err.message : String(err)));
-          continue;
-        }
-      }
-      damaged.push(describe(table, row, problem));
-    }
-    return out;
-  };
+  if (options.queued === 'leave') {
+    // Queued deliveries and the messages only they refer to stay in the store (queue paging, sqlite-paging.ts).
+    sql.messages = `${sql.messages} WHERE id IN (SELECT message_id FROM deliveries WHERE ${IN_FLIGHT})`;
+    sql.deliveries = `SELECT ${COLUMNS.deliveries.join(', ')} FROM deliveries WHERE ${IN_FLIGHT} ORDER BY client_id, seq`;
+  }
+  const read = <R extends Row, T>(table: RecordTable, decode: (r: R) => T): T[] =>
+    readChecked(db, { table, sql: sql[table], decode, checksums }, damaged);
   const state: RestoredState = {
     sessions: read('sessions', decodeSession),
     subscriptions: read('subscriptions', decodeSubscription),
@@ -79,19 +68,52 @@ export function readContents(db: Database.Database, options: { schema?: number }
   return { state, damaged };
 }
 
+/** Schema 3: deliveries that are not simply queued (sent, or released), by the state packed in `checksum_flags`. */
+export const IN_FLIGHT = '((COALESCE(checksum_flags, 0) >> 3) & 3) != 0';
+
+/** How to read rows of one table: the query (columns in the table's order) and how a row becomes a record. */
+export interface TableRead<R extends Row, T> {
+  table: RecordTable;
+  sql: string;
+  decode: (r: R) => T;
+  checksums: boolean;
+  params?: unknown[];
+}
+
+/** Rows of a query, each checked against its checksum and decoded; those that fail go to `damaged`. */
+export function readChecked<R extends Row, T>(db: Database.Database, how: TableRead<R, T>, damaged: DamagedRecord[]): T[] {
+  const out: T[] = [];
+  const { table, decode } = how;
+  const check = CHECKS[table] as unknown as (r: R) => string | undefined;
+  for (const row of readRows(db, table, how.sql, damaged, how.params) as R[]) {
+    const problem = how.checksums ? check(row) : undefined;
+    if (problem === undefined) {
+      try {
+        out.push(decode(row));
+        continue;
+      } catch (err) {
+        damaged.push(describe(table, row, err instanceof Error ? err.message : String(err)));
+        continue;
+      }
+    }
+    damaged.push(describe(table, row, problem));
+  }
+  return out;
+}
+
 /**
  * All rows of a table, each an array of its values (raw mode: cheaper than an
  * object per row). When SQLite fails part-way (a damaged page), the rows read
  * before the failure are kept and the failure is reported as damage.
  */
-function readRows(db: Database.Database, table: RecordTable, sql: string, damaged: DamagedRecord[]): unknown[] {
+function readRows(db: Database.Database, table: RecordTable, sql: string, damaged: DamagedRecord[], params: unknown[] = []): unknown[] {
   const statement = db.prepare(sql).raw();
   try {
-    return statement.all();
+    return statement.all(...params);
   } catch (err) {
     const rows: unknown[] = [];
     try {
-      for (const row of statement.iterate()) rows.push(row);
+      for (const row of statement.iterate(...params)) rows.push(row);
     } catch {
       // What was read before the failure is kept; the failure is reported below.
     }
@@ -106,7 +128,7 @@ function readRows(db: Database.Database, table: RecordTable, sql: string, damage
  * values; undefined when they match. One function per table, so that each
  * reads one shape of row (this runs for every row at start-up).
  */
-const CHECKS = {
+export const CHECKS = {
   sessions: (r: SessionRow) => verdict(r[3], 1, rowSums.session(r)),
   subscriptions: (r: SubscriptionRow) => verdict(r[7], 1, rowSums.subscription(r)),
   messages: (r: MessageRow) => verdict(r[7], MESSAGE_FLAGS_SCALE, rowSums.message(r)),
@@ -121,7 +143,7 @@ function verdict(held: unknown, scale: number, sum: number): string | undefined 
   return heldChecksum(held, scale) === sum ? undefined : 'checksum mismatch';
 }
 
-function describe(table: RecordTable, row: Row, problem: string): DamagedRecord {
+export function describe(table: RecordTable, row: Row, problem: string): DamagedRecord {
   const value = (column: string) => row[COLUMNS[table].indexOf(column)];
   const key = ROW_KEY[table].map(value);
   const clientId = table === 'messages' || table === 'retained' ? undefined : value('client_id');

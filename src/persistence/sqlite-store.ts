@@ -1,12 +1,13 @@
 import { closeSync, constants, fdatasync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { RestoredState } from '../broker/index.js';
+import type { PagedDeliveries, PageOutcome, QueuePaging, RestoredState } from '../broker/index.js';
 import type { Batch } from './batch.js';
 import { BufferedStore } from './buffered-store.js';
 import { StoreCorruptError } from './sqlite-codec.js';
 import { describeSqliteError } from './sqlite-errors.js';
-import { readContents } from './sqlite-read.js';
+import { ensurePagingIndex, MessageCollector, QueueReader, scanQueued } from './sqlite-paging.js';
+import { readContents, type DamagedRecord } from './sqlite-read.js';
 import { ensureSchema, type StoreIdentity } from './sqlite-schema.js';
 import { BatchWriter } from './sqlite-writer.js';
 import { CommitWorker } from './sqlite-worker-client.js';
@@ -53,7 +54,7 @@ export const DEFAULT_FILE_NAME = 'midge.db';
  * directory is refused), and checked at open: a corrupt or unreadable store
  * stops start-up with a message saying so, never an empty broker over it.
  */
-export class SqliteStore extends BufferedStore {
+export class SqliteStore extends BufferedStore implements QueuePaging {
   readonly name = 'sqlite';
   readonly file: string;
   readonly sync: SyncMode;
@@ -68,6 +69,10 @@ export class SqliteStore extends BufferedStore {
   private commitSeq = 0;
   private readonly found: string[] = [];
   protected override readonly retriesFailedWrites = true;
+  /** Queues are paged (and messages collected in SQL) unless commits run in a worker, which owns the only connection. */
+  protected override readonly countsReferences: boolean;
+  private reader: QueueReader | undefined;
+  private collector: MessageCollector | undefined;
 
   constructor(options: SqliteStoreOptions) {
     super();
@@ -76,6 +81,22 @@ export class SqliteStore extends BufferedStore {
     this.useWorker = options.commitThread === 'worker';
     // A worker may block on fsync: SQLite does it there (synchronous=FULL).
     this.asyncFsync = this.sync === 'full' && options.fsync !== 'sqlite' && !this.useWorker;
+    this.countsReferences = this.useWorker;
+  }
+
+  /** Queue paging (see sqlite-paging.ts); not with the commit worker. */
+  get paging(): QueuePaging | undefined {
+    return this.useWorker ? undefined : this;
+  }
+
+  /** The queued deliveries of a client after `afterSeq`, committed ones only, checked row by row. */
+  async readQueued(clientId: string, afterSeq: number, limit: number): Promise<PagedDeliveries & PageOutcome> {
+    if (!this.reader) throw new Error('the sqlite store is not open');
+    try {
+      return this.reader.read(clientId, afterSeq, limit);
+    } catch (err) {
+      throw new Error(`cannot read the queue of ${JSON.stringify(clientId)} from the store ${this.file}: ${describeSqliteError(err)}`, { cause: err });
+    }
   }
 
   /** What {@link open} found worth telling an operator (a store without its marker). */
@@ -111,6 +132,7 @@ export class SqliteStore extends BufferedStore {
       this.marker = new MarkerWriter(markerPath, identity.id, identity.commit);
       this.db = db;
       this.writer = new BatchWriter(db);
+      if (!this.useWorker) this.openPaging(db);
       if (this.asyncFsync) this.openWal(dir);
     } catch (err) {
       db?.close();
@@ -132,6 +154,23 @@ export class SqliteStore extends BufferedStore {
     db.exec('BEGIN IMMEDIATE; COMMIT');
     return identity;
   }
+
+  private openPaging(db: Database.Database): void {
+    ensurePagingIndex(db);
+    this.reader = new QueueReader(db);
+    this.collector = new MessageCollector(db);
+    const writer = this.writer!;
+    const collector = this.collector;
+    const write = db.transaction((batch: Batch, commit: number) => {
+      const candidates = collector.candidates(batch);
+      writer.write([batch], commit);
+      collector.collect(candidates);
+    });
+    this.writeCollecting = (batch, commit) => write(batch, commit);
+  }
+
+  /** Writes a batch and deletes the messages it left unreferenced, in one transaction. */
+  private writeCollecting: ((batch: Batch, commit: number) => void) | undefined;
 
   /** For the async fsync: our own descriptor of the WAL, and the directory entries made durable once. */
   private openWal(dir: string): void {
@@ -163,10 +202,21 @@ export class SqliteStore extends BufferedStore {
     }
   }
 
+  /**
+   * Everything but the queued deliveries when paging: those are checked in one
+   * streaming pass and summed up per session (sqlite-paging.ts).
+   */
+  private read(db: Database.Database): { state: RestoredState; damaged: DamagedRecord[] } {
+    if (this.useWorker) return readContents(db);
+    const { state, damaged } = readContents(db, { queued: 'leave' });
+    state.paged = scanQueued(db, damaged, state.messages);
+    return { state, damaged };
+  }
+
   /** Every record, each checked against its checksum; a store with damaged records is refused. */
   private readAll(db: Database.Database): RestoredState {
     try {
-      const { state, damaged } = readContents(db);
+      const { state, damaged } = this.read(db);
       if (damaged.length > 0) {
         const shown = damaged.slice(0, 5).map((d) => d.what).join('; ');
         const more = damaged.length > 5 ? `; and ${damaged.length - 5} more` : '';
@@ -189,7 +239,8 @@ export class SqliteStore extends BufferedStore {
     const commit = this.commitSeq + 1;
     if (this.worker) return this.worker.write(batch, commit).then(() => this.committed(commit));
     if (!this.writer) throw new Error('the sqlite store is not open');
-    this.writer.write([batch], commit);
+    if (this.writeCollecting) this.writeCollecting(batch, commit);
+    else this.writer.write([batch], commit);
     const fd = this.walFd;
     if (fd === undefined) return this.committed(commit);
     return new Promise((ok, fail) => fdatasync(fd, (err) => (err ? fail(err) : ok(this.committed(commit)))));
@@ -228,6 +279,9 @@ export class SqliteStore extends BufferedStore {
     this.db?.close();
     this.db = undefined;
     this.writer = undefined;
+    this.reader = undefined;
+    this.collector = undefined;
+    this.writeCollecting = undefined;
   }
 
   private openError(err: unknown): Error {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SqliteStore, storeFile } from '../../src/persistence/index.js';
-import { delivery, message, session } from './store-contract.js';
+import { delivery, message, restoreAll, session } from './store-contract.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -66,7 +66,7 @@ describe('a damaged store never starts silently', () => {
     await store.close();
     const reopened = new SqliteStore({ location: image });
     await reopened.open();
-    const state = await reopened.restore();
+    const state = await restoreAll(reopened);
     assert.equal(state.deliveries.length, 50);
     await reopened.close();
   });

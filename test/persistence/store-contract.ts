@@ -44,6 +44,33 @@ function subscription(clientId: string, filter: string, fields: Partial<StoredSu
 
 const byKey = <T>(items: T[], key: (t: T) => string): T[] => [...items].sort((a, b) => key(a).localeCompare(key(b)));
 
+/**
+ * Everything a restored store holds: a store that pages queues leaves the queued
+ * deliveries in the store (`paged`), so they are read back here, page by page, as
+ * a returning client's session reads them.
+ */
+export async function restoreAll(store: Store): Promise<RestoredState> {
+  const state = await store.restore();
+  const paged = state.paged ?? [];
+  delete state.paged;
+  if (!store.paging) return state;
+  const messages = new Map(state.messages.map((m) => [m.id, m]));
+  for (const queue of paged) {
+    for (let after = queue.afterSeq; ;) {
+      const page = await store.paging.readQueued(queue.clientId, after, 100);
+      if (page.lastSeq === undefined) break;
+      assert.deepEqual(page.damaged, []);
+      state.deliveries.push(...page.deliveries);
+      for (const m of page.messages) messages.set(m.id, m);
+      after = page.lastSeq;
+    }
+  }
+  const order = (a: StoredDelivery, b: StoredDelivery) => (a.clientId === b.clientId ? a.seq - b.seq : a.clientId < b.clientId ? -1 : 1);
+  state.deliveries.sort(order);
+  state.messages = [...messages.values()].sort((a, b) => a.id - b.id);
+  return state;
+}
+
 /** Runs the contract against one backend. */
 export function storeContract(backend: string, fixture: StoreFixture): void {
   describe(`Store contract: ${backend}`, () => {
@@ -65,7 +92,7 @@ export function storeContract(backend: string, fixture: StoreFixture): void {
       open = open.filter((s) => s !== store);
       const next = await fixture.reopen(store);
       await next.open();
-      const state = await next.restore();
+      const state = await restoreAll(next);
       open.push(next);
       return { store: next, state };
     }

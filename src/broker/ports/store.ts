@@ -83,6 +83,54 @@ export interface RestoredState {
   deliveries: StoredDelivery[];
   inbound: StoredInbound[];
   retained: StoredMessage[];
+  /**
+   * Sessions whose queued deliveries the store kept rather than returned in
+   * `deliveries` (a store with {@link Store.paging}): read back with
+   * {@link QueuePaging.readQueued} as the client drains.
+   */
+  paged?: PagedQueue[];
+}
+
+/** The queued deliveries of one session that stay in the store until its client reads them. */
+export interface PagedQueue {
+  clientId: string;
+  /** Queued deliveries left in the store. */
+  count: number;
+  /** Their payload bytes (what `max_queued_bytes` counts). */
+  bytes: number;
+  /** Highest `seq` of the session's deliveries: new ones are numbered after it. */
+  lastSeq: number;
+  /** Lowest `seq` of the queued ones left in the store, minus one: where reading starts. */
+  afterSeq: number;
+}
+
+/** Queued deliveries read back from the store, oldest first, each message once. */
+export interface PagedDeliveries {
+  deliveries: StoredDelivery[];
+  messages: StoredMessage[];
+}
+
+/** What else a page read says: rows left out, and how far it got. */
+export interface PageOutcome {
+  /** One line per row that failed its checks and was left out. */
+  damaged: string[];
+  /** `seq` of the last row looked at, damaged ones included; undefined when there was none. */
+  lastSeq: number | undefined;
+}
+
+/**
+ * A store that keeps sessions' queues on disk and hands them back a page at a
+ * time, so that queued deliveries need no memory until their client reads them.
+ */
+export interface QueuePaging {
+  /**
+   * Up to `limit` queued deliveries of `clientId` with `seq` above `afterSeq`, in
+   * `seq` order, with their messages: what is committed (commit first). A damaged
+   * row is left out and reported in `damaged`.
+   */
+  readQueued(clientId: string, afterSeq: number, limit: number): Promise<PagedDeliveries & PageOutcome>;
+  /** Records staged and not yet written: the broker holds publishers while this is large. */
+  readonly stagedRecords: number;
 }
 
 /** How a store's writes are going: for readiness, logs, `$SYS` and metrics. */
@@ -155,6 +203,11 @@ export interface Store {
   readonly health?: StoreHealth;
   /** Calls `listener` whenever {@link StoreHealth.writable} changes; returns the disposer. */
   onHealthChange?(listener: (health: StoreHealth) => void): () => void;
+  /**
+   * Present when the store pages queues: queued deliveries of persistent sessions
+   * need not stay in memory, and `restore` returns them as {@link RestoredState.paged}.
+   */
+  readonly paging?: QueuePaging;
   /** Things found at {@link Store.open} that an operator should hear about (logged as warnings). */
   readonly notices?: readonly string[];
 }
