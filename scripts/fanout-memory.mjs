@@ -166,8 +166,9 @@ export async function fanout(sessions, messages, payload, timeoutSeconds) {
   const dir = mkdtempSync(join(tmpdir(), 'midge-fanout-'));
   const port = await freePort();
   const row = { sessions, messages, deliveries: sessions * messages, payload };
+  let broker;
   try {
-    let broker = await startBroker(dir, port);
+    broker = await startBroker(dir, port);
     let t = performance.now();
     await offlineSessions(port, sessions, 'fan/#');
     row.sessionsMs = Math.round(performance.now() - t);
@@ -188,6 +189,7 @@ export async function fanout(sessions, messages, payload, timeoutSeconds) {
     row.afterDrainPeakMiB = Math.round(broker.peak() / MiB);
     await broker.stop();
   } finally {
+    if (broker?.child.exitCode === null && broker.child.signalCode === null) await broker.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(`fanout: ${row.sessions} sessions x ${row.messages} messages (${row.deliveries} deliveries): `
@@ -220,9 +222,13 @@ export async function restart(retained, sessions) {
     }
     await fill.close();
     const broker = await startBroker(dir, await freePort());
-    await new Promise((r) => setTimeout(r, 500));
-    const row = { retained, sessions, listenMs: Math.round(broker.listenMs), peakMiB: Math.round(broker.peak() / MiB) };
-    await broker.stop();
+    let row;
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      row = { retained, sessions, listenMs: Math.round(broker.listenMs), peakMiB: Math.round(broker.peak() / MiB) };
+    } finally {
+      await broker.stop();
+    }
     console.log(`restart: ${retained} retained and ${sessions} sessions: listening after ${row.listenMs} ms, peak RSS ${row.peakMiB} MiB`);
     return row;
   } finally {

@@ -7,8 +7,8 @@ import type { QueuePaging, Store, StoredDelivery, StoredMessage } from './ports/
 export const PAGE_SIZE = 500;
 /** A session reads its next page once fewer than this many deliveries wait in memory. */
 export const PAGE_LOW = PAGE_SIZE / 2;
-/** Records staged in the store past which the publisher adding to them waits for the store to write them. */
-const STAGED_LIMIT = 100_000;
+/** Deliveries staged in the store past which they are written at once, or their publisher waits for the store. */
+const STAGED_LIMIT = 20_000;
 /** Budget of in-memory queues when `max_queued_bytes_total` sets none. */
 const DEFAULT_BUDGET = 512 * 1024 * 1024;
 
@@ -58,12 +58,14 @@ export class QueuePager {
 
   /**
    * After a message was routed: while the store has many records staged (a fan-out
-   * to many offline queues), its publisher waits until they are written, so that
-   * what waits for the disk does not pile up in memory.
+   * to many offline queues), they are written now, or, while a commit is in flight,
+   * the publisher waits for it, so that what waits for the disk does not pile up in
+   * memory (a socket read may hold thousands of messages).
    */
   throttle(): void {
     if (this.paging.stagedRecords < STAGED_LIMIT) return;
-    this.flow.holdCurrentUntil(this.store.commit());
+    this.paging.writeStaged();
+    if (this.paging.stagedRecords >= STAGED_LIMIT) this.flow.holdCurrentUntil(this.store.commit());
   }
 
   /**

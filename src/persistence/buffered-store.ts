@@ -189,6 +189,11 @@ export abstract class BufferedStore implements Store {
     this.stage().retained.set(topic, message ?? null);
   }
 
+  /** Writes the staged batch now unless a commit is in flight (see `QueuePaging.writeStaged`). */
+  writeStaged(): void {
+    this.flush();
+  }
+
   /** Deliveries written or deleted and not yet handed to the backend (see `QueuePaging.stagedRecords`). */
   get stagedRecords(): number {
     return this.stagedDeliveries;

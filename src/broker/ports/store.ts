@@ -131,6 +131,12 @@ export interface QueuePaging {
   readQueued(clientId: string, afterSeq: number, limit: number): Promise<PagedDeliveries & PageOutcome>;
   /** Records staged and not yet written: the broker holds publishers while this is large. */
   readonly stagedRecords: number;
+  /**
+   * Starts writing what is staged now rather than at the end of the turn, unless a
+   * commit is in flight (between two publishes, so each publish's deliveries stay
+   * in one commit): a fan-out does not pile a whole socket read of messages up in memory.
+   */
+  writeStaged(): void;
 }
 
 /** How a store's writes are going: for readiness, logs, `$SYS` and metrics. */
