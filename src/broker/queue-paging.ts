@@ -69,12 +69,13 @@ export class QueuePager {
   }
 
   /**
-   * Reads the next page of a session's queue: what is staged is committed first,
-   * so every delivery written so far can be read. Damaged rows are left out and
-   * logged (the client gets the others, in order).
+   * Reads the next page of a session's queue. `commitFirst`: deliveries of it may
+   * be staged, so what is staged is committed first and every delivery written so
+   * far can be read. Damaged rows are left out and logged (the client gets the
+   * others, in order).
    */
-  async read(clientId: string, afterSeq: number): Promise<Page> {
-    await this.store.commit();
+  async read(clientId: string, afterSeq: number, commitFirst: boolean): Promise<Page> {
+    if (commitFirst) await this.store.commit();
     const page = await this.paging.readQueued(clientId, afterSeq, PAGE_SIZE);
     if (page.damaged.length > 0) {
       this.logger.error({ clientId, damaged: page.damaged.slice(0, 5), count: page.damaged.length },

@@ -50,6 +50,8 @@ export class Session implements Recipient {
   private readingPage = false;
   /** Bumped when the queue is paged out or cleared: a page read before then is stale. */
   private pageRound = 0;
+  /** Deliveries of the stored tail may be staged and not yet committed: a page read waits for the commit. */
+  private tailStaged = false;
   link: SessionLink | undefined;
   will: StoredWill | undefined;
   disconnectedAt: number | undefined;
@@ -180,6 +182,7 @@ export class Session implements Recipient {
 
   private pageOut(firstSeq: number): void {
     this.pageRound++;
+    this.tailStaged = true;
     this.queue.pageOut(firstSeq);
   }
 
@@ -191,6 +194,7 @@ export class Session implements Recipient {
       clientId: this.clientId, seq: this.nextSeq++, messageId: message.id, qos, retain, subscriptionIds, packetId: undefined, state: 'queued',
     });
     this.queue.pushStored(message.payload.length, overflow);
+    this.tailStaged = true;
   }
 
   /** Reads the next page of the queue from the store once the in-memory part runs low. */
@@ -199,7 +203,9 @@ export class Session implements Recipient {
     if (!pager || this.readingPage || this.queue.pending.length >= PAGE_LOW) return;
     this.readingPage = true;
     const round = this.pageRound;
-    pager.read(this.clientId, this.queue.storedAfter).then((page) => {
+    const commitFirst = this.tailStaged;
+    this.tailStaged = false;
+    pager.read(this.clientId, this.queue.storedAfter, commitFirst).then((page) => {
       this.readingPage = false;
       if (round === this.pageRound) this.takePage(page);
     }, () => {
@@ -211,7 +217,8 @@ export class Session implements Recipient {
   private takePage(page: Page): void {
     if (page.lastSeq === undefined) {
       // Nothing committed after the cursor: what is counted is still being written, or was never there.
-      if (!this.store!.pending) this.queue.storedExhausted();
+      if (this.store!.pending) this.tailStaged = true;
+      else this.queue.storedExhausted();
     } else {
       const deliveries = page.deliveries.map(({ stored: d, message }): Delivery => ({
         seq: d.seq, message, qos: d.qos, retain: d.retain, subscriptionIds: d.subscriptionIds, packetId: undefined, state: 'queued',
