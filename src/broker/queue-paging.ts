@@ -8,7 +8,7 @@ export const PAGE_SIZE = 500;
 /** A session reads its next page once fewer than this many deliveries wait in memory. */
 export const PAGE_LOW = PAGE_SIZE / 2;
 /** Deliveries staged in the store past which they are written at once, or their publisher waits for the store. */
-const STAGED_LIMIT = 20_000;
+const STAGED_LIMIT = 200_000;
 /** Budget of in-memory queues when `max_queued_bytes_total` sets none. */
 const DEFAULT_BUDGET = 512 * 1024 * 1024;
 

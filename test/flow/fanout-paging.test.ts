@@ -16,7 +16,7 @@ const SESSIONS = 300;
 const MESSAGES = 1200;
 /** The broker-wide cap on queued bytes; in-memory queues page to the store past half of it. */
 const TOTAL_CAP = 8 * MiB;
-/** What the store may hold staged before publishers wait for it (100,000 deliveries) and the heap's slack. */
+/** What the store may hold staged before it writes between two publishes (200,000 deliveries) and the heap's slack. */
 const STAGED_AND_SLACK = 96 * MiB;
 /** An idle broker that has opened a store with nothing in memory: its own code, SQLite and the heap's slack. */
 const IDLE_BROKER = 128 * MiB;
