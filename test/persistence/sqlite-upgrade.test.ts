@@ -15,6 +15,7 @@ import type { RestoredState } from '../../src/broker/index.js';
 import { SqliteStore, storeFile } from '../../src/persistence/index.js';
 import { rowChecksum } from '../../src/persistence/row-checksum.js';
 import { readContents } from '../../src/persistence/sqlite-read.js';
+import { restoreAll } from './store-contract.js';
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -121,7 +122,7 @@ async function restore(location: string): Promise<RestoredState> {
   const store = new SqliteStore({ location });
   await store.open();
   try {
-    return await store.restore();
+    return await restoreAll(store);
   } finally {
     await store.close();
   }
