@@ -4,6 +4,7 @@
  * any point of a stream and started again on the same data directory.
  */
 import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
 import { StreamClient, until } from './stream-client.js';
 import {
   dataDir, killHard, persistentSubscriber, publishStream, Receiver, spawnDurable,
@@ -78,3 +79,19 @@ export function assertDelivered(acked: Set<number>, r: Receiver, qos: 1 | 2): vo
   }
 }
 
+/** The kill -9 tests of one QoS: kills at 10, 50 and 90 % for a returning subscriber, and one for a subscriber online throughout. */
+export function killNineSuite(qos: 1 | 2, more?: () => void): void {
+  describe(`kill -9 in the middle of a QoS ${qos} stream`, () => {
+    for (const killAt of [0.1, 0.5, 0.9]) {
+      it(`delivers every QoS ${qos} message acknowledged before a kill at ${killAt * 100}% to the persistent subscriber that returns`, async () => {
+        const { acked, receiver } = await run({ qos, killAt, online: false });
+        assertDelivered(acked, receiver, qos);
+      });
+    }
+    it(`delivers every QoS ${qos} message acknowledged before a kill to a subscriber that was receiving when it came`, async () => {
+      const { acked, receiver } = await run({ qos, killAt: 0.5, online: true });
+      assertDelivered(acked, receiver, qos);
+    });
+    more?.();
+  });
+}
