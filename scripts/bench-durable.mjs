@@ -255,18 +255,20 @@ export async function storeCpu(checkouts, rounds = 15) {
   });
 }
 
-/** Fills a store with retained messages and sessions, then times a broker's start on it. */
-export async function restartTime(retained = 100_000, sessions = 10_000) {
-  const { Broker } = await import(new URL('broker/index.js', dist).href);
-  const { SqliteStore } = await import(new URL('persistence/index.js', dist).href);
-  const dir = mkdtempSync(join(tmpdir(), 'midge-bench-restart-'));
-  const fill = new SqliteStore({ location: dir });
+/**
+ * Writes `retained` retained messages (100-byte payloads under site/N/device/I) and `sessions`
+ * persistent sessions with one `site/N/#` subscription each into a new SQLite store at `location`:
+ * the store of the restart measurements here and in scripts/fanout-memory.mjs.
+ */
+export async function fillRestartStore(SqliteStore, location, retained, sessions) {
+  const fill = new SqliteStore({ location });
   await fill.open();
   await fill.restore();
   const payload = Buffer.alloc(100, 97);
   for (let i = 0; i < retained; i++) {
-    fill.setRetained(`site/${i % 100}/device/${i}`, {
-      id: i + 1, topic: `site/${i % 100}/device/${i}`, payload, qos: 1, retain: true, properties: undefined,
+    const topic = `site/${i % 100}/device/${i}`;
+    fill.setRetained(topic, {
+      id: i + 1, topic, payload, qos: 1, retain: true, properties: undefined,
       createdAt: Date.now(), expiresAt: undefined, origin: 'bench', confidential: false,
     });
     if (i % 10_000 === 9_999) await fill.commit();
@@ -277,6 +279,14 @@ export async function restartTime(retained = 100_000, sessions = 10_000) {
     fill.saveSubscription({ clientId, filter: `site/${i % 100}/#`, qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0, subscriptionId: undefined });
   }
   await fill.close();
+}
+
+/** Fills a store with retained messages and sessions, then times a broker's start on it. */
+export async function restartTime(retained = 100_000, sessions = 10_000) {
+  const { Broker } = await import(new URL('broker/index.js', dist).href);
+  const { SqliteStore } = await import(new URL('persistence/index.js', dist).href);
+  const dir = mkdtempSync(join(tmpdir(), 'midge-bench-restart-'));
+  await fillRestartStore(SqliteStore, dir, retained, sessions);
   // The parts: open (integrity check included) and read, then the whole broker start.
   const probe = new SqliteStore({ location: dir });
   let t = performance.now();

@@ -22,6 +22,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fillRestartStore } from './bench-durable.mjs';
 
 const dist = new URL('../dist/', import.meta.url);
 const { PacketFramer, decodePacket, encodePacket } = await import(new URL('protocol/index.js', dist).href);
@@ -203,24 +204,7 @@ export async function restart(retained, sessions) {
   const { SqliteStore } = await import(new URL('persistence/index.js', dist).href);
   const dir = mkdtempSync(join(tmpdir(), 'midge-restart-'));
   try {
-    const fill = new SqliteStore({ location: join(dir, 'store') });
-    await fill.open();
-    await fill.restore();
-    const payload = Buffer.alloc(100, 97);
-    for (let i = 0; i < retained; i++) {
-      const topic = `site/${i % 100}/device/${i}`;
-      fill.setRetained(topic, {
-        id: i + 1, topic, payload, qos: 1, retain: true, properties: undefined,
-        createdAt: Date.now(), expiresAt: undefined, origin: 'bench', confidential: false,
-      });
-      if (i % 10_000 === 9_999) await fill.commit();
-    }
-    for (let i = 0; i < sessions; i++) {
-      const clientId = `client-${i}`;
-      fill.saveSession({ clientId, protocolVersion: 4, expiryInterval: 0xffffffff, disconnectedAt: Date.now(), will: undefined, username: undefined });
-      fill.saveSubscription({ clientId, filter: `site/${i % 100}/#`, qos: 1, noLocal: false, retainAsPublished: false, retainHandling: 0, subscriptionId: undefined });
-    }
-    await fill.close();
+    await fillRestartStore(SqliteStore, join(dir, 'store'), retained, sessions);
     const broker = await startBroker(dir, await freePort());
     let row;
     try {
