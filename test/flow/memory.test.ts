@@ -13,6 +13,12 @@ const PER_CLIENT = 24 * MiB;
 /** Bytes a connection's socket may buffer before it stops taking deliveries (the default high-water mark). */
 const SOCKET_HIGH_WATER = MiB;
 const TOTAL_CAP = 16 * MiB;
+/**
+ * Memory that is garbage but not yet collected: the flood is read in 64 KiB socket buffers
+ * that live outside V8's heap, and V8 collects them once about 64 MiB of such memory has been
+ * allocated since its last full collection; plus room for the heap itself.
+ */
+const UNCOLLECTED = 64 * MiB + 32 * MiB;
 
 /** Resident memory of a process, from /proc. */
 function rss(pid: number): number {
@@ -30,8 +36,8 @@ async function handled(client: RawClient): Promise<void> {
  * Issue 14: memory stays bounded. Eight frozen subscribers, each on its own topic,
  * could each hold 24 MiB (max_queued_bytes) of a flood of distinct messages, 192 MiB in
  * all; the broker-wide cap (max_queued_bytes_total, 16 MiB here) keeps the broker's
- * resident memory within the cap, each connection's socket buffer and a margin for
- * what is being read over what it used before the flood.
+ * resident memory within the cap, each connection's socket buffer and what is garbage
+ * but not yet collected, over what it used before the flood.
  */
 describe('a flood from many publishers with frozen subscribers', () => {
   it('keeps the broker resident memory under max_queued_bytes_total plus its baseline', async (t) => {
@@ -64,6 +70,8 @@ describe('a flood from many publishers with frozen subscribers', () => {
       clearInterval(sampler);
     }
     const growth = peak - baseline;
-    assert.ok(growth < TOTAL_CAP + FROZEN * SOCKET_HIGH_WATER + 64 * MiB, `resident memory grew by ${(growth / MiB).toFixed(1)} MiB`);
+    t.diagnostic(`baseline ${(baseline / MiB).toFixed(1)} MiB, peak growth ${(growth / MiB).toFixed(1)} MiB`);
+    // Without the cap the queues alone could take FROZEN * PER_CLIENT (192 MiB), well above this bound.
+    assert.ok(growth < TOTAL_CAP + FROZEN * SOCKET_HIGH_WATER + UNCOLLECTED, `resident memory grew by ${(growth / MiB).toFixed(1)} MiB`);
   });
 });
