@@ -4,11 +4,13 @@ import { PublishAdmission } from './admission.js';
 import { ConfidentialityPolicy } from './confidentiality.js';
 import { FlowControl, type FlowSource } from './flow-control.js';
 import { ConnectionFailures, type ConnectionFailureKind, type FailedConnection } from './connection-failures.js';
+import { dispatchPacket } from './handlers/index.js';
+import type { HandlerContext } from './handlers/context.js';
 import { Hooks, type Disposer } from './hooks.js';
 import { KeepAliveSweeper } from './keepalive.js';
 import type { BrokerMessage } from './message.js';
 import { Readiness } from './readiness.js';
-import { MqttConnection } from './mqtt-connection.js';
+import { MqttConnection, type ConnectionCore } from './mqtt-connection.js';
 import { resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
 import { PacketTracer } from './packet-trace.js';
 import { QueuePager } from './queue-paging.js';
@@ -67,6 +69,8 @@ export class Broker implements SessionEvents {
   private readonly sweeper: KeepAliveSweeper;
   /** Client ids of the broker's own sessions (a bridge's local side), with who holds each. */
   private readonly reservedClientIds = new Map<string, string>();
+  /** What every MQTT connection is given of the broker (its handlers get a {@link HandlerContext}). */
+  private readonly connectionCore: ConnectionCore;
   private started = false;
   private closed = false;
   /** Stops turning the store's health into readiness and log lines (see store-health.ts). */
@@ -94,6 +98,29 @@ export class Broker implements SessionEvents {
     this.admission = new PublishAdmission(this.options, this.stats, this.access);
     // Acknowledge when safe: also when every queue the message found full has room again.
     this.admission.gate.add(this.flow.acknowledgementWait());
+    this.connectionCore = this.connectionCoreOf(this.handlerContext());
+  }
+
+  /** The services packet handlers use: the broker's parts, not the broker. */
+  private handlerContext(): HandlerContext {
+    const { limits, store } = this.options;
+    return {
+      limits, settings: this.options, stats: this.stats, access: this.access, admission: this.admission, logger: this.logger,
+      store, sessions: this.sessions, pubsub: this,
+      connectionOpened: (conn, present, clean) => this.connectionOpened(conn, present, clean),
+      connectRefused: (conn, code, reason) => this.connectRefused(conn, code, reason),
+      reservedFor: (clientId) => this.reservedFor(clientId),
+      reportError: (err, context) => this.reportError(err, context),
+    };
+  }
+
+  private connectionCoreOf(handlers: HandlerContext): ConnectionCore {
+    return {
+      limits: this.options.limits, stats: this.stats, tracer: this.tracer,
+      dispatch: (conn, packet) => dispatchPacket(handlers, conn, packet),
+      reportError: (err, context) => this.reportError(err, context),
+      connectionClosed: (conn, code, reason) => this.connectionClosed(conn, code, reason),
+    };
   }
 
   get store(): Store | undefined {
@@ -134,7 +161,7 @@ export class Broker implements SessionEvents {
 
   /** Takes a new connection from a transport. */
   accept(stream: Duplex, info: ConnectionInfo): MqttConnection {
-    const conn = new MqttConnection(this, stream, info);
+    const conn = new MqttConnection(this.connectionCore, stream, info);
     this.stats.socketsOpened++;
     if (this.closed) {
       stream.destroy();

@@ -1,4 +1,5 @@
 import { ReasonCode, MqttProtocolError, PacketType, type AuthPacket, type ConnectPacket } from '../protocol/index.js';
+import type { HandlerContext } from './handlers/context.js';
 import type { MqttConnection } from './mqtt-connection.js';
 import type { AuthStep, EnhancedAuthExchange } from './ports/auth.js';
 
@@ -13,9 +14,9 @@ export type ConnectAuthOutcome =
  * Method starts: AUTH 0x18 packets both ways until the method succeeds or fails
  * [MQTT-4.12.0-2] [MQTT-4.12.0-3]. An unknown method is refused with Bad authentication method.
  */
-export async function authenticateConnect(conn: MqttConnection, packet: ConnectPacket): Promise<ConnectAuthOutcome> {
+export async function authenticateConnect(ctx: HandlerContext, conn: MqttConnection, packet: ConnectPacket): Promise<ConnectAuthOutcome> {
   const method = packet.properties!.authenticationMethod!;
-  const authenticator = conn.broker.options.enhancedAuthenticators.find((a) => a.method === method);
+  const authenticator = ctx.settings.enhancedAuthenticators.find((a) => a.method === method);
   if (!authenticator) return { ok: false, reasonCode: ReasonCode.BadAuthenticationMethod, reason: `authentication method '${method}' is not supported` };
   conn.authMethod = method;
   const exchange = authenticator.begin({
@@ -25,7 +26,7 @@ export async function authenticateConnect(conn: MqttConnection, packet: ConnectP
   let step = await exchange.step(packet.properties?.authenticationData);
   while (step.outcome === 'continue') {
     sendAuth(conn, ReasonCode.ContinueAuthentication, method, step.data);
-    const reply = await conn.waitForAuth(conn.broker.options.authStepTimeout * 1000);
+    const reply = await conn.waitForAuth(ctx.settings.authStepTimeout * 1000);
     checkContinuation(reply, method);
     step = await exchange.step(reply.properties?.authenticationData);
   }
@@ -38,7 +39,7 @@ export async function authenticateConnect(conn: MqttConnection, packet: ConnectP
  * by 0x19 and continued with 0x18 [MQTT-4.12.1-1]. Success ends with AUTH 0x00;
  * failure closes the connection with the method's reason code [MQTT-4.12.1-2].
  */
-export async function handleAuth(conn: MqttConnection, packet: AuthPacket): Promise<void> {
+export async function handleAuth(ctx: HandlerContext, conn: MqttConnection, packet: AuthPacket): Promise<void> {
   const method = conn.authMethod;
   if (method === undefined) throw new MqttProtocolError(ReasonCode.ProtocolError, 'AUTH without an authentication method in CONNECT [MQTT-4.12.0-7]');
   if (packet.properties?.authenticationMethod !== method) {
@@ -46,7 +47,7 @@ export async function handleAuth(conn: MqttConnection, packet: AuthPacket): Prom
   }
   const code = packet.reasonCode ?? ReasonCode.Success;
   if (code === ReasonCode.ReAuthenticate && !conn.reauthentication) {
-    const authenticator = conn.broker.options.enhancedAuthenticators.find((a) => a.method === method)!;
+    const authenticator = ctx.settings.enhancedAuthenticators.find((a) => a.method === method)!;
     conn.reauthentication = authenticator.begin({
       clientId: conn.clientId, username: conn.principal.username, listener: conn.info.listener,
       remoteAddress: conn.info.remoteAddress, reauthentication: true,

@@ -5,15 +5,16 @@ import {
   PacketFramer, PacketType, decodePacket, encodePacket, isMqttProtocolError,
   levelVersion, peekConnectLevel, reasonCodeName, toConnackReasonCode, toDisconnectReasonCode, toV3ConnackCode, type AuthPacket, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
 } from '../protocol/index.js';
-import type { Broker } from './broker.js';
 import type { FlowSource } from './flow-control.js';
+import type { BrokerLimits } from './options.js';
+import type { PacketTracer } from './packet-trace.js';
 import { notMqttStart, type ConnectionFailureKind } from './connection-failures.js';
-import { dispatchPacket } from './handlers/index.js';
 import type { ClientPrincipal, EnhancedAuthExchange } from './ports/auth.js';
 import { OutboundTopicAliases, encodeCustomPublish, encodeSharedPublish, needsCustomEncoding } from './publish-encoding.js';
 import type { OutgoingPublish, SessionLink } from './ports/session-link.js';
 import type { ConnectionInfo } from './ports/transport.js';
 import type { Session } from './session.js';
+import type { BrokerStats } from './stats.js';
 import { OutgoingBuffer } from './write-batcher.js';
 
 /** Thrown to unwind after a connection has already been closed with the right answer. */
@@ -30,6 +31,23 @@ export type ConnectionState = 'new' | 'connecting' | 'open' | 'closed';
 const MAX_EARLY_PACKETS = 1000;
 /** Bytes held while CONNECT is being decided, in maximum packet sizes: room for one large packet and more. */
 const MAX_EARLY_PACKET_SIZES = 2;
+
+/**
+ * What a connection needs of the broker: where its packets go (the handlers), the
+ * limits it frames by, the counters and trace it feeds, and whom it tells that it
+ * closed. One object for the whole broker, built by `Broker`.
+ */
+export interface ConnectionCore {
+  readonly limits: Pick<BrokerLimits, 'maxPacketSize' | 'socketHighWaterMark'>;
+  readonly stats: BrokerStats;
+  readonly tracer: PacketTracer;
+  /** Handles a decoded packet (`handlers/index.ts`); a promise when the handler waits. */
+  dispatch(conn: MqttConnection, packet: Packet): void | Promise<void>;
+  /** Reports an unexpected error without taking the broker down. */
+  reportError(err: unknown, context: string): void;
+  /** The connection's socket closed (or its client sent DISCONNECT), whoever ended it. */
+  connectionClosed(conn: MqttConnection, reasonCode: number, reason: string): void;
+}
 
 /**
  * One MQTT network connection: frames and decodes what arrives, dispatches each
@@ -87,11 +105,11 @@ export class MqttConnection implements SessionLink, FlowSource {
   /** The CONNECT was refused with a CONNACK (logged as a refusal, not as a failure). */
   private refused = false;
 
-  constructor(readonly broker: Broker, readonly stream: Duplex, readonly info: ConnectionInfo) {
+  constructor(readonly core: ConnectionCore, readonly stream: Duplex, readonly info: ConnectionInfo) {
     this.lastActivity = this.openedAt = Date.now();
     this.principal = { clientId: '', username: undefined, listener: info.listener };
-    this.framer = new PacketFramer(broker.options.limits.maxPacketSize);
-    this.out = new OutgoingBuffer(stream, (n) => { broker.stats.bytesSent += n; });
+    this.framer = new PacketFramer(core.limits.maxPacketSize);
+    this.out = new OutgoingBuffer(stream, (n) => { core.stats.bytesSent += n; });
     // One set of listener functions for every connection, finding theirs through the
     // stream, instead of four closures per connection (issue 19: per-connection memory).
     (stream as StreamOfConnection)[CONNECTION] = this;
@@ -127,7 +145,7 @@ export class MqttConnection implements SessionLink, FlowSource {
 
   /** Writable while the outgoing backlog is under the high-water mark. */
   writable(): boolean {
-    return this.state === 'open' && this.out.backlog < this.broker.options.limits.socketHighWaterMark;
+    return this.state === 'open' && this.out.backlog < this.core.limits.socketHighWaterMark;
   }
 
   /** Bytes written and not yet taken by the peer's socket. */
@@ -152,7 +170,7 @@ export class MqttConnection implements SessionLink, FlowSource {
 
   private onData(chunk: Buffer): void {
     this.lastActivity = Date.now();
-    this.broker.stats.bytesReceived += chunk.length;
+    this.core.stats.bytesReceived += chunk.length;
     if (!this.started) {
       this.started = true;
       // An HTTP request, a TLS handshake or noise: close at once rather than wait for a frame that never comes.
@@ -185,7 +203,7 @@ export class MqttConnection implements SessionLink, FlowSource {
       if (waiter && firstByte >> 4 === PacketType.AUTH) {
         this.authWaiter = undefined;
         const auth = decodePacket(firstByte, body, 5) as AuthPacket;
-        if (this.broker.tracer.active) this.broker.tracer.received(this, auth, firstByte, body);
+        if (this.core.tracer.active) this.core.tracer.received(this, auth, firstByte, body);
         waiter(auth);
         return;
       }
@@ -194,16 +212,16 @@ export class MqttConnection implements SessionLink, FlowSource {
       if (this.early.length >= MAX_EARLY_PACKETS) throw new MqttProtocolError(ReasonCode.QuotaExceeded, 'too many packets before CONNACK');
       // Bounded in bytes too: a slow authenticator must not let a client park 1000 large packets here.
       this.earlyBytes += body.length;
-      if (this.earlyBytes > MAX_EARLY_PACKET_SIZES * this.broker.options.limits.maxPacketSize) {
+      if (this.earlyBytes > MAX_EARLY_PACKET_SIZES * this.core.limits.maxPacketSize) {
         throw new MqttProtocolError(ReasonCode.QuotaExceeded, 'too much data before CONNACK');
       }
       this.early.push([firstByte, Buffer.from(body)]);
       return;
     }
     const packet = this.state === 'new' ? this.decodeFirst(firstByte, body) : decodePacket(firstByte, body, this.protocolVersion);
-    if (this.broker.tracer.active) this.broker.tracer.received(this, packet, firstByte, body);
-    this.broker.stats.messagesReceived++;
-    const pending = dispatchPacket(this, packet);
+    if (this.core.tracer.active) this.core.tracer.received(this, packet, firstByte, body);
+    this.core.stats.messagesReceived++;
+    const pending = this.core.dispatch(this, packet);
     if (pending) pending.catch((err: unknown) => this.fail(err));
   }
 
@@ -278,8 +296,8 @@ export class MqttConnection implements SessionLink, FlowSource {
       bytes = encodePacket(packet, this.protocolVersion);
     }
     this.out.push(bytes);
-    if (this.broker.tracer.active) this.broker.tracer.sent(this, bytes, packet);
-    this.broker.stats.messagesSent++;
+    if (this.core.tracer.active) this.core.tracer.sent(this, bytes, packet);
+    this.core.stats.messagesSent++;
   }
 
   /** Encodes a PUBLISH once per shape per message and patches the packet id per copy. */
@@ -295,8 +313,8 @@ export class MqttConnection implements SessionLink, FlowSource {
     // Never send a packet larger than the client's maximum: drop it as if sent [MQTT-3.1.2-25].
     if (bytes === undefined || this.tooLarge(bytes)) return false;
     this.out.push(bytes);
-    if (this.broker.tracer.active) this.broker.tracer.sent(this, bytes);
-    const stats = this.broker.stats;
+    if (this.core.tracer.active) this.core.tracer.sent(this, bytes);
+    const stats = this.core.stats;
     stats.messagesSent++;
     stats.publishSent++;
     stats.publishSentByQos[p.qos]!++;
@@ -354,7 +372,7 @@ export class MqttConnection implements SessionLink, FlowSource {
   fail(err: unknown): void {
     if (this.state === 'closed' || err instanceof ConnectionClosedSignal) return;
     if (!isMqttProtocolError(err)) {
-      this.broker.reportError(err, `client ${this.clientId || '(connecting)'}`);
+      this.core.reportError(err, `client ${this.clientId || '(connecting)'}`);
       this.close(ReasonCode.ImplementationSpecificError, 'internal error');
       return;
     }
@@ -383,7 +401,7 @@ export class MqttConnection implements SessionLink, FlowSource {
   private onClosed(): void {
     const reason = this.closeReason ?? { code: ReasonCode.UnspecifiedError, reason: 'connection lost' };
     this.state = 'closed';
-    this.broker.connectionClosed(this, reason.code, reason.reason);
+    this.core.connectionClosed(this, reason.code, reason.reason);
   }
 
   /**
@@ -411,7 +429,7 @@ export class MqttConnection implements SessionLink, FlowSource {
     // The session goes offline now, not when the socket finally closes: nothing more may be
     // sent on this connection (section 3.14.4), so deliveries from here on are queued (or, for
     // QoS 0, counted as offline).
-    this.broker.connectionClosed(this, reasonCode, 'client sent DISCONNECT');
+    this.core.connectionClosed(this, reasonCode, 'client sent DISCONNECT');
   }
 }
 

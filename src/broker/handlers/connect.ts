@@ -6,6 +6,7 @@ import { forwardedProperties } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 import { ClusterUnavailableError, SessionOwnedError } from '../ports/cluster.js';
 import type { StoredWill } from '../ports/store.js';
+import type { HandlerContext } from './context.js';
 
 const NEVER_EXPIRES = 0xffffffff;
 
@@ -29,44 +30,43 @@ interface ConnectPlan {
  * over an existing connection, open or resume the session, CONNACK, then resend
  * what is in flight and drain the queue.
  */
-export async function handleConnect(conn: MqttConnection, packet: ConnectPacket): Promise<void> {
+export async function handleConnect(ctx: HandlerContext, conn: MqttConnection, packet: ConnectPacket): Promise<void> {
   if (conn.state !== 'new') throw new MqttProtocolError(ReasonCode.ProtocolError, 'a second CONNECT [MQTT-3.1.0-2]');
   conn.state = 'connecting';
   conn.protocolVersion = packet.protocolVersion;
   conn.bridge = packet.bridge ?? false;
   readClientSettings(conn, packet.properties);
-  const broker = conn.broker;
   try {
-    const plan = planConnect(conn, packet);
+    const plan = planConnect(ctx, packet);
     conn.clientId = plan.clientId;
-    const username = await authenticate(conn, packet, plan.clientId);
+    const username = await authenticate(ctx, conn, packet, plan.clientId);
     // The socket may have closed while the authenticators were deciding.
     if ((conn.state as string) === 'closed') return;
     conn.principal = { clientId: plan.clientId, username, listener: conn.info.listener };
-    checkWill(conn, packet);
+    checkWill(ctx, conn, packet);
     // In a cluster this node first becomes the client id's owner, taking the session
     // over from another node (whose connection is closed) before the CONNACK.
-    const release = broker.options.cluster ? await claimSession(conn, plan.clientId, packet.clean, username) : undefined;
+    const release = ctx.settings.cluster ? await claimSession(ctx, plan.clientId, packet.clean, username) : undefined;
     try {
       if ((conn.state as string) === 'closed') return;
-      const taken = broker.sessions.refusalFor(plan.clientId, username);
+      const taken = ctx.sessions.refusalFor(plan.clientId, username);
       if (taken) throw new Refusal(ReasonCode.ClientIdentifierNotValid, taken);
-      const { session, present } = broker.sessions.open(conn, {
+      const { session, present } = ctx.sessions.open(conn, {
         clientId: plan.clientId, clean: packet.clean, expiryInterval: plan.sessionExpiry, protocolVersion: packet.protocolVersion,
         username, will: willOf(packet, conn.info.confidential),
       });
       conn.session = session;
       conn.keepAliveMs = plan.keepAlive * 1000;
-      conn.send({ type: PacketType.CONNACK, sessionPresent: present, reasonCode: ReasonCode.Success, properties: connackProperties(conn, plan) });
+      conn.send({ type: PacketType.CONNACK, sessionPresent: present, reasonCode: ReasonCode.Success, properties: connackProperties(ctx, conn, plan) });
       conn.opened();
       session.attach(conn);
-      broker.connectionOpened(conn, present, packet.clean);
+      ctx.connectionOpened(conn, present, packet.clean);
     } finally {
       release?.();
     }
   } catch (err) {
     if (!(err instanceof Refusal)) throw err;
-    broker.connectRefused(conn, err.reasonCode, err.reason);
+    ctx.connectRefused(conn, err.reasonCode, err.reason);
     conn.refuse(err.reasonCode, err.reason);
   }
 }
@@ -75,9 +75,9 @@ export async function handleConnect(conn: MqttConnection, packet: ConnectPacket)
  * Cluster: claims the client id; a cluster out of reach refuses the CONNECT (Server
  * unavailable), and so does a session of another user (Client Identifier not valid).
  */
-async function claimSession(conn: MqttConnection, clientId: string, clean: boolean, username: string | undefined): Promise<() => void> {
+async function claimSession(ctx: HandlerContext, clientId: string, clean: boolean, username: string | undefined): Promise<() => void> {
   try {
-    return await conn.broker.sessions.acquire(clientId, clean, username);
+    return await ctx.sessions.acquire(clientId, clean, username);
   } catch (err) {
     if (err instanceof ClusterUnavailableError) throw new Refusal(ReasonCode.ServerUnavailable, err.message);
     if (err instanceof SessionOwnedError) throw new Refusal(ReasonCode.ClientIdentifierNotValid, err.message);
@@ -96,8 +96,9 @@ function readClientSettings(conn: MqttConnection, props: Properties | undefined)
 }
 
 /** Client id, keep alive and session expiry rules. */
-function planConnect(conn: MqttConnection, packet: ConnectPacket): ConnectPlan {
-  const { limits, allowZeroLengthClientId } = conn.broker.options;
+function planConnect(ctx: HandlerContext, packet: ConnectPacket): ConnectPlan {
+  const { limits } = ctx;
+  const { allowZeroLengthClientId } = ctx.settings;
   const v5 = packet.protocolVersion === 5;
   let clientId = packet.clientId;
   let assignedClientId = false;
@@ -108,10 +109,10 @@ function planConnect(conn: MqttConnection, packet: ConnectPacket): ConnectPlan {
     if (!allowZeroLengthClientId) throw new Refusal(ReasonCode.ClientIdentifierNotValid, 'zero-length client ids are not allowed');
     // Unique among existing sessions [MQTT-3.2.2-16]: 72 random bits, checked all the same.
     do clientId = `midge-${randomBytes(9).toString('base64url')}`;
-    while (conn.broker.sessions.get(clientId) !== undefined);
+    while (ctx.sessions.get(clientId) !== undefined);
     assignedClientId = true;
   }
-  const holder = conn.broker.reservedFor(clientId);
+  const holder = ctx.reservedFor(clientId);
   if (holder !== undefined) throw new Refusal(ReasonCode.ClientIdentifierNotValid, `client id '${clientId}' is the broker's own (${holder})`);
   const { keepAlive, serverKeepAlive } = keepAliveFor(packet, limits.maxKeepalive);
   const requested = v5 ? (packet.properties?.sessionExpiryInterval ?? 0) : (packet.clean ? 0 : NEVER_EXPIRES);
@@ -138,14 +139,14 @@ function keepAliveFor(packet: ConnectPacket, maxKeepalive: number): { keepAlive:
 }
 
 /** Runs the authenticator chain; returns the user name to use from now on. */
-async function authenticate(conn: MqttConnection, packet: ConnectPacket, clientId: string): Promise<string | undefined> {
+async function authenticate(ctx: HandlerContext, conn: MqttConnection, packet: ConnectPacket, clientId: string): Promise<string | undefined> {
   if (packet.properties?.authenticationMethod !== undefined) {
-    const outcome = await authenticateConnect(conn, packet);
+    const outcome = await authenticateConnect(ctx, conn, packet);
     if (!outcome.ok) throw new Refusal(outcome.reasonCode, outcome.reason);
     conn.authData = outcome.data;
     return outcome.username;
   }
-  const result = await conn.broker.access.authenticate({
+  const result = await ctx.access.authenticate({
     clientId,
     username: packet.username,
     password: packet.password,
@@ -159,16 +160,16 @@ async function authenticate(conn: MqttConnection, packet: ConnectPacket, clientI
 }
 
 /** The will must be publishable: QoS and retain supported, topic authorized. */
-function checkWill(conn: MqttConnection, packet: ConnectPacket): void {
+function checkWill(ctx: HandlerContext, conn: MqttConnection, packet: ConnectPacket): void {
   const will = packet.will;
   if (!will) return;
-  const { options } = conn.broker;
-  if (will.qos > options.limits.maxQos) throw new Refusal(ReasonCode.QoSNotSupported, `will QoS ${will.qos} is not supported [MQTT-3.2.2-12]`);
-  if (will.retain && !options.retainAvailable) throw new Refusal(ReasonCode.RetainNotSupported, 'retained wills are not supported [MQTT-3.2.2-13]');
-  if (exceedsTopicLevels(will.topic, options.limits)) {
-    throw new Refusal(ReasonCode.TopicNameInvalid, `will topic has more than ${options.limits.maxTopicLevels} levels`);
+  const { limits } = ctx;
+  if (will.qos > limits.maxQos) throw new Refusal(ReasonCode.QoSNotSupported, `will QoS ${will.qos} is not supported [MQTT-3.2.2-12]`);
+  if (will.retain && !ctx.settings.retainAvailable) throw new Refusal(ReasonCode.RetainNotSupported, 'retained wills are not supported [MQTT-3.2.2-13]');
+  if (exceedsTopicLevels(will.topic, limits)) {
+    throw new Refusal(ReasonCode.TopicNameInvalid, `will topic has more than ${limits.maxTopicLevels} levels`);
   }
-  if (!conn.broker.access.canPublish(conn.principal, will.topic, will.qos, will.retain, conn.info)) {
+  if (!ctx.access.canPublish(conn.principal, will.topic, will.qos, will.retain, conn.info)) {
     throw new Refusal(ReasonCode.NotAuthorized, `not authorized to publish the will to '${will.topic}'`);
   }
 }
@@ -197,9 +198,10 @@ function willOf(packet: ConnectPacket, confidential: boolean): StoredWill | unde
 }
 
 /** v5 CONNACK properties: what the broker supports and what it decided. */
-function connackProperties(conn: MqttConnection, plan: ConnectPlan): Properties | undefined {
+function connackProperties(ctx: HandlerContext, conn: MqttConnection, plan: ConnectPlan): Properties | undefined {
   if (conn.protocolVersion !== 5) return undefined;
-  const { limits, retainAvailable } = conn.broker.options;
+  const { limits } = ctx;
+  const { retainAvailable, responseInformationPrefix: prefix } = ctx.settings;
   const props: Properties = {
     receiveMaximum: limits.maxInflightMessages,
     maximumPacketSize: limits.maxPacketSize,
@@ -213,7 +215,6 @@ function connackProperties(conn: MqttConnection, plan: ConnectPlan): Properties 
     props.authenticationMethod = conn.authMethod;
     if (conn.authData !== undefined) props.authenticationData = conn.authData;
   }
-  const prefix = conn.broker.options.responseInformationPrefix;
   if (conn.requestResponseInformation && prefix !== '') props.responseInformation = `${prefix}${plan.clientId}`;
   // A capped expiry is announced so the client knows what it got (section 3.2.2.3.2).
   if (plan.sessionExpiry !== plan.requestedExpiry) props.sessionExpiryInterval = plan.sessionExpiry;

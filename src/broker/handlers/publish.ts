@@ -3,6 +3,7 @@ import { CLUSTER_UNAVAILABLE, type PublishRefusal, type Refused } from '../admis
 import { messageFromPublish, type BrokerMessage } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 import type { BrokerStats } from '../stats.js';
+import type { HandlerContext } from './context.js';
 
 /**
  * PUBLISH from a client: resolve any topic alias, ask admission (what the broker supports,
@@ -11,25 +12,24 @@ import type { BrokerStats } from '../stats.js';
  * [MQTT-4.3.3-2], v5 [MQTT-4.3.3-10]). When the message reached the store, the
  * PUBACK/PUBREC waits for its commit: an acknowledged message is never lost.
  */
-export function handlePublish(conn: MqttConnection, packet: PublishPacket): void | Promise<void> {
-  const { broker } = conn;
-  countReceived(broker.stats, packet);
-  const topic = resolveTopic(conn, packet);
-  const supported = broker.admission.supported(topic, packet.qos, packet.retain);
+export function handlePublish(ctx: HandlerContext, conn: MqttConnection, packet: PublishPacket): void | Promise<void> {
+  countReceived(ctx.stats, packet);
+  const topic = resolveTopic(ctx, conn, packet);
+  const supported = ctx.admission.supported(topic, packet.qos, packet.retain);
   if (!supported.accepted) throw unsupported(supported);
   const session = conn.session!;
   if (packet.qos === 2 && !session.addInbound(packet.packetId!)) {
-    return acknowledge(conn, packet, ReasonCode.Success, '');
+    return acknowledge(ctx, conn, packet, ReasonCode.Success, '');
   }
-  if (packet.qos > 0) countInbound(conn);
+  if (packet.qos > 0) countInbound(ctx, conn);
   const v5 = conn.protocolVersion === 5;
   const utf8 = v5 && packet.properties?.payloadFormatIndicator === 1;
-  const verdict = broker.admission.admit(topic, packet.qos, packet.retain, packet.payload, utf8, conn);
-  if (!verdict.accepted) return refuse(conn, packet, verdict);
+  const verdict = ctx.admission.admit(topic, packet.qos, packet.retain, packet.payload, utf8, conn);
+  if (!verdict.accepted) return refuse(ctx, conn, packet, verdict);
   const message = messageFromPublish(packet, topic, session.clientId, Date.now());
-  const deliveries = broker.publish(message, conn.info, conn);
+  const deliveries = ctx.pubsub.publish(message, conn.info, conn);
   const reason = deliveries === 0 && v5 ? ReasonCode.NoMatchingSubscribers : ReasonCode.Success;
-  return acknowledge(conn, packet, reason, '', message);
+  return acknowledge(ctx, conn, packet, reason, '', message);
 }
 
 function countReceived(stats: BrokerStats, packet: PublishPacket): void {
@@ -65,20 +65,20 @@ const refusalCodes: Readonly<Record<PublishRefusal, number>> = {
  * {@link sendUnroutable}). A QoS 0 message with a bad UTF-8 payload has no acknowledgement
  * to carry the refusal: the connection closes.
  */
-function refuse(conn: MqttConnection, packet: PublishPacket, verdict: Refused): void | Promise<void> {
+function refuse(ctx: HandlerContext, conn: MqttConnection, packet: PublishPacket, verdict: Refused): void | Promise<void> {
   if (verdict.refusal === 'payload-not-utf8' && packet.qos === 0) {
     throw new MqttProtocolError(ReasonCode.PayloadFormatInvalid, verdict.reason);
   }
-  if (verdict.refusal === 'cluster-unavailable') return acknowledge(conn, packet, ReasonCode.UnspecifiedError, verdict.reason, undefined, false);
+  if (verdict.refusal === 'cluster-unavailable') return acknowledge(ctx, conn, packet, ReasonCode.UnspecifiedError, verdict.reason, undefined, false);
   const code = conn.protocolVersion === 5 ? refusalCodes[verdict.refusal] : ReasonCode.Success;
-  return acknowledge(conn, packet, code, verdict.reason);
+  return acknowledge(ctx, conn, packet, code, verdict.reason);
 }
 
 /** v5 topic aliases: set on a PUBLISH with a topic, used on one without [MQTT-3.3.2-12]. */
-function resolveTopic(conn: MqttConnection, packet: PublishPacket): string {
+function resolveTopic(ctx: HandlerContext, conn: MqttConnection, packet: PublishPacket): string {
   const alias = packet.properties?.topicAlias;
   if (alias === undefined) return packet.topic;
-  const max = conn.broker.options.limits.topicAliasMaximum;
+  const max = ctx.limits.topicAliasMaximum;
   if (alias === 0 || alias > max) {
     throw new MqttProtocolError(ReasonCode.TopicAliasInvalid, `topic alias ${alias} is outside 1..${max} [MQTT-3.3.2-8] [MQTT-3.3.2-9]`);
   }
@@ -92,9 +92,9 @@ function resolveTopic(conn: MqttConnection, packet: PublishPacket): string {
 }
 
 /** The client may not exceed the Receive Maximum we advertised [MQTT-3.3.4-7]. */
-function countInbound(conn: MqttConnection): void {
+function countInbound(ctx: HandlerContext, conn: MqttConnection): void {
   conn.unackedInbound++;
-  if (conn.protocolVersion === 5 && conn.unackedInbound > conn.broker.options.limits.maxInflightMessages) {
+  if (conn.protocolVersion === 5 && conn.unackedInbound > ctx.limits.maxInflightMessages) {
     throw new MqttProtocolError(ReasonCode.ReceiveMaximumExceeded, 'receive maximum exceeded [MQTT-3.3.4-7]');
   }
 }
@@ -108,15 +108,14 @@ function countInbound(conn: MqttConnection): void {
  * room again (flow control). `routable` false: the message is refused as one the cluster cannot route.
  */
 function acknowledge(
-  conn: MqttConnection, packet: PublishPacket, reasonCode: number, reason: string, message?: BrokerMessage, routable = true,
+  ctx: HandlerContext, conn: MqttConnection, packet: PublishPacket, reasonCode: number, reason: string, message?: BrokerMessage, routable = true,
 ): void | Promise<void> {
   if (packet.qos === 0) return;
-  const { broker } = conn;
-  return broker.admission.whenSafe(message, conn, (routed) => {
+  return ctx.admission.whenSafe(message, conn, (routed) => {
     if (routed && routable) sendAck(conn, packet, reasonCode, reason);
     else sendUnroutable(conn, packet);
   }, (err: unknown) => {
-    broker.reportError(err, 'store commit');
+    ctx.reportError(err, 'store commit');
     conn.close(ReasonCode.UnspecifiedError, 'the message could not be stored');
   });
 }
