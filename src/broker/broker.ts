@@ -193,7 +193,7 @@ export class Broker implements SessionEvents {
     this.confidentiality.classify(message, source);
     if (message.retain) this.setRetained(message);
     this.flow.begin(publisher);
-    const deliveries = deliverToMatches(this, message);
+    const deliveries = deliverToMatches(this.router, this.access, message);
     this.pager?.throttle();
     this.flow.end();
     if (this.hooks.has('messagePublished')) this.hooks.emit('messagePublished', { message, deliveries });
@@ -263,7 +263,7 @@ export class Broker implements SessionEvents {
     const session = this.sessions.get(clientId);
     if (!session) return false;
     this.flow.begin(publisher);
-    deliverToSession(this, session, message, shareGroup);
+    deliverToSession(this.access, session, message, shareGroup);
     this.flow.end();
     return true;
   }

@@ -1,9 +1,13 @@
 import { topicMatches, type QoS } from '../protocol/index.js';
-import type { Broker } from './broker.js';
-import { RetainedFeed } from './retained-feed.js';
+import type { AccessControl } from './access-control.js';
+import { RetainedFeed, type RetainedSource } from './retained-feed.js';
 import type { BrokerMessage } from './message.js';
+import type { TopicRouter } from './router/topic-router.js';
 import type { Recipient, SharedGroup, SubscriptionEntry } from './router/types.js';
 import type { Session } from './session.js';
+
+/** What delivery asks of access control: may this link receive this topic (`AccessControl.canReceive`). */
+export type ReceiveCheck = Pick<AccessControl, 'canReceive'>;
 
 /**
  * Delivers a message to every subscription its topic matches: each subscriber
@@ -12,18 +16,18 @@ import type { Session } from './session.js';
  * one member (section 4.8.2). This is the hot path: no allocation for the common
  * case of one subscription per subscriber.
  */
-export function deliverToMatches(broker: Broker, message: BrokerMessage): number {
-  const result = broker.router.match(message.topic);
+export function deliverToMatches(router: TopicRouter<Recipient>, access: ReceiveCheck, message: BrokerMessage): number {
+  const result = router.match(message.topic);
   let count = 0;
   const matches = result.bySubscriber;
   for (let i = 0; i < matches.length; i++) {
     const { subscriber, entries } = matches[i]!;
-    if (entries.length === 1 ? deliverOne(broker, subscriber, entries[0]!, message) : deliverMerged(broker, subscriber, entries, message)) {
+    if (entries.length === 1 ? deliverOne(access, subscriber, entries[0]!, message) : deliverMerged(access, subscriber, entries, message)) {
       count++;
     }
   }
   const groups = result.groups;
-  for (let i = 0; i < groups.length; i++) if (deliverToGroup(broker, groups[i]!, message)) count++;
+  for (let i = 0; i < groups.length; i++) if (deliverToGroup(access, groups[i]!, message)) count++;
   return count;
 }
 
@@ -35,25 +39,25 @@ export function deliverToMatches(broker: Broker, message: BrokerMessage): number
  * `shareGroup` the sender chose this session for that shared group. Returns false
  * when nothing of the session matches any more.
  */
-export function deliverToSession(broker: Broker, session: Session, message: BrokerMessage, shareGroup: string | undefined): boolean {
+export function deliverToSession(access: ReceiveCheck, session: Session, message: BrokerMessage, shareGroup: string | undefined): boolean {
   let matched: SubscriptionEntry<Recipient>[] | undefined;
   for (const entry of session.subscriptions.values()) {
     if (entry.shareGroup !== shareGroup || !topicMatches(entry.matchFilter, message.topic)) continue;
     // A shared group delivers through one subscription; a session has one per group and filter.
-    if (shareGroup !== undefined) return deliverOne(broker, session, entry, message);
+    if (shareGroup !== undefined) return deliverOne(access, session, entry, message);
     (matched ??= []).push(entry);
   }
   if (!matched) return false;
-  return matched.length === 1 ? deliverOne(broker, session, matched[0]!, message) : deliverMerged(broker, session, matched, message);
+  return matched.length === 1 ? deliverOne(access, session, matched[0]!, message) : deliverMerged(access, session, matched, message);
 }
 
 /** One matching subscription: the common case. */
 function deliverOne(
-  broker: Broker, session: Recipient, entry: SubscriptionEntry<Recipient>, message: BrokerMessage, group?: SharedGroup<Recipient>,
+  access: ReceiveCheck, session: Recipient, entry: SubscriptionEntry<Recipient>, message: BrokerMessage, group?: SharedGroup<Recipient>,
 ): boolean {
   // No Local: never back to the publisher [MQTT-3.8.3-3].
   if (entry.noLocal && message.origin === session.clientId) return false;
-  if (session.link && !broker.access.canReceive(session.link, message.topic)) return false;
+  if (session.link && !access.canReceive(session.link, message.topic)) return false;
   const qos = (entry.qos < message.qos ? entry.qos : message.qos) as QoS;
   // RETAIN is cleared on normal delivery unless Retain As Published [MQTT-3.3.1-12] [MQTT-3.3.1-13].
   const retain = message.retain && entry.retainAsPublished;
@@ -63,7 +67,7 @@ function deliverOne(
 }
 
 /** Overlapping subscriptions of one client: one copy, highest QoS, every identifier. */
-function deliverMerged(broker: Broker, session: Recipient, entries: readonly SubscriptionEntry<Recipient>[], message: BrokerMessage): boolean {
+function deliverMerged(access: ReceiveCheck, session: Recipient, entries: readonly SubscriptionEntry<Recipient>[], message: BrokerMessage): boolean {
   let qos = -1;
   let retain = false;
   let ids: number[] | undefined;
@@ -74,7 +78,7 @@ function deliverMerged(broker: Broker, session: Recipient, entries: readonly Sub
     if (entry.subscriptionId !== undefined) (ids ??= []).push(entry.subscriptionId);
   }
   if (qos < 0) return false;
-  if (session.link && !broker.access.canReceive(session.link, message.topic)) return false;
+  if (session.link && !access.canReceive(session.link, message.topic)) return false;
   session.deliver(message, Math.min(qos, message.qos) as QoS, retain, ids);
   return true;
 }
@@ -84,10 +88,10 @@ function deliverMerged(broker: Broker, session: Recipient, entries: readonly Sub
  * online and not congested come first, so a message is not parked with a member
  * that cannot take it while another can.
  */
-function deliverToGroup(broker: Broker, group: SharedGroup<Recipient>, message: BrokerMessage): boolean {
+function deliverToGroup(access: ReceiveCheck, group: SharedGroup<Recipient>, message: BrokerMessage): boolean {
   const chosen = (message.confidential ? chooseEncryptedMember(group) : undefined) ?? chooseMember(group, undefined);
   if (!chosen) return false;
-  return deliverOne(broker, chosen.subscriber, chosen, message, group);
+  return deliverOne(access, chosen.subscriber, chosen, message, group);
 }
 
 /** For a confidential message: the next online member on an encrypted link, if any. */
@@ -133,12 +137,12 @@ function chooseMember(group: SharedGroup<Recipient>, exclude: Session | undefine
  * A member left: its unacknowledged shared deliveries go to other online members
  * of their groups (section 4.8.2); those with no other member online stay.
  */
-export function redistributeShared(broker: Broker, session: Session): void {
+export function redistributeShared(access: ReceiveCheck, session: Session): void {
   const hasOther = (group: SharedGroup<Recipient>) => group.members.some((m) => m.subscriber !== session && m.subscriber.link !== undefined);
   for (const delivery of session.takeSharedDeliveries(hasOther)) {
     const group = delivery.group!;
     const chosen = chooseMember(group, session) ?? group.members.find((m) => m.subscriber !== session && m.subscriber.link);
-    if (!chosen || !broker.access.canReceive(chosen.subscriber.link!, delivery.message.topic)) continue;
+    if (!chosen || !access.canReceive(chosen.subscriber.link!, delivery.message.topic)) continue;
     chosen.subscriber.deliver(delivery.message, Math.min(chosen.qos, delivery.qos) as QoS, delivery.retain, delivery.subscriptionIds, group);
   }
 }
@@ -149,11 +153,11 @@ export function redistributeShared(broker: Broker, session: Session): void {
  * subscription, 2 never [MQTT-3.3.1-10] [MQTT-3.3.1-11]; none for shared
  * subscriptions (section 4.8.2). They are paced by the subscriber's drain (see {@link RetainedFeed}).
  */
-export function deliverRetained(broker: Broker, session: Session, entry: SubscriptionEntry<Session>, isNew: boolean): void {
+export function deliverRetained(source: RetainedSource, session: Session, entry: SubscriptionEntry<Session>, isNew: boolean): void {
   if (entry.shareGroup !== undefined) return;
   if (entry.retainHandling === 2 || (entry.retainHandling === 1 && !isNew)) return;
-  const messages = broker.retained.match(entry.matchFilter);
+  const messages = source.retained.match(entry.matchFilter);
   if (messages.length === 0) return;
   const ids = entry.subscriptionId === undefined ? undefined : [entry.subscriptionId];
-  session.pace(new RetainedFeed(broker, messages, entry.qos, ids));
+  session.pace(new RetainedFeed(source, messages, entry.qos, ids));
 }

@@ -132,7 +132,7 @@ export class SessionManager {
    */
   connectionLost(session: Session, graceful: boolean): void {
     session.detach(Date.now());
-    redistributeShared(this.broker, session);
+    redistributeShared(this.broker.access, session);
     if (graceful) session.will = undefined;
     const will = session.will;
     const timers = this.timersOf(session);
@@ -155,7 +155,7 @@ export class SessionManager {
   /** Ends a session: will (if still pending), subscriptions, queues and its record go. */
   end(session: Session, expired: boolean): void {
     this.cancelTimers(session);
-    if (!session.link) redistributeShared(this.broker, session);
+    if (!session.link) redistributeShared(this.broker.access, session);
     if (session.will && !session.link) this.publishWill(session);
     for (const filter of [...session.subscriptions.keys()]) this.broker.unsubscribe(session, filter);
     session.clearQueues();

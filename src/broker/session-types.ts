@@ -48,7 +48,13 @@ export interface SessionEvents {
  * {@link Session.acceptsMore} and returns true once nothing is left.
  */
 export interface PacedDeliveries {
-  pour(session: Session): boolean;
+  pour(session: PaceTarget): boolean;
+}
+
+/** What paced deliveries pour into (a `Session`): a recipient that says when it takes more. */
+export interface PaceTarget extends Recipient {
+  /** Online, under its low-water mark, room in its queue. */
+  acceptsMore(): boolean;
 }
 
 /** Session limits, fixed when the session (re)connects. */
