@@ -149,7 +149,7 @@ export class Bridge {
       publisher: { principal: link.principal, info: this.connectionInfo(link.encrypted), pauseInput: () => client.pauseInput() },
       abandon: (reason) => this.drop(client, reason),
     });
-    session.limits = broker.sessionLimits(link);
+    session.limits = broker.sessions.limitsFor(link);
     session.attach(link);
     if (!info.sessionPresent) queueRetained(broker, session);
     publishLocalState(broker, this.config, '1');

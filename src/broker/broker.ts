@@ -17,15 +17,15 @@ import { QueuePager } from './queue-paging.js';
 import type { ClientEndpoint } from './ports/client-endpoint.js';
 import { silentLogger, type Logger } from './ports/logger.js';
 import type { SessionLink } from './ports/session-link.js';
-import type { Store, StoredSubscription } from './ports/store.js';
+import type { Store } from './ports/store.js';
 import type { ConnectionInfo } from './ports/transport.js';
 import { RetainedMessages } from './retained.js';
 import { disconnectRevoked, type ConnectionRevocationCheck } from './revocation.js';
 import { deliverToMatches, deliverRetained, deliverToSession } from './routing.js';
 import { TopicRouter } from './router/topic-router.js';
-import { subscriptionEntry, type Recipient, type SubscriptionEntry } from './router/types.js';
+import type { Recipient, SubscriptionEntry } from './router/types.js';
 import { SessionManager } from './session-manager.js';
-import type { DropReason, Session, SessionEvents, SessionLimits } from './session.js';
+import type { DropReason, Session, SessionEvents } from './session.js';
 import { BrokerStats } from './stats.js';
 import { commitUnlessFailing, watchStoreHealth } from './store-health.js';
 import { toStoredMessage, fromStoredMessage, storedSubscription } from './stored.js';
@@ -209,12 +209,6 @@ export class Broker implements SessionEvents {
     this.store?.setRetained(message.topic, message.payload.length > 0 ? toStoredMessage(message) : undefined);
   }
 
-  /** Publishes a session's will [MQTT-3.1.2-8]. */
-  publishWill(message: BrokerMessage, session: Session): void {
-    this.logger.debug({ clientId: session.clientId, topic: message.topic }, 'publishing will');
-    this.publish(message);
-  }
-
   /**
    * Keeps a client id for a session the broker runs itself (e.g. `bridge cloud`): from
    * now on a CONNECT with it is refused. Returns the release.
@@ -271,24 +265,6 @@ export class Broker implements SessionEvents {
   /** Sends the retained messages a new subscription asks for (Retain Handling [MQTT-3.3.1-9..11]). */
   sendRetained(session: Session, entry: SubscriptionEntry<Session>, isNew: boolean): void {
     deliverRetained(this, session, entry, isNew);
-  }
-
-  /** Re-adds a subscription read from the store. */
-  restoreSubscription(session: Session, sub: StoredSubscription): void {
-    const entry = subscriptionEntry(session, sub.filter, sub);
-    this.router.add(entry);
-    session.subscriptions.set(entry.filter, entry);
-  }
-
-  /** The limits of a session on a link: the inflight window respects the client's Receive Maximum. */
-  sessionLimits(link: SessionLink | MqttConnection | undefined): SessionLimits {
-    const l = this.options.limits;
-    const clientMax = link instanceof MqttConnection ? link.clientReceiveMaximum : (link?.receiveMaximum ?? 65535);
-    return {
-      inflightWindow: Math.max(1, Math.min(l.maxInflightMessages, clientMax)),
-      maxQueuedMessages: l.maxQueuedMessages,
-      maxQueuedBytes: l.maxQueuedBytes,
-    };
   }
 
   /** SessionEvents: the read check when a queued or in-flight delivery is transmitted. */

@@ -1,12 +1,17 @@
 import type { ProtocolVersion } from '../protocol/index.js';
-import type { Broker } from './broker.js';
 import { createMessage, type BrokerMessage } from './message.js';
-import type { MqttConnection } from './mqtt-connection.js';
-import { redistributeShared } from './routing.js';
+import type { Hooks } from './hooks.js';
+import { MqttConnection } from './mqtt-connection.js';
+import type { BrokerLimits, BrokerOptions } from './options.js';
+import type { Logger } from './ports/logger.js';
+import { redistributeShared, type ReceiveCheck } from './routing.js';
 import { SessionOwnedError } from './ports/cluster.js';
 import type { SessionLink } from './ports/session-link.js';
-import type { RestoredState, StoredWill } from './ports/store.js';
-import { Session, type Delivery } from './session.js';
+import type { RestoredState, Store, StoredWill } from './ports/store.js';
+import type { TopicRouter } from './router/topic-router.js';
+import { subscriptionEntry, type Recipient } from './router/types.js';
+import { Session, type Delivery, type SessionEvents, type SessionLimits } from './session.js';
+import type { BrokerStats } from './stats.js';
 import { fromStoredMessage } from './stored.js';
 import { LongTimer } from './timers.js';
 import { ReasonCode } from '../protocol/index.js';
@@ -41,6 +46,34 @@ export interface SessionRequest {
   will: StoredWill | undefined;
 }
 
+/**
+ * What the session manager uses of the broker: the store and the cluster it keeps
+ * sessions in, the router their subscriptions live in, the receive check for moving
+ * shared deliveries, where wills are published and subscriptions removed, and where
+ * sessions report drops ({@link SessionEvents}).
+ */
+export interface SessionHost extends SessionEvents {
+  readonly options: Pick<BrokerOptions, 'cluster' | 'limits' | 'sessionOwner'>;
+  readonly store: Store | undefined;
+  readonly stats: BrokerStats;
+  readonly hooks: Hooks;
+  readonly logger: Logger;
+  readonly access: ReceiveCheck;
+  readonly router: TopicRouter<Recipient>;
+  publish(message: BrokerMessage): number;
+  unsubscribe(session: Session, filter: string): boolean;
+}
+
+/** The limits of a session on a link: the inflight window respects the client's Receive Maximum. */
+function sessionLimits(l: BrokerLimits, link: SessionLink | MqttConnection | undefined): SessionLimits {
+  const clientMax = link instanceof MqttConnection ? link.clientReceiveMaximum : (link?.receiveMaximum ?? 65535);
+  return {
+    inflightWindow: Math.max(1, Math.min(l.maxInflightMessages, clientMax)),
+    maxQueuedMessages: l.maxQueuedMessages,
+    maxQueuedBytes: l.maxQueuedBytes,
+  };
+}
+
 interface SessionTimers {
   will?: LongTimer;
   expiry?: LongTimer;
@@ -57,7 +90,7 @@ export class SessionManager {
   /** Cluster: per client id, the tail of the CONNECTs and hand-overs waiting for it. */
   private readonly locks = new Map<string, Promise<void>>();
 
-  constructor(private readonly broker: Broker) {}
+  constructor(private readonly broker: SessionHost) {}
 
   get size(): number {
     return this.sessions.size;
@@ -69,6 +102,11 @@ export class SessionManager {
 
   values(): IterableIterator<Session> {
     return this.sessions.values();
+  }
+
+  /** The limits of a session on this link (a bridge's local session takes them at each connection). */
+  limitsFor(link: SessionLink | undefined): SessionLimits {
+    return sessionLimits(this.broker.options.limits, link);
   }
 
   /**
@@ -87,7 +125,7 @@ export class SessionManager {
     session.expiryInterval = req.expiryInterval;
     session.username = req.username;
     session.will = req.will;
-    session.limits = this.broker.sessionLimits(link);
+    session.limits = sessionLimits(this.broker.options.limits, link);
     if (session.durable) this.broker.store!.saveSession(session.record());
     else if (wasStored) this.broker.store!.deleteSession(session.clientId);
     this.broker.options.cluster?.sessionChanged(session);
@@ -274,7 +312,7 @@ export class SessionManager {
   }
 
   private create(clientId: string, protocolVersion: ProtocolVersion, expiryInterval: number): Session {
-    const session = new Session(clientId, protocolVersion, expiryInterval, this.broker.sessionLimits(undefined), this.broker.store, this.broker);
+    const session = new Session(clientId, protocolVersion, expiryInterval, sessionLimits(this.broker.options.limits, undefined), this.broker.store, this.broker);
     this.sessions.set(clientId, session);
     return session;
   }
@@ -318,7 +356,8 @@ export class SessionManager {
     this.timers.get(session)?.will?.cancel();
     if (session.durable && this.sessions.get(session.clientId) === session) this.broker.store!.saveSession(session.record());
     this.broker.options.cluster?.sessionChanged(session);
-    this.broker.publishWill(willMessage(will), session);
+    this.broker.logger.debug({ clientId: session.clientId, topic: will.message.topic }, 'publishing will');
+    this.broker.publish(willMessage(will));
   }
 
   /**
@@ -344,7 +383,10 @@ export class SessionManager {
     };
     for (const sub of state.subscriptions) {
       const session = sessionOf(sub.clientId);
-      if (session) this.broker.restoreSubscription(session, sub);
+      if (!session) continue;
+      const entry = subscriptionEntry(session, sub.filter, sub);
+      this.broker.router.add(entry);
+      session.subscriptions.set(entry.filter, entry);
     }
     for (const d of state.deliveries) {
       const session = sessionOf(d.clientId);
