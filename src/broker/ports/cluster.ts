@@ -1,5 +1,4 @@
 import type { BrokerMessage } from '../message.js';
-import type { Session } from '../session.js';
 import type { RestoredState, StoredWill } from './store.js';
 
 /**
@@ -48,9 +47,9 @@ export interface ClusterBus<Host = unknown> {
    * offline, its will or expiry changed), or ended (it is no longer in
    * `broker.sessions`). Cheap: the adapter batches and reads the state it sends.
    */
-  sessionChanged(session: Session): void;
+  sessionChanged(session: ClusterSessionRef): void;
   /** A local session subscribed to or unsubscribed from `filter`. */
-  subscriptionChanged(session: Session, filter: string): void;
+  subscriptionChanged(session: ClusterSessionRef, filter: string): void;
   /**
    * What the acknowledgement of a publish has to wait for: undefined when nothing
    * is being routed (answer now), else a promise that resolves once everything
@@ -90,6 +89,15 @@ export interface ClusterLeases {
 }
 
 /** One node of a cluster, as {@link ClusterBus.nodes} lists it. */
+/**
+ * A local session the cluster is told about (a `Session`): the port names it by client
+ * id only, so that it does not depend on the session engine; the adapter reads the rest
+ * from `broker.sessions`.
+ */
+export interface ClusterSessionRef {
+  readonly clientId: string;
+}
+
 export interface ClusterNodeInfo {
   /** The node's incarnation (`nodeId#n`, new at every start). */
   node: string;
