@@ -1,7 +1,7 @@
 import { whenDurable } from './commit-gate.js';
 import { DeliveryQueue } from './delivery-queue.js';
 import type { Store } from './ports/store.js';
-import type { Delivery } from './session.js';
+import type { Delivery } from './session-types.js';
 
 /**
  * A persistent session's deliveries that have a packet id but were never sent: being

@@ -2,20 +2,37 @@ import type { ProtocolVersion, QoS } from '../protocol/index.js';
 import { mayTravel } from './confidentiality.js';
 import { isExpired, type BrokerMessage } from './message.js';
 import { whenDurable } from './commit-gate.js';
-import type { SessionFlow } from './flow-control.js';
+import type { FlowControl, SessionFlow } from './flow-control.js';
 import { PacketIdAllocator } from './packet-ids.js';
 import { PreparedSends } from './prepared-sends.js';
 import { SessionQueue } from './session-queue.js';
 import type { SessionLink } from './ports/session-link.js';
 import type { PagedQueue, Store, StoredDelivery, StoredSession, StoredWill } from './ports/store.js';
-import { PAGE_LOW, type Page } from './queue-paging.js';
+import { PAGE_LOW, type Page, type QueuePager } from './queue-paging.js';
 import { PacedFeeds } from './retained-feed.js';
-import type { Delivery, DropReason, PacedDeliveries, SessionEvents, SessionLimits } from './session-types.js';
+import type { Delivery, DropReason, PacedDeliveries, SessionLimits } from './session-types.js';
 import type { Recipient, SharedGroup, SubscriptionEntry } from './router/types.js';
 import { toStoredMessage } from './stored.js';
 import { ReasonCode } from '../protocol/index.js';
 
-export type { Delivery, DropReason, PacedDeliveries, SessionEvents, SessionLimits } from './session-types.js';
+export type { Delivery, DropReason, PacedDeliveries, PaceTarget, SessionLimits } from './session-types.js';
+
+/** What a session reports back to the broker. */
+export interface SessionEvents {
+  dropped(session: Session, reason: DropReason, message: BrokerMessage): void;
+  /** A confidential message was kept from a link that is not encrypted. */
+  withheld(session: Session, message: BrokerMessage): void;
+  /**
+   * May this message go to the client on `link` now? Asked the moment a QoS 1/2
+   * PUBLISH is transmitted (queued, restored, in flight or resent), so that whoever is
+   * connected, after a takeover or an ACL reload, gets only what they may read.
+   */
+  mayReceive(session: Session, link: SessionLink, message: BrokerMessage): boolean;
+  /** Backpressure and slow-consumer state, shared by every session. */
+  readonly flow: FlowControl;
+  /** Present when the store pages queues (see queue-paging.ts). */
+  readonly pager?: QueuePager;
+}
 
 /** Packet ids a persistent session prepares (writes to the store) ahead of its inflight window. */
 const PREPARE_AHEAD = 1000;
