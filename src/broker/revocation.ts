@@ -1,8 +1,10 @@
 import { ReasonCode } from '../protocol/index.js';
-import type { Broker } from './broker.js';
 import { MqttConnection } from './mqtt-connection.js';
+import type { BrokerOptions } from './options.js';
 import type { ClientEndpoint } from './ports/client-endpoint.js';
+import type { Logger } from './ports/logger.js';
 import type { ConnectionInfo } from './ports/transport.js';
+import type { BrokerStats } from './stats.js';
 
 /**
  * A check the composition adds after a reload, on what a transport knows of a
@@ -11,12 +13,19 @@ import type { ConnectionInfo } from './ports/transport.js';
  */
 export type ConnectionRevocationCheck = (info: ConnectionInfo) => string | undefined;
 
+/** What a revocation check uses of the broker: the authenticators, the log and the counter. */
+export interface RevocationHost {
+  readonly options: Pick<BrokerOptions, 'authenticators' | 'enhancedAuthenticators'>;
+  readonly logger: Logger;
+  readonly stats: Pick<BrokerStats, 'revokedClients'>;
+}
+
 /**
  * Why a connected client's admission no longer holds after a reload, or undefined:
  * the transport's check first (a revoked certificate), then the enhanced
  * authentication method it used, or else every authenticator of its chain.
  */
-function revocationOf(broker: Broker, client: MqttConnection | ClientEndpoint, transport: ConnectionRevocationCheck | undefined): string | undefined {
+function revocationOf(broker: RevocationHost, client: MqttConnection | ClientEndpoint, transport: ConnectionRevocationCheck | undefined): string | undefined {
   const byTransport = transport?.(client.info);
   if (byTransport) return byTransport;
   const { principal, info } = client;
@@ -45,7 +54,7 @@ function revocationOf(broker: Broker, client: MqttConnection | ClientEndpoint, t
  * how many were disconnected.
  */
 export function disconnectRevoked(
-  broker: Broker, clients: Iterable<MqttConnection | ClientEndpoint>, transport?: ConnectionRevocationCheck,
+  broker: RevocationHost, clients: Iterable<MqttConnection | ClientEndpoint>, transport?: ConnectionRevocationCheck,
 ): number {
   let count = 0;
   for (const client of clients) {
