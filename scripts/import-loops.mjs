@@ -1,9 +1,12 @@
 // Prints the import loops (strongly connected components) among the TypeScript files of a folder,
-// type-only imports included: `node scripts/import-loops.mjs src/broker`.
+// type-only imports included: `node scripts/import-loops.mjs src/broker`. With --check it exits 1 when
+// there is a loop (`npm run lint` checks src/broker, the core, so a new loop fails the build).
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
-const [dir = "src/broker", flag] = process.argv.slice(2);
-const valuesOnly = flag === '--values-only';
+const args = process.argv.slice(2);
+const dir = args.find((a) => !a.startsWith('--')) ?? 'src/broker';
+const valuesOnly = args.includes('--values-only');
+const check = args.includes('--check');
 const files = [];
 (function walk(d) { for (const n of readdirSync(d)) { const f = join(d, n); if (statSync(f).isDirectory()) walk(f); else if (f.endsWith('.ts')) files.push(resolve(f)); } })(dir);
 const graph = new Map(files.map((f) => [f, []]));
@@ -24,3 +27,7 @@ function strong(v) { idx.set(v, index); low.set(v, index++); stack.push(v); on.a
 for (const f of files) if (!idx.has(f)) strong(f);
 console.log(`${files.length} files in ${dir}; import loops (${valuesOnly ? 'value imports only' : 'type imports included'}): ${sccs.length}`);
 for (const c of sccs.sort((a, b) => b.length - a.length)) console.log(`  ${c.length} files: ${c.map((f) => relative(resolve(dir), f)).sort().join(' ')}`);
+if (check && sccs.length > 0) {
+  console.error(`${dir} must have no import loop: make the importer depend on an interface the imported module does not reach back to (see docs/ARCHITECTURE.md, "The core's imports").`);
+  process.exit(1);
+}
