@@ -16,16 +16,17 @@ import { PacketTracer } from './packet-trace.js';
 import { QueuePager } from './queue-paging.js';
 import type { ClientEndpoint } from './ports/client-endpoint.js';
 import { silentLogger, type Logger } from './ports/logger.js';
-import type { SessionLink } from './ports/session-link.js';
 import type { Store } from './ports/store.js';
 import type { ConnectionInfo } from './ports/transport.js';
 import { RetainedMessages } from './retained.js';
 import { disconnectRevoked, type ConnectionRevocationCheck } from './revocation.js';
+import type { RetainedSource } from './retained-feed.js';
 import { deliverToMatches, deliverRetained, deliverToSession } from './routing.js';
 import { TopicRouter } from './router/topic-router.js';
 import type { Recipient, SubscriptionEntry } from './router/types.js';
 import { SessionManager } from './session-manager.js';
-import type { DropReason, Session, SessionEvents } from './session.js';
+import type { Session } from './session.js';
+import { SessionReports } from './session-reports.js';
 import { BrokerStats } from './stats.js';
 import { commitUnlessFailing, watchStoreHealth } from './store-health.js';
 import { toStoredMessage, fromStoredMessage, storedSubscription } from './stored.js';
@@ -37,7 +38,7 @@ import { ReasonCode } from '../protocol/index.js';
  * {@link Broker.accept}, and stores, authenticators and authorizers come in
  * through {@link BrokerOptions} as ports.
  */
-export class Broker implements SessionEvents {
+export class Broker {
   readonly options: BrokerOptions;
   readonly stats = new BrokerStats();
   readonly hooks = new Hooks();
@@ -48,11 +49,11 @@ export class Broker implements SessionEvents {
   readonly retained = new RetainedMessages();
   readonly sessions: SessionManager;
   readonly logger: Logger;
-  readonly confidentiality: ConfidentialityPolicy;
+  private readonly confidentiality: ConfidentialityPolicy;
   /** Connections that fail before CONNECT completes: counted, and logged once per source a minute. */
-  readonly failures: ConnectionFailures;
+  private readonly failures: ConnectionFailures;
   /** The per-client packet trace (`traceClients`); see {@link setTraceClients}. */
-  readonly tracer: PacketTracer;
+  private readonly tracer: PacketTracer;
   /** Who may connect, publish, subscribe and receive: the authenticator and authorizer chains. */
   readonly access: AccessControl;
   /** Whether a publish is accepted, and when its acknowledgement may go (every way in asks it). */
@@ -60,10 +61,12 @@ export class Broker implements SessionEvents {
   /** Backpressure on publishers and the slow-consumer state of sessions. */
   readonly flow: FlowControl;
   /** Persistent sessions' queues beyond memory, in the store (when the store pages and there is no cluster). */
-  readonly pager: QueuePager | undefined;
+  private readonly pager: QueuePager | undefined;
   private readonly connections = new Set<MqttConnection>();
-  /** Clients already told about in the log for withheld or unreadable messages (bounded). */
-  private readonly withheldLogged = new Set<string>();
+  /** Where sessions report drops and withheld messages. */
+  private readonly reports: SessionReports;
+  /** What a new subscription's retained messages are fed from. */
+  private readonly retainedSource: RetainedSource;
   /** Clients that do not come through {@link accept}, e.g. MQTT-SN clients of the gateway. */
   private readonly endpoints = new Set<ClientEndpoint>();
   private readonly sweeper: KeepAliveSweeper;
@@ -79,7 +82,6 @@ export class Broker implements SessionEvents {
   constructor(options: Partial<Omit<BrokerOptions, 'limits'>> & { limits?: Partial<BrokerLimits> } = {}) {
     this.options = resolveBrokerOptions(options);
     this.logger = this.options.logger ?? silentLogger;
-    this.sessions = new SessionManager(this);
     this.confidentiality = new ConfidentialityPolicy(this.options.confidentialTopics);
     this.failures = new ConnectionFailures(this.logger, this.stats);
     const limits = this.options.limits;
@@ -96,6 +98,13 @@ export class Broker implements SessionEvents {
     this.sweeper = new KeepAliveSweeper(this.connections, this.options.limits.connectTimeout * 1000);
     this.access = new AccessControl(this.options, this.logger);
     this.admission = new PublishAdmission(this.options, this.stats, this.access);
+    this.reports = new SessionReports(this.flow, this.pager, this.access, this.stats, this.hooks, this.logger);
+    this.retainedSource = { retained: this.retained, access: this.access, withheld: (session, message) => this.reports.withheld(session, message) };
+    this.sessions = new SessionManager({
+      options: this.options, store: this.options.store, stats: this.stats, hooks: this.hooks, logger: this.logger,
+      access: this.access, router: this.router, events: this.reports,
+      publish: (message) => this.publish(message), unsubscribe: (session, filter) => this.unsubscribe(session, filter),
+    });
     // Acknowledge when safe: also when every queue the message found full has room again.
     this.admission.gate.add(this.flow.acknowledgementWait());
     this.connectionCore = this.connectionCoreOf(this.handlerContext());
@@ -264,43 +273,7 @@ export class Broker implements SessionEvents {
 
   /** Sends the retained messages a new subscription asks for (Retain Handling [MQTT-3.3.1-9..11]). */
   sendRetained(session: Session, entry: SubscriptionEntry<Session>, isNew: boolean): void {
-    deliverRetained(this, session, entry, isNew);
-  }
-
-  /** SessionEvents: the read check when a queued or in-flight delivery is transmitted. */
-  mayReceive(_session: Session, link: SessionLink, message: BrokerMessage): boolean {
-    return this.access.canReceive(link, message.topic);
-  }
-
-  /** SessionEvents: a delivery was dropped. */
-  dropped(session: Session, reason: DropReason, message: BrokerMessage): void {
-    this.stats.countDrop(reason);
-    // Unreadable is not slow: the flow control's drop report is about queues that are full.
-    if (reason !== 'not-authorized') this.flow.dropped(session, reason, Date.now());
-    else if (this.firstTimeFor(`read:${session.clientId}`)) {
-      this.logger.warn({ clientId: session.clientId, username: session.link?.principal.username, topic: message.topic, reason: 'no read access' },
-        'messages queued for this client id that its user may not read were dropped');
-    }
-    if (this.hooks.has('messageDropped')) this.hooks.emit('messageDropped', { session, message, reason });
-  }
-
-  /**
-   * SessionEvents: a confidential message was kept from a plain link. Counted
-   * every time, logged once per client so a busy topic cannot flood the log.
-   */
-  withheld(session: Session, message: BrokerMessage): void {
-    this.stats.withheldConfidential++;
-    if (!this.firstTimeFor(session.clientId)) return;
-    this.logger.warn({ clientId: session.clientId, topic: message.topic, reason: 'confidential message, link not encrypted' },
-      'confidential messages withheld from this client until it connects over an encrypted listener');
-  }
-
-  /** True the first time a key is seen (bounded): one log line per client for repeated events. */
-  private firstTimeFor(key: string): boolean {
-    if (this.withheldLogged.has(key)) return false;
-    if (this.withheldLogged.size >= 10_000) this.withheldLogged.clear();
-    this.withheldLogged.add(key);
-    return true;
+    deliverRetained(this.retainedSource, session, entry, isNew);
   }
 
   /** Called by the CONNECT handler once the CONNACK is sent. */

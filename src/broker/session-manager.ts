@@ -50,9 +50,9 @@ export interface SessionRequest {
  * What the session manager uses of the broker: the store and the cluster it keeps
  * sessions in, the router their subscriptions live in, the receive check for moving
  * shared deliveries, where wills are published and subscriptions removed, and where
- * sessions report drops ({@link SessionEvents}).
+ * sessions report drops (`events`).
  */
-export interface SessionHost extends SessionEvents {
+export interface SessionHost {
   readonly options: Pick<BrokerOptions, 'cluster' | 'limits' | 'sessionOwner'>;
   readonly store: Store | undefined;
   readonly stats: BrokerStats;
@@ -60,6 +60,8 @@ export interface SessionHost extends SessionEvents {
   readonly logger: Logger;
   readonly access: ReceiveCheck;
   readonly router: TopicRouter<Recipient>;
+  /** Where the sessions report drops and withheld messages. */
+  readonly events: SessionEvents;
   publish(message: BrokerMessage): number;
   unsubscribe(session: Session, filter: string): boolean;
 }
@@ -312,7 +314,7 @@ export class SessionManager {
   }
 
   private create(clientId: string, protocolVersion: ProtocolVersion, expiryInterval: number): Session {
-    const session = new Session(clientId, protocolVersion, expiryInterval, sessionLimits(this.broker.options.limits, undefined), this.broker.store, this.broker);
+    const session = new Session(clientId, protocolVersion, expiryInterval, sessionLimits(this.broker.options.limits, undefined), this.broker.store, this.broker.events);
     this.sessions.set(clientId, session);
     return session;
   }
