@@ -10,7 +10,8 @@ import { Hooks, type Disposer } from './hooks.js';
 import { KeepAliveSweeper } from './keepalive.js';
 import type { BrokerMessage } from './message.js';
 import { Readiness } from './readiness.js';
-import { MqttConnection, type ConnectionCore } from './mqtt-connection.js';
+import type { ConnectionCore } from './connection-core.js';
+import { MqttConnection } from './mqtt-connection.js';
 import { resolveBrokerOptions, type BrokerLimits, type BrokerOptions } from './options.js';
 import { PacketTracer } from './packet-trace.js';
 import { QueuePager } from './queue-paging.js';
@@ -73,7 +74,7 @@ export class Broker {
   /** Client ids of the broker's own sessions (a bridge's local side), with who holds each. */
   private readonly reservedClientIds = new Map<string, string>();
   /** What every MQTT connection is given of the broker (its handlers get a {@link HandlerContext}). */
-  private readonly connectionCore: ConnectionCore;
+  private readonly connectionCore: ConnectionCore<MqttConnection>;
   private started = false;
   private closed = false;
   /** Stops turning the store's health into readiness and log lines (see store-health.ts). */
@@ -123,7 +124,7 @@ export class Broker {
     };
   }
 
-  private connectionCoreOf(handlers: HandlerContext): ConnectionCore {
+  private connectionCoreOf(handlers: HandlerContext): ConnectionCore<MqttConnection> {
     return {
       limits: this.options.limits, stats: this.stats, tracer: this.tracer,
       dispatch: (conn, packet) => dispatchPacket(handlers, conn, packet),

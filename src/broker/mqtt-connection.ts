@@ -6,15 +6,13 @@ import {
   levelVersion, peekConnectLevel, reasonCodeName, toConnackReasonCode, toDisconnectReasonCode, toV3ConnackCode, type AuthPacket, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
 } from '../protocol/index.js';
 import type { FlowSource } from './flow-control.js';
-import type { BrokerLimits } from './options.js';
-import type { PacketTracer } from './packet-trace.js';
+import type { ConnectionCore } from './connection-core.js';
 import { notMqttStart, type ConnectionFailureKind } from './connection-failures.js';
 import type { ClientPrincipal, EnhancedAuthExchange } from './ports/auth.js';
 import { OutboundTopicAliases, encodeCustomPublish, encodeSharedPublish, needsCustomEncoding } from './publish-encoding.js';
 import type { OutgoingPublish, SessionLink } from './ports/session-link.js';
 import type { ConnectionInfo } from './ports/transport.js';
 import type { Session } from './session.js';
-import type { BrokerStats } from './stats.js';
 import { OutgoingBuffer } from './write-batcher.js';
 
 /** Thrown to unwind after a connection has already been closed with the right answer. */
@@ -31,23 +29,6 @@ export type ConnectionState = 'new' | 'connecting' | 'open' | 'closed';
 const MAX_EARLY_PACKETS = 1000;
 /** Bytes held while CONNECT is being decided, in maximum packet sizes: room for one large packet and more. */
 const MAX_EARLY_PACKET_SIZES = 2;
-
-/**
- * What a connection needs of the broker: where its packets go (the handlers), the
- * limits it frames by, the counters and trace it feeds, and whom it tells that it
- * closed. One object for the whole broker, built by `Broker`.
- */
-export interface ConnectionCore {
-  readonly limits: Pick<BrokerLimits, 'maxPacketSize' | 'socketHighWaterMark'>;
-  readonly stats: BrokerStats;
-  readonly tracer: PacketTracer;
-  /** Handles a decoded packet (`handlers/index.ts`); a promise when the handler waits. */
-  dispatch(conn: MqttConnection, packet: Packet): void | Promise<void>;
-  /** Reports an unexpected error without taking the broker down. */
-  reportError(err: unknown, context: string): void;
-  /** The connection's socket closed (or its client sent DISCONNECT), whoever ended it. */
-  connectionClosed(conn: MqttConnection, reasonCode: number, reason: string): void;
-}
 
 /**
  * One MQTT network connection: frames and decodes what arrives, dispatches each
@@ -105,7 +86,7 @@ export class MqttConnection implements SessionLink, FlowSource {
   /** The CONNECT was refused with a CONNACK (logged as a refusal, not as a failure). */
   private refused = false;
 
-  constructor(readonly core: ConnectionCore, readonly stream: Duplex, readonly info: ConnectionInfo) {
+  constructor(readonly core: ConnectionCore<MqttConnection>, readonly stream: Duplex, readonly info: ConnectionInfo) {
     this.lastActivity = this.openedAt = Date.now();
     this.principal = { clientId: '', username: undefined, listener: info.listener };
     this.framer = new PacketFramer(core.limits.maxPacketSize);

@@ -12,7 +12,8 @@ import { PublishAdmission } from '../../src/broker/admission.js';
 import { FlowControl } from '../../src/broker/flow-control.js';
 import type { HandlerContext } from '../../src/broker/handlers/context.js';
 import { dispatchPacket } from '../../src/broker/handlers/index.js';
-import { MqttConnection, type ConnectionCore } from '../../src/broker/mqtt-connection.js';
+import type { ConnectionCore } from '../../src/broker/connection-core.js';
+import { MqttConnection } from '../../src/broker/mqtt-connection.js';
 import { resolveBrokerOptions } from '../../src/broker/options.js';
 import { PacketTracer } from '../../src/broker/packet-trace.js';
 import { silentLogger, type Authorizer, type BrokerMessage, type SubscriptionEntry } from '../../src/broker/index.js';
@@ -84,7 +85,7 @@ function setUp(): { ctx: HandlerContext; conn: MqttConnection; pubsub: Recording
     },
     connectionOpened: () => {}, connectRefused: () => {}, reservedFor: () => undefined, reportError: (err) => assert.fail(String(err)),
   };
-  const core: ConnectionCore = {
+  const core: ConnectionCore<MqttConnection> = {
     limits: options.limits, stats, tracer: new PacketTracer(silentLogger, { packetsPerSecond: 50, maxDumpBytes: 256 }, []),
     dispatch: (conn, packet) => dispatchPacket(ctx, conn, packet),
     reportError: (err) => assert.fail(String(err)), connectionClosed: () => {},
