@@ -64,7 +64,7 @@ export class Broker {
   /** Persistent sessions' queues beyond memory, in the store (when the store pages and there is no cluster). */
   private readonly pager: QueuePager | undefined;
   private readonly connections = new Set<MqttConnection>();
-  /** Where sessions report drops and withheld messages. */
+  /** What sessions ask (the read check, flow control, the pager) and report (drops, withheld messages). */
   private readonly reports: SessionReports;
   /** What a new subscription's retained messages are fed from. */
   private readonly retainedSource: RetainedSource;

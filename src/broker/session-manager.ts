@@ -127,7 +127,7 @@ export class SessionManager {
     session.expiryInterval = req.expiryInterval;
     session.username = req.username;
     session.will = req.will;
-    session.limits = sessionLimits(this.broker.options.limits, link);
+    session.limits = this.limitsFor(link);
     if (session.durable) this.broker.store!.saveSession(session.record());
     else if (wasStored) this.broker.store!.deleteSession(session.clientId);
     this.broker.options.cluster?.sessionChanged(session);
@@ -314,7 +314,7 @@ export class SessionManager {
   }
 
   private create(clientId: string, protocolVersion: ProtocolVersion, expiryInterval: number): Session {
-    const session = new Session(clientId, protocolVersion, expiryInterval, sessionLimits(this.broker.options.limits, undefined), this.broker.store, this.broker.events);
+    const session = new Session(clientId, protocolVersion, expiryInterval, this.limitsFor(undefined), this.broker.store, this.broker.events);
     this.sessions.set(clientId, session);
     return session;
   }
