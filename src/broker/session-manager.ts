@@ -1,20 +1,18 @@
 import type { ProtocolVersion } from '../protocol/index.js';
 import { createMessage, type BrokerMessage } from './message.js';
-import type { Hooks } from './hooks.js';
-import { MqttConnection } from './mqtt-connection.js';
-import type { BrokerLimits, BrokerOptions } from './options.js';
-import type { Logger } from './ports/logger.js';
-import { redistributeShared, type ReceiveCheck } from './routing.js';
+import type { MqttConnection } from './mqtt-connection.js';
+import { redistributeShared } from './routing.js';
 import { SessionOwnedError } from './ports/cluster.js';
 import type { SessionLink } from './ports/session-link.js';
-import type { RestoredState, Store, StoredWill } from './ports/store.js';
-import type { TopicRouter } from './router/topic-router.js';
-import { subscriptionEntry, type Recipient } from './router/types.js';
-import { Session, type Delivery, type SessionEvents, type SessionLimits } from './session.js';
-import type { BrokerStats } from './stats.js';
+import type { RestoredState, StoredWill } from './ports/store.js';
+import { subscriptionEntry } from './router/types.js';
+import { Session, type Delivery, type SessionLimits } from './session.js';
+import { sessionLimits, type SessionHost, type SessionRequest } from './session-host.js';
 import { fromStoredMessage } from './stored.js';
 import { LongTimer } from './timers.js';
 import { ReasonCode } from '../protocol/index.js';
+
+export type { SessionHost, SessionRequest } from './session-host.js';
 
 const NEVER_EXPIRES = 0xffffffff;
 
@@ -34,46 +32,6 @@ function willMessage(will: StoredWill): BrokerMessage {
     createdAt: now,
     expiresAt: will.expiryInterval === undefined ? undefined : now + will.expiryInterval * 1000,
   });
-}
-
-/** What a CONNECT asks of the session layer. */
-export interface SessionRequest {
-  clientId: string;
-  clean: boolean;
-  expiryInterval: number;
-  protocolVersion: ProtocolVersion;
-  username: string | undefined;
-  will: StoredWill | undefined;
-}
-
-/**
- * What the session manager uses of the broker: the store and the cluster it keeps
- * sessions in, the router their subscriptions live in, the receive check for moving
- * shared deliveries, where wills are published and subscriptions removed, and where
- * sessions report drops (`events`).
- */
-export interface SessionHost {
-  readonly options: Pick<BrokerOptions, 'cluster' | 'limits' | 'sessionOwner'>;
-  readonly store: Store | undefined;
-  readonly stats: BrokerStats;
-  readonly hooks: Hooks;
-  readonly logger: Logger;
-  readonly access: ReceiveCheck;
-  readonly router: TopicRouter<Recipient>;
-  /** Where the sessions report drops and withheld messages. */
-  readonly events: SessionEvents;
-  publish(message: BrokerMessage): number;
-  unsubscribe(session: Session, filter: string): boolean;
-}
-
-/** The limits of a session on a link: the inflight window respects the client's Receive Maximum. */
-function sessionLimits(l: BrokerLimits, link: SessionLink | MqttConnection | undefined): SessionLimits {
-  const clientMax = link instanceof MqttConnection ? link.clientReceiveMaximum : (link?.receiveMaximum ?? 65535);
-  return {
-    inflightWindow: Math.max(1, Math.min(l.maxInflightMessages, clientMax)),
-    maxQueuedMessages: l.maxQueuedMessages,
-    maxQueuedBytes: l.maxQueuedBytes,
-  };
 }
 
 interface SessionTimers {
