@@ -69,7 +69,10 @@ function refuse(ctx: HandlerContext, conn: MqttConnection, packet: PublishPacket
   if (verdict.refusal === 'payload-not-utf8' && packet.qos === 0) {
     throw new MqttProtocolError(ReasonCode.PayloadFormatInvalid, verdict.reason);
   }
-  if (verdict.refusal === 'cluster-unavailable') return acknowledge(ctx, conn, packet, ReasonCode.UnspecifiedError, verdict.reason, undefined, false);
+  if (verdict.refusal === 'cluster-unavailable') {
+    forgetUnroutable(conn, packet);
+    return acknowledge(ctx, conn, packet, ReasonCode.UnspecifiedError, verdict.reason, undefined, false);
+  }
   const code = conn.protocolVersion === 5 ? refusalCodes[verdict.refusal] : ReasonCode.Success;
   return acknowledge(ctx, conn, packet, code, verdict.reason);
 }
@@ -112,12 +115,23 @@ function acknowledge(
 ): void | Promise<void> {
   if (packet.qos === 0) return;
   return ctx.admission.whenSafe(message, conn, (routed) => {
-    if (routed && routable) sendAck(conn, packet, reasonCode, reason);
-    else sendUnroutable(conn, packet);
+    if (routed && routable) return sendAck(conn, packet, reasonCode, reason);
+    if (message) forgetUnroutable(conn, packet);
+    sendUnroutable(conn, packet);
   }, (err: unknown) => {
     ctx.reportError(err, 'store commit');
     conn.close(ReasonCode.UnspecifiedError, 'the message could not be stored');
   });
+}
+
+/**
+ * A QoS 2 message the broker could not route was never taken [MQTT-4.3.3-2]: its packet
+ * id is forgotten at once, whether or not the refusal reaches the client, so that the
+ * client's resend (with DUP after a reconnect, [MQTT-4.4.0-1]) is routed as the first
+ * send it is, not answered as a repeat of a message nobody got.
+ */
+function forgetUnroutable(conn: MqttConnection, packet: PublishPacket): void {
+  if (packet.qos === 2) conn.session?.releaseInbound(packet.packetId!);
 }
 
 /** 3.1.1 cannot refuse a PUBLISH: the connection closes instead of acknowledging a loss; v5 is told. */
