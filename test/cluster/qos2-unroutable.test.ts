@@ -14,7 +14,7 @@ import { until } from '../durability/stream-client.js';
 import { ClusterClient, awaitRoute } from './cluster-client.js';
 import { startNode, type Node } from './in-process.js';
 
-const isType = <T extends number>(type: T) => (p: Packet): p is PacketOf<T> => p.type === type;
+const isType = <T extends Packet['type']>(type: T) => (p: Packet): p is PacketOf<T> => p.type === type;
 
 withRedis(() => {
   describe('an MQTT 3.1.1 QoS 2 publish a cluster node could not route', () => {

@@ -3,7 +3,9 @@ import type {
   ClientEndpoint, ClientPrincipal, ConnectionInfo, OutgoingPublish, Session,
 } from '../../broker/index.js';
 import type { ProtocolVersion } from '../../protocol/index.js';
-import { isSnShortTopicName, SnMsgType, type SnPlainMessage, type SnPublishTopic } from '../protocol/index.js';
+import {
+  isSnShortTopicName, SnMsgType, type SnPlainMessage, type SnPublishTopic, type SnReturnCodeValue,
+} from '../protocol/index.js';
 import { SnAddressCheck } from './address-check.js';
 import type { SnAddress, SnGatewayContext } from './context.js';
 import { SnOutbound } from './outbound.js';
@@ -25,6 +27,11 @@ export interface SnConnectRequest {
   willFlag: boolean;
   /** Keep alive, seconds [MQTT-SN-1.2 5.4.4]. */
   duration: number;
+}
+
+/** The answer a QoS 1 PUBLISH routed and not yet acknowledged will get, for its resends (see `publish.ts`). */
+export interface PendingQos1 {
+  returnCode: SnReturnCodeValue;
 }
 
 /** A PUBLISH header takes 7 octets, 9 in the three-octet Length form [MQTT-SN-1.2 5.2.1]. */
@@ -65,6 +72,8 @@ export class SnClientLink implements ClientEndpoint {
   deadline: number | undefined;
   /** Held back by flow control (see {@link pauseInput}). */
   inputPaused = false;
+  /** QoS 1 MsgIds from the client routed and not yet acknowledged: a resend is not routed again [MQTT-SN-1.2 6.13]. */
+  readonly unackedQos1 = new Map<number, PendingQos1>();
   private sleepSeconds = 0;
   /** Epoch ms by which the client must have answered the address check. */
   private proofDeadline = Number.POSITIVE_INFINITY;

@@ -4,7 +4,7 @@ import { ReasonCode, topicNameProblem, type QoS } from '../../protocol/index.js'
 import {
   SnMsgType, SnReturnCode, type SnPublishMessage, type SnPublishTopic, type SnReturnCodeValue,
 } from '../protocol/index.js';
-import type { SnClientLink } from './client-link.js';
+import type { PendingQos1, SnClientLink } from './client-link.js';
 import type { SnGatewayContext } from './context.js';
 import type { SnTopicTable } from './topic-table.js';
 
@@ -87,18 +87,42 @@ function puback(link: SnClientLink, m: SnPublishMessage, returnCode: SnReturnCod
  * the order of the messages they answer. A message the cluster could not route after all
  * is refused with "rejected: congestion" instead of `answer`.
  */
-function acknowledge(link: SnClientLink, m: SnPublishMessage, answer: () => void, message?: BrokerMessage): void | Promise<void> {
+function acknowledge(
+  link: SnClientLink, m: SnPublishMessage, answer: () => void, message?: BrokerMessage, settled?: (code: SnReturnCodeValue) => void,
+): void | Promise<void> {
   if (m.qos <= 0) return answer();
   return link.ctx.broker.admission.whenSafe(message, link, (routed) => {
+    settled?.(routed ? SnReturnCode.ACCEPTED : refusalCodes['cluster-unavailable']);
     if (!link.open) return;
     if (routed) return answer();
     // Not routed after all: refused, so a QoS 2 id is free again.
     if (m.qos === 2) link.session?.releaseInbound(m.msgId);
     puback(link, m, refusalCodes['cluster-unavailable']);
   }, (err: unknown) => {
+    settled?.(refusalCodes['cluster-unavailable']);
     link.ctx.broker.reportError(err, 'store commit');
     link.close(ReasonCode.UnspecifiedError, 'the message could not be stored');
   });
+}
+
+/**
+ * A QoS 1 message routed and not yet acknowledged: its MsgId stays with the link until
+ * the PUBACK goes, so that the client's resend (DUP set, same MsgId, after Tretry
+ * [MQTT-SN-1.2 6.13]) is recognised and not routed again. The resend gets the PUBACK
+ * the first gets, after it; once acknowledged, the MsgId may carry a new message.
+ */
+function acknowledgeQos1(link: SnClientLink, m: SnPublishMessage, message: BrokerMessage): void | Promise<void> {
+  const pending: PendingQos1 = { returnCode: SnReturnCode.ACCEPTED };
+  link.unackedQos1.set(m.msgId, pending);
+  return acknowledge(link, m, () => puback(link, m, SnReturnCode.ACCEPTED), message, (code) => {
+    pending.returnCode = code;
+    if (link.unackedQos1.get(m.msgId) === pending) link.unackedQos1.delete(m.msgId);
+  });
+}
+
+/** A resend of a QoS 1 message still being acknowledged: answered as the first is, after it. */
+function acknowledgeResend(link: SnClientLink, m: SnPublishMessage, pending: PendingQos1): void | Promise<void> {
+  return acknowledge(link, m, () => puback(link, m, pending.returnCode));
 }
 
 /**
@@ -114,6 +138,8 @@ export function handlePublish(link: SnClientLink, m: SnPublishMessage): void | P
   if (topic === undefined) return acknowledge(link, m, () => puback(link, m, SnReturnCode.REJECTED_INVALID_TOPIC_ID));
   const pubrec = () => link.send({ type: SnMsgType.PUBREC, msgId: m.msgId });
   if (m.qos === 2 && session.inboundQos2.has(m.msgId)) return acknowledge(link, m, pubrec);
+  const pending = m.qos === 1 ? link.unackedQos1.get(m.msgId) : undefined;
+  if (pending) return acknowledgeResend(link, m, pending);
   const qos: QoS = m.qos === -1 ? 0 : m.qos;
   const refusal = publishRefusal(ctx, link, topic, qos, m.retain, m.data);
   if (refusal !== undefined) return acknowledge(link, m, () => puback(link, m, refusal));
@@ -127,7 +153,7 @@ export function handlePublish(link: SnClientLink, m: SnPublishMessage): void | P
   if (m.qos === 2) session.addInbound(m.msgId);
   const message = route(ctx, link.info, session.clientId, topic, m, link);
   if (qos === 0) return;
-  return acknowledge(link, m, m.qos === 2 ? pubrec : () => puback(link, m, SnReturnCode.ACCEPTED), message);
+  return m.qos === 2 ? acknowledge(link, m, pubrec, message) : acknowledgeQos1(link, m, message);
 }
 
 /**
