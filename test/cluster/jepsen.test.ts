@@ -79,9 +79,9 @@ withRedis(() => {
 async function probeEveryRoute(ports: number[], subscribers: CheckedSubscriber[]): Promise<void> {
   for (const port of ports) {
     const { client } = await StreamClient.connect(port, { clientId: `check-probe-${port}` });
-    for (const s of subscribers) s.counts.delete(PROBE);
+    for (const s of subscribers) s.probed = false;
     const deadline = Date.now() + 10_000;
-    while (!subscribers.every((s) => s.counts.has(PROBE))) {
+    while (!subscribers.every((s) => s.probed)) {
       assert.ok(Date.now() < deadline, 'subscriptions did not reach every node');
       client.send({ type: PacketType.PUBLISH, topic: 'check/probe', payload: Buffer.from(PROBE), qos: 0, retain: false, dup: false });
       await sleep(50);
