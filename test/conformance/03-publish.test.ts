@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { PacketType, type PublishPacket } from '../../src/protocol/index.js';
 import {
-  connect, disconnect, nextPacketId, payloads, publish, receive, subscribe, uniq, brokerWithPublisher } from '../helpers/flows.js';
+  connect, disconnect, nextPacketId, payloads, publish, receive, subscribe, uniq, brokerWithPublisher, waitUntil } from '../helpers/flows.js';
 import { startMidge, type InProcessMidge } from '../helpers/midge.js';
 import type { RawClient } from '../helpers/raw-client.js';
 
@@ -259,5 +259,42 @@ describe('03 PUBLISH the server does not authorize (MQTT 3.1.1)', () => {
     assert.equal(pub.closed, false, 'the connection stays open');
     await disconnect(sub);
     await disconnect(pub);
+  });
+});
+
+describe('03 PUBLISH the server refuses (MQTT 5)', () => {
+  let midge: InProcessMidge;
+  before(async () => {
+    const authorizer = {
+      name: 'no-denied',
+      canPublish: (_client: unknown, topic: string) => !topic.startsWith('denied/'),
+      canSubscribe: () => true,
+      canReceive: () => true,
+    };
+    midge = await startMidge({ broker: { authorizers: [authorizer] } });
+  });
+  after(() => midge.stop());
+
+  it('refuses a QoS 2 PUBLISH resent with DUP after the connection dropped before its refusal went out, instead of answering it as a message taken [MQTT-4.3.3-10] [MQTT-4.4.0-1]', async () => {
+    const clientId = uniq('refused-q2');
+    const session = { version: 5 as const, clientId, clean: false, properties: { sessionExpiryInterval: 60 } };
+    const topic = `denied/${uniq('q2')}`;
+    // The refusal waits, as every acknowledgement does, until it is safe to send: here, until the test says so.
+    let release!: () => void;
+    let asked = 0;
+    const held = new Promise<boolean>((resolve) => { release = () => resolve(true); });
+    const remove = midge.server.broker.admission.gate.add({ name: 'held by the test', check: () => { asked++; return held; } });
+    const first = await connect(midge.port, session);
+    sendPublish(first, topic, 'refused', 2, 7);
+    await waitUntil(() => asked === 1, 'the broker to refuse the PUBLISH');
+    await first.close();
+    remove();
+    release();
+    const again = await connect(midge.port, { ...session, properties: { sessionExpiryInterval: 0 } });
+    sendPublish(again, topic, 'refused', 2, 7, true);
+    const pubrec = await again.waitForPacket(PacketType.PUBREC);
+    assert.equal(pubrec.packetId, 7);
+    assert.equal(pubrec.reasonCode, 0x87, 'Not authorized, as the first time: the message was never taken');
+    await disconnect(again);
   });
 });

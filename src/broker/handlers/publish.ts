@@ -70,10 +70,11 @@ function refuse(ctx: HandlerContext, conn: MqttConnection, packet: PublishPacket
     throw new MqttProtocolError(ReasonCode.PayloadFormatInvalid, verdict.reason);
   }
   if (verdict.refusal === 'cluster-unavailable') {
-    forgetUnroutable(conn, packet);
+    forgetRefused(conn, packet);
     return acknowledge(ctx, conn, packet, ReasonCode.UnspecifiedError, verdict.reason, undefined, false);
   }
   const code = conn.protocolVersion === 5 ? refusalCodes[verdict.refusal] : ReasonCode.Success;
+  if (isFailureCode(code)) forgetRefused(conn, packet);
   return acknowledge(ctx, conn, packet, code, verdict.reason);
 }
 
@@ -116,7 +117,7 @@ function acknowledge(
   if (packet.qos === 0) return;
   return ctx.admission.whenSafe(message, conn, (routed) => {
     if (routed && routable) return sendAck(conn, packet, reasonCode, reason);
-    if (message) forgetUnroutable(conn, packet);
+    if (message) forgetRefused(conn, packet);
     sendUnroutable(conn, packet);
   }, (err: unknown) => {
     ctx.reportError(err, 'store commit');
@@ -125,12 +126,13 @@ function acknowledge(
 }
 
 /**
- * A QoS 2 message the broker could not route was never taken [MQTT-4.3.3-2]: its packet
- * id is forgotten at once, whether or not the refusal reaches the client, so that the
- * client's resend (with DUP after a reconnect, [MQTT-4.4.0-1]) is routed as the first
- * send it is, not answered as a repeat of a message nobody got.
+ * A QoS 2 message the broker refused (v5) or could not route was never taken
+ * [MQTT-4.3.3-2] [MQTT-4.3.3-10]: its packet id is forgotten at once, whether or not the
+ * refusal reaches the client, so that the client's resend (with DUP after a reconnect,
+ * [MQTT-4.4.0-1]) is handled as the first send it is, not answered as a repeat of a
+ * message nobody got.
  */
-function forgetUnroutable(conn: MqttConnection, packet: PublishPacket): void {
+function forgetRefused(conn: MqttConnection, packet: PublishPacket): void {
   if (packet.qos === 2) conn.session?.releaseInbound(packet.packetId!);
 }
 
