@@ -160,10 +160,11 @@ export class Broker {
     } else if (store) {
       await store.open();
       for (const notice of store.notices ?? []) this.logger.warn({ store: store.name }, notice);
-      const state = await store.restore();
+      // Retained messages go into the tree as they are read: a large store is not held twice.
+      const state = await store.restore({ onRetained: (m) => this.retained.set(fromStoredMessage(m)) });
       for (const m of state.retained) this.retained.set(fromStoredMessage(m));
       this.sessions.restore(state);
-      this.logger.info({ store: store.name, sessions: state.sessions.length, retained: state.retained.length }, 'store restored');
+      this.logger.info({ store: store.name, sessions: state.sessions.length, retained: this.retained.sizeWithoutSys }, 'store restored');
     }
     this.sweeper.start();
     this.flow.start();

@@ -1,8 +1,30 @@
 import type { BrokerMessage } from './message.js';
 
+const NO_CHILDREN: ReadonlyMap<string, RetainedNode> = new Map();
+
 class RetainedNode {
-  readonly children = new Map<string, RetainedNode>();
+  /** Made with the first child: most nodes are leaves (one per topic), and a Map each would be most of the tree's memory. */
+  private map: Map<string, RetainedNode> | undefined;
   message: BrokerMessage | undefined;
+
+  get children(): ReadonlyMap<string, RetainedNode> {
+    return this.map ?? NO_CHILDREN;
+  }
+
+  /** The child of a level, made when missing. */
+  child(level: string): RetainedNode {
+    this.map ??= new Map();
+    let child = this.map.get(level);
+    if (!child) {
+      child = new RetainedNode();
+      this.map.set(level, child);
+    }
+    return child;
+  }
+
+  removeChild(level: string): void {
+    this.map?.delete(level);
+  }
 }
 
 /**
@@ -41,14 +63,7 @@ export class RetainedMessages {
   set(message: BrokerMessage): boolean {
     if (message.payload.length === 0) return this.delete(message.topic);
     let node = this.root;
-    for (const level of message.topic.split('/')) {
-      let child = node.children.get(level);
-      if (!child) {
-        child = new RetainedNode();
-        node.children.set(level, child);
-      }
-      node = child;
-    }
+    for (const level of message.topic.split('/')) node = node.child(level);
     node.message = message;
     if (!this.byTopic.has(message.topic) && message.topic.startsWith('$')) this.dollarTopics++;
     this.byTopic.set(message.topic, message);
@@ -65,7 +80,7 @@ export class RetainedMessages {
     for (let i = path.length - 1; i > 0; i--) {
       const node = path[i]!;
       if (node.message || node.children.size > 0) break;
-      path[i - 1]!.children.delete(levels[i - 1]!);
+      path[i - 1]!.removeChild(levels[i - 1]!);
     }
     return true;
   }

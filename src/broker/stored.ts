@@ -12,7 +12,7 @@ export function toStoredMessage(m: BrokerMessage): StoredMessage {
 
 /** A broker message rebuilt from the store. */
 export function fromStoredMessage(m: StoredMessage): BrokerMessage {
-  return createMessage({ ...m });
+  return createMessage(m);
 }
 
 /** The store's record of one subscription of a session. */

@@ -1,5 +1,5 @@
 import type {
-  RestoredState, Store, StoredDelivery, StoredInbound, StoredMessage, StoredSession, StoredSubscription, StoreHealth,
+  RestoredState, RestoreOptions, Store, StoredDelivery, StoredInbound, StoredMessage, StoredSession, StoredSubscription, StoreHealth,
 } from '../broker/index.js';
 import { batchSize, clearClient, clientDelta, mergeBatch, newBatch, type Batch } from './batch.js';
 import { MessageRefs } from './message-refs.js';
@@ -81,7 +81,7 @@ export abstract class BufferedStore implements Store {
   /** Opens the backend; rejects with a clear message when it is corrupt or unreadable. */
   protected abstract openBackend(): Promise<void>;
   /** Reads everything the backend holds, orphans included. */
-  protected abstract readBackend(): Promise<RestoredState>;
+  protected abstract readBackend(options: RestoreOptions): Promise<RestoredState>;
   /** Writes one batch atomically; resolves (or returns) once it is durable. */
   protected abstract writeBatch(batch: Batch): void | Promise<void>;
   protected abstract closeBackend(): Promise<void>;
@@ -109,8 +109,8 @@ export abstract class BufferedStore implements Store {
    * none) and deliveries whose message is missing are dropped from the result and
    * deleted at the next commit.
    */
-  async restore(): Promise<RestoredState> {
-    const state = await this.readBackend();
+  async restore(options: RestoreOptions = {}): Promise<RestoredState> {
+    const state = await this.readBackend(options);
     this.refs.clear();
     if (!this.countsReferences) return state;
     const known = new Set(state.messages.map((m) => m.id));

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { RestoredState } from '../broker/index.js';
+import type { RestoredState, StoredMessage } from '../broker/index.js';
 import { decodeDelivery, decodeMessage, decodeSession, decodeSubscription } from './sqlite-codec.js';
 import { COLUMNS, ROW_KEY, selectRows, type RecordTable } from './sqlite-layout.js';
 import {
@@ -35,7 +35,7 @@ type Row = unknown[];
  * `schema`: the store's version, when it is not the current one (`midge store`
  * reads stores as they are); version 1 has no checksums to check.
  */
-export function readContents(db: Database.Database, options: { schema?: number; queued?: 'read' | 'leave' } = {}): StoreContents {
+export function readContents(db: Database.Database, options: ReadOptions = {}): StoreContents {
   const damaged: DamagedRecord[] = [];
   const schema = options.schema ?? SCHEMA_VERSION;
   const checksums = schema >= 2;
@@ -53,8 +53,11 @@ export function readContents(db: Database.Database, options: { schema?: number; 
     messages: read('messages', decodeMessage),
     deliveries: read('deliveries', decodeDelivery),
     inbound: read('inbound', (r: InboundRow) => ({ clientId: r[0], packetId: r[1] })),
-    retained: read('retained', decodeMessage),
+    retained: [],
   };
+  const retained = { table: 'retained', sql: sql.retained, decode: decodeRetained, checksums } as const;
+  if (options.onRetained) forEachChecked(db, retained, damaged, options.onRetained);
+  else state.retained = readChecked(db, retained, damaged);
   const messages = new Set(state.messages.map((m) => m.id));
   const damagedMessages = new Set(damaged.filter((d) => d.table === 'messages').map((d) => d.key[0]));
   state.deliveries = state.deliveries.filter((d) => {
@@ -66,6 +69,33 @@ export function readContents(db: Database.Database, options: { schema?: number; 
     return false;
   });
   return { state, damaged };
+}
+
+/**
+ * A retained message as the broker keeps it, for as long as its topic keeps it:
+ * a small payload is copied into Node's shared buffer pool (as `Buffer.from` does
+ * below 4 KiB), because SQLite hands each blob over in a buffer of its own, and
+ * 200,000 of those cost V8 a tracked allocation each (some 40 MiB more, and
+ * slower collections). A pool chunk stays while any of its messages does.
+ */
+function decodeRetained(r: MessageRow): StoredMessage {
+  const payload = r[2];
+  if (Buffer.isBuffer(payload) && payload.length < Buffer.poolSize >>> 1) r[2] = Buffer.from(payload);
+  return decodeMessage(r);
+}
+
+/** What {@link readContents} reads and how. */
+export interface ReadOptions {
+  /** The store's version, when it is not the current one. */
+  schema?: number;
+  /** `leave`: queued deliveries (and the messages only they refer to) stay in the store. */
+  queued?: 'read' | 'leave';
+  /**
+   * Takes each retained message that passed its checks as it is read (`retained`
+   * comes back empty): 200,000 retained messages are then never all held as rows
+   * or records, only as what the taker makes of them.
+   */
+  onRetained?: (message: StoredMessage) => void;
 }
 
 /** Schema 3: deliveries that are not simply queued (sent, or released), by the state packed in `checksum_flags`. */
@@ -83,43 +113,61 @@ export interface TableRead<R extends Row, T> {
 /** Rows of a query, each checked against its checksum and decoded; those that fail go to `damaged`. */
 export function readChecked<R extends Row, T>(db: Database.Database, how: TableRead<R, T>, damaged: DamagedRecord[]): T[] {
   const out: T[] = [];
-  const { table, decode } = how;
-  const check = CHECKS[table] as unknown as (r: R) => string | undefined;
-  for (const row of readRows(db, table, how.sql, damaged, how.params) as R[]) {
-    const problem = how.checksums ? check(row) : undefined;
-    if (problem === undefined) {
-      try {
-        out.push(decode(row));
-        continue;
-      } catch (err) {
-        damaged.push(describe(table, row, err instanceof Error ? err.message : String(err)));
-        continue;
-      }
-    }
-    damaged.push(describe(table, row, problem));
-  }
+  forEachChecked(db, how, damaged, (record) => out.push(record));
   return out;
 }
 
 /**
- * All rows of a table, each an array of its values (raw mode: cheaper than an
- * object per row). When SQLite fails part-way (a damaged page), the rows read
- * before the failure are kept and the failure is reported as damage.
+ * Each row of a query, checked against its checksum and decoded, handed to `each`
+ * as it is read (one statement stepped row by row, each row an array: raw mode),
+ * so that nothing of the table is held here. Rows that fail go to `damaged`. When
+ * SQLite fails part-way (a damaged page), the rows read before the failure have
+ * been handed over and the failure is reported as damage.
  */
-function readRows(db: Database.Database, table: RecordTable, sql: string, damaged: DamagedRecord[], params: unknown[] = []): unknown[] {
-  const statement = db.prepare(sql).raw();
+export function forEachChecked<R extends Row, T>(
+  db: Database.Database, how: TableRead<R, T>, damaged: DamagedRecord[], each: (record: T) => void,
+): void {
+  const { table, decode, checksums } = how;
+  const check = CHECKS[table] as unknown as (r: R) => string | undefined;
+  const rows = db.prepare(how.sql).raw().iterate(...(how.params ?? [])) as IterableIterator<R>;
+  let read = 0;
   try {
-    return statement.all(...params);
-  } catch (err) {
-    const rows: unknown[] = [];
-    try {
-      for (const row of statement.iterate(...params)) rows.push(row);
-    } catch {
-      // What was read before the failure is kept; the failure is reported below.
+    for (;;) {
+      let next: IteratorResult<R>;
+      try {
+        next = rows.next();
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        damaged.push({ table, key: [], clientId: undefined, what: `table ${table}: only ${read} rows could be read (${why})` });
+        return;
+      }
+      if (next.done) return;
+      read++;
+      const record = checkedRecord(table, next.value, checksums ? check : undefined, decode, damaged);
+      if (record !== DAMAGED) each(record);
     }
-    const why = err instanceof Error ? err.message : String(err);
-    damaged.push({ table, key: [], clientId: undefined, what: `table ${table}: only ${rows.length} rows could be read (${why})` });
-    return rows;
+  } finally {
+    // `each` may throw: the statement is let go of either way.
+    rows.return?.();
+  }
+}
+
+const DAMAGED = Symbol('damaged');
+
+/** A row decoded once it passed its check, or {@link DAMAGED} (reported in `damaged`). */
+function checkedRecord<R extends Row, T>(
+  table: RecordTable, row: R, check: ((r: R) => string | undefined) | undefined, decode: (r: R) => T, damaged: DamagedRecord[],
+): T | typeof DAMAGED {
+  const problem = check?.(row);
+  if (problem !== undefined) {
+    damaged.push(describe(table, row, problem));
+    return DAMAGED;
+  }
+  try {
+    return decode(row);
+  } catch (err) {
+    damaged.push(describe(table, row, err instanceof Error ? err.message : String(err)));
+    return DAMAGED;
   }
 }
 

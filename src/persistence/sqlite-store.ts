@@ -1,7 +1,7 @@
 import { closeSync, constants, fdatasync, fsyncSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import type { PagedDeliveries, PageOutcome, QueuePaging, RestoredState } from '../broker/index.js';
+import type { PagedDeliveries, PageOutcome, QueuePaging, RestoredState, RestoreOptions } from '../broker/index.js';
 import type { Batch } from './batch.js';
 import { BufferedStore } from './buffered-store.js';
 import { StoreCorruptError } from './sqlite-codec.js';
@@ -184,10 +184,10 @@ export class SqliteStore extends BufferedStore implements QueuePaging {
     }
   }
 
-  protected async readBackend(): Promise<RestoredState> {
+  protected async readBackend(options: RestoreOptions): Promise<RestoredState> {
     const db = this.db;
     if (!db) throw new Error('the sqlite store is not open');
-    const state = this.readAll(db);
+    const state = this.readAll(db, options);
     if (this.useWorker) await this.handToWorker();
     return state;
   }
@@ -206,17 +206,18 @@ export class SqliteStore extends BufferedStore implements QueuePaging {
    * Everything but the queued deliveries when paging: those are checked in one
    * streaming pass and summed up per session (sqlite-paging.ts).
    */
-  private read(db: Database.Database): { state: RestoredState; damaged: DamagedRecord[] } {
-    if (this.useWorker) return readContents(db);
-    const { state, damaged } = readContents(db, { queued: 'leave' });
+  private read(db: Database.Database, options: RestoreOptions): { state: RestoredState; damaged: DamagedRecord[] } {
+    const { onRetained } = options;
+    if (this.useWorker) return readContents(db, { onRetained });
+    const { state, damaged } = readContents(db, { queued: 'leave', onRetained });
     state.paged = scanQueued(db, damaged, state.messages);
     return { state, damaged };
   }
 
   /** Every record, each checked against its checksum; a store with damaged records is refused. */
-  private readAll(db: Database.Database): RestoredState {
+  private readAll(db: Database.Database, options: RestoreOptions): RestoredState {
     try {
-      const { state, damaged } = this.read(db);
+      const { state, damaged } = this.read(db, options);
       if (damaged.length > 0) {
         const shown = damaged.slice(0, 5).map((d) => d.what).join('; ');
         const more = damaged.length > 5 ? `; and ${damaged.length - 5} more` : '';

@@ -91,6 +91,19 @@ export interface RestoredState {
   paged?: PagedQueue[];
 }
 
+/** How {@link Store.restore} hands over what it reads. */
+export interface RestoreOptions {
+  /**
+   * Takes each retained message as it is read, so that a store of many retained
+   * messages is not held twice (once read, once in the broker's tree). A store that
+   * calls it returns `retained` empty; one that does not returns them as before, so
+   * the caller takes both. Each message has passed the store's checks; the store
+   * may still reject `restore()` after some were handed over (damage found later):
+   * the caller then discards them with the rest.
+   */
+  onRetained?: (message: StoredMessage) => void;
+}
+
 /** The queued deliveries of one session that stay in the store until its client reads them. */
 export interface PagedQueue {
   clientId: string;
@@ -173,7 +186,7 @@ export interface Store {
    * rather than return less than the store holds. Only messages some delivery
    * refers to come back (retained ones come with `retained`).
    */
-  restore(): Promise<RestoredState>;
+  restore(options?: RestoreOptions): Promise<RestoredState>;
   saveSession(session: StoredSession): void;
   /** Deletes a session with its subscriptions, deliveries, inbound ids and the messages only its deliveries referred to. */
   deleteSession(clientId: string): void;
