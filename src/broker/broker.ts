@@ -95,7 +95,7 @@ export class Broker {
       disconnectSlowConsumers: limits.slowConsumerDisconnect,
     }, this.logger);
     const store = this.options.store;
-    this.pager = store?.paging && !this.options.cluster ? new QueuePager(store, store.paging, this.flow, this.logger) : undefined;
+    this.pager = store?.paging && !this.options.cluster ? new QueuePager(store, store.paging, this.flow, this.logger, this.stats) : undefined;
     this.sweeper = new KeepAliveSweeper(this.connections, this.options.limits.connectTimeout * 1000);
     this.access = new AccessControl(this.options, this.logger);
     this.admission = new PublishAdmission(this.options, this.stats, this.access);

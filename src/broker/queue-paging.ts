@@ -2,6 +2,10 @@ import type { FlowControl } from './flow-control.js';
 import { createMessage, type BrokerMessage } from './message.js';
 import type { Logger } from './ports/logger.js';
 import type { QueuePaging, Store, StoredDelivery, StoredMessage } from './ports/store.js';
+import type { BrokerStats } from './stats.js';
+
+/** The drop reason of a queued delivery left out because its row in the store is damaged. */
+export const DAMAGED_IN_STORE = 'damaged-in-store';
 
 /** Queued deliveries a session reads back from the store at a time. */
 export const PAGE_SIZE = 500;
@@ -15,7 +19,7 @@ const DEFAULT_BUDGET = 512 * 1024 * 1024;
 /** One page of a session's queue, read back: deliveries in order, each holding its (shared) message. */
 export interface Page {
   deliveries: { stored: StoredDelivery; message: BrokerMessage }[];
-  /** Rows that failed their checks and were left out (already logged). */
+  /** Queued deliveries left out because their rows failed their checks (already logged and counted). */
   damaged: number;
   /** `seq` of the last row looked at (the next page starts after it); undefined: none. */
   lastSeq: number | undefined;
@@ -46,6 +50,7 @@ export class QueuePager {
     private readonly paging: QueuePaging,
     private readonly flow: FlowControl,
     private readonly logger: Logger,
+    private readonly stats: BrokerStats,
   ) {
     const cap = flow.limits.maxQueuedBytesTotal;
     this.budget = cap > 0 && Number.isFinite(cap) ? Math.floor(cap / 2) : DEFAULT_BUDGET;
@@ -78,8 +83,10 @@ export class QueuePager {
     if (commitFirst) await this.store.commit();
     const page = await this.paging.readQueued(clientId, afterSeq, PAGE_SIZE);
     if (page.damaged.length > 0) {
-      this.logger.error({ clientId, damaged: page.damaged.slice(0, 5), count: page.damaged.length },
-        'queued messages of this client are damaged in the store and were not delivered; `midge store check` lists them');
+      for (let i = 0; i < page.skipped; i++) this.stats.countDrop(DAMAGED_IN_STORE);
+      this.logger.error({ clientId, damaged: page.damaged.slice(0, 5), skipped: page.skipped, reason: DAMAGED_IN_STORE },
+        'queued messages of this client are damaged in the store and were not delivered (the rest of its queue is); '
+        + 'stop the broker and run `midge store check` to list them, `midge store repair` to remove them');
     }
     const byId = new Map<number, StoredMessage>();
     for (const m of page.messages) byId.set(m.id, m);
@@ -88,7 +95,7 @@ export class QueuePager {
       const stored = byId.get(d.messageId);
       if (stored) deliveries.push({ stored: d, message: this.message(stored) });
     }
-    return { deliveries, damaged: page.damaged.length, lastSeq: page.lastSeq };
+    return { deliveries, damaged: page.skipped, lastSeq: page.lastSeq };
   }
 
   /** The one in-memory object of a stored message, made when no queue holds it yet. */

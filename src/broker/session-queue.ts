@@ -111,8 +111,11 @@ export class SessionQueue<D extends Queued> implements FlowSubject {
       && (bounds.maxQueuedBytes <= 0 || this.payloadBytes + message.payload.length <= bounds.maxQueuedBytes);
   }
 
-  /** A QoS 1/2 delivery queued in the store only (after everything in memory); `overflow` as for {@link push}. */
-  pushStored(payloadBytes: number, overflow: boolean): void {
+  /** A QoS 1/2 delivery queued in the store only (after everything in memory), numbered `seq`; `overflow` as for {@link push}. */
+  pushStored(seq: number, payloadBytes: number, overflow: boolean): void {
+    // The first one: the stored part starts here. Before it, the store holds the in-memory ones too (still `queued`
+    // there until sent), so reading from an older cursor would hand them over a second time.
+    if (this.stored === 0) this.storedAfter = seq - 1;
     this.stored++;
     this.storedBytes += payloadBytes;
     // Nothing in memory, but the backlog grew: flow control may hold the publisher.

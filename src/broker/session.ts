@@ -206,11 +206,12 @@ export class Session implements Recipient {
   /** A delivery written to the store and counted in the queue, with no object in memory until it is read back. */
   private queueInStore(message: BrokerMessage, qos: 1 | 2, retain: boolean, subscriptionIds: number[] | undefined, overflow: boolean): void {
     const store = this.store!;
+    const seq = this.nextSeq++;
     store.saveMessage(toStoredMessage(message));
     store.saveDelivery({
-      clientId: this.clientId, seq: this.nextSeq++, messageId: message.id, qos, retain, subscriptionIds, packetId: undefined, state: 'queued',
+      clientId: this.clientId, seq, messageId: message.id, qos, retain, subscriptionIds, packetId: undefined, state: 'queued',
     });
-    this.queue.pushStored(message.payload.length, overflow);
+    this.queue.pushStored(seq, message.payload.length, overflow);
     this.tailStaged = true;
   }
 

@@ -95,7 +95,9 @@ export class QueueReader {
       found.push({ table: 'deliveries', key: [clientId, d.seq], clientId, what: `delivery ${JSON.stringify(clientId)} #${d.seq}: its message ${d.messageId} is damaged or missing` });
       return false;
     });
-    return { deliveries, messages, damaged: found.map((d) => d.what), lastSeq };
+    // Each delivery left out once, whether its own row or its message's failed (a damaged message is also listed).
+    const skipped = found.filter((d) => d.table === 'deliveries' && d.key.length > 0).length;
+    return { deliveries, messages, damaged: found.map((d) => d.what), skipped, lastSeq };
   }
 }
 

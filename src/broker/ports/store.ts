@@ -127,6 +127,8 @@ export interface PagedDeliveries {
 export interface PageOutcome {
   /** One line per row that failed its checks and was left out. */
   damaged: string[];
+  /** Queued deliveries left out: their rows, or their messages' rows, failed their checks. */
+  skipped: number;
   /** `seq` of the last row looked at, damaged ones included; undefined when there was none. */
   lastSeq: number | undefined;
 }
