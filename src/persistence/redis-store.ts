@@ -1,4 +1,5 @@
-import { Redis, type ChainableCommander, type RedisOptions } from 'ioredis';
+import { createRequire } from 'node:module';
+import type { ChainableCommander, Redis, RedisOptions } from 'ioredis';
 import {
   decodeStoredMessage, encodeStoredMessage, type Logger, type RestoredState, type StoredDelivery, type StoredMessage,
 } from '../broker/index.js';
@@ -8,6 +9,15 @@ import {
   FIELD, addClientRecords, emptyState, encodeDelivery, encodeSession, encodeSubscription,
 } from './redis-records.js';
 import { BATCH_SCRIPT } from './redis-store-script.js';
+
+/**
+ * ioredis, loaded when the first connection is made rather than with this module:
+ * a broker without Redis (the default) does not load it at every start (0.1-0.2 s
+ * of CPU, a few percent of a restart on a large store).
+ */
+function ioredis(): typeof import('ioredis') {
+  return createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+}
 
 /** How a cluster fences the store's writes: see {@link RedisStoreOptions.fence}. */
 export interface StoreFence {
@@ -114,7 +124,7 @@ export class RedisStore extends BufferedStore {
       // to the primary and sends the refused command again (a batch applies idempotently).
       reconnectOnError: (err) => (/^(READONLY|UNBLOCKED|WAIT cannot be used with replica)/.test(err.message) ? 2 : false),
     };
-    this.redis = typeof options.url === 'string' ? new Redis(options.url, settings) : new Redis({ ...options.url, ...settings });
+    this.redis = typeof options.url === 'string' ? new (ioredis().Redis)(options.url, settings) : new (ioredis().Redis)({ ...options.url, ...settings });
     this.redis.on('error', () => {});
     this.redis.on('ready', () => { this.connections++; });
     // ioredis gives a connection up when a reconnection is interrupted (a Sentinel failover can): take it up again.
