@@ -70,6 +70,7 @@ export class AclFileAuthorizer implements Authorizer {
   #bindings = new WeakMap<ClientPrincipal, Binding>();
   #acl: AclDefinition;
   #keyedByClientId: boolean;
+  #version = 0;
 
   private constructor(options: AclFileAuthorizerOptions, acl: AclDefinition) {
     this.#options = options;
@@ -95,6 +96,15 @@ export class AclFileAuthorizer implements Authorizer {
     this.#bindings = new WeakMap();
     this.#acl = acl;
     this.#keyedByClientId = usesClientId(acl);
+    this.#version++;
+  }
+
+  /**
+   * Grows with every reload that took effect: until it changes, a read decision stands
+   * (the broker reuses the one it made when routing a message at its transmission).
+   */
+  get version(): number {
+    return this.#version;
   }
 
   /** May the client publish to the topic (also used for the will topic)? Never for `$SYS`. */

@@ -71,6 +71,33 @@ export class AccessControl implements PublishRights {
     return true;
   }
 
+  /**
+   * The version of the read rules that apply on `link`: the sum of its authorizers'
+   * versions (each only grows, so any reload changes the sum), or undefined when one
+   * of them has none and its answers may change at any time.
+   */
+  readVersion(link: SessionLink): number | undefined {
+    const chain = link.security?.authorizers ?? this.options.authorizers;
+    let version = 0;
+    for (let i = 0; i < chain.length; i++) {
+      const v = chain[i]!.version;
+      if (v === undefined) return undefined;
+      version += v;
+    }
+    return version;
+  }
+
+  /**
+   * The read check when a routed message is transmitted later (queued, in flight):
+   * the decision routing made stands when it was made for the principal now on `link`
+   * under the rules' current version; else, after a takeover, a re-authentication or
+   * a reload, the authorizers are asked again (issue 20).
+   */
+  canStillReceive(link: SessionLink, topic: string, checkedFor: ClientPrincipal | undefined, checkedVersion: number | undefined): boolean {
+    if (checkedFor === link.principal && checkedVersion !== undefined && checkedVersion === this.readVersion(link)) return true;
+    return this.canReceive(link, topic);
+  }
+
   /** PublishRights: the publish check admission makes, with its log line when refused. */
   mayPublish(publisher: Publisher, topic: string, qos: QoS, retain: boolean): boolean {
     if (this.canPublish(publisher.principal, topic, qos, retain, publisher.info)) return true;

@@ -1,10 +1,23 @@
 import { DeliveryQueue } from './delivery-queue.js';
 import { SessionFlow, type FlowControl, type FlowSubject } from './flow-control.js';
 import type { BrokerMessage } from './message.js';
+import type { ClientPrincipal } from './ports/auth.js';
 import type { SessionLink } from './ports/session-link.js';
 
+/**
+ * The read check routing made for a delivery, so that the one at transmission can
+ * reuse it (see `AccessControl.canStillReceive`). Both undefined when it was routed
+ * while its session was offline, or read back from the store.
+ */
+export interface ReadChecked {
+  /** The principal of the link it was checked for. */
+  checkedFor?: ClientPrincipal | undefined;
+  /** The version of the read rules then (`AccessControl.readVersion`). */
+  checkedVersion?: number | undefined;
+}
+
 /** What every queued delivery has; a QoS 0 one has nothing more. */
-export interface Queued {
+export interface Queued extends ReadChecked {
   message: BrokerMessage;
   retain: boolean;
   subscriptionIds: number[] | undefined;

@@ -6,6 +6,7 @@ import type { Logger } from './ports/logger.js';
 import type { SessionLink } from './ports/session-link.js';
 import type { QueuePager } from './queue-paging.js';
 import type { DropReason, Session, SessionEvents } from './session.js';
+import type { ReadChecked } from './session-queue.js';
 import type { BrokerStats } from './stats.js';
 
 /** Clients remembered as already told about in the log for withheld messages; past this the memory starts again. */
@@ -25,15 +26,20 @@ export class SessionReports implements SessionEvents {
   constructor(
     readonly flow: FlowControl,
     readonly pager: QueuePager | undefined,
-    private readonly access: Pick<AccessControl, 'canReceive'>,
+    private readonly access: Pick<AccessControl, 'canStillReceive' | 'readVersion'>,
     private readonly stats: BrokerStats,
     private readonly hooks: Hooks,
     private readonly logger: Logger,
   ) {}
 
   /** The read check when a queued or in-flight delivery is transmitted. */
-  mayReceive(_session: Session, link: SessionLink, message: BrokerMessage): boolean {
-    return this.access.canReceive(link, message.topic);
+  mayReceive(_session: Session, link: SessionLink, message: BrokerMessage, checked: ReadChecked): boolean {
+    return this.access.canStillReceive(link, message.topic, checked.checkedFor, checked.checkedVersion);
+  }
+
+  /** The version of the read rules a delivery routed to `link` was checked under. */
+  readVersion(link: SessionLink): number | undefined {
+    return this.access.readVersion(link);
   }
 
   dropped(session: Session, reason: DropReason, message: BrokerMessage): void {

@@ -1,12 +1,13 @@
 import type { BrokerMessage } from './message.js';
 import type { StoredDelivery } from './ports/store.js';
 import type { Recipient, SharedGroup } from './router/types.js';
+import type { ReadChecked } from './session-queue.js';
 
 /**
  * A QoS 1/2 delivery waiting for a slot in the inflight window, or in flight: the
  * store's record of it, holding the message itself rather than its id.
  */
-export interface Delivery extends Omit<StoredDelivery, 'clientId' | 'messageId'> {
+export interface Delivery extends Omit<StoredDelivery, 'clientId' | 'messageId'>, ReadChecked {
   message: BrokerMessage;
   /** The shared subscription it came through, so it can move to another member (section 4.8.2). */
   group?: SharedGroup<Recipient>;

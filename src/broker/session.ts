@@ -5,7 +5,7 @@ import { whenDurable } from './commit-gate.js';
 import type { FlowControl, SessionFlow } from './flow-control.js';
 import { PacketIdAllocator } from './packet-ids.js';
 import { PreparedSends } from './prepared-sends.js';
-import { SessionQueue } from './session-queue.js';
+import { SessionQueue, type ReadChecked } from './session-queue.js';
 import type { SessionLink } from './ports/session-link.js';
 import type { PagedQueue, Store, StoredDelivery, StoredSession, StoredWill } from './ports/store.js';
 import { PAGE_LOW, type Page, type QueuePager } from './queue-paging.js';
@@ -23,11 +23,18 @@ export interface SessionEvents {
   /** A confidential message was kept from a link that is not encrypted. */
   withheld(session: Session, message: BrokerMessage): void;
   /**
-   * May this message go to the client on `link` now? Asked the moment a QoS 1/2
-   * PUBLISH is transmitted (queued, restored, in flight or resent), so that whoever is
-   * connected, after a takeover or an ACL reload, gets only what they may read.
+   * May this message go to the client on `link` now? Asked the moment a queued or
+   * in-flight PUBLISH is transmitted (queued, restored, in flight or resent), so that
+   * whoever is connected, after a takeover or an ACL reload, gets only what they may
+   * read; `checked`: the check routing made, which stands while neither the principal
+   * on the link nor the rules changed.
    */
-  mayReceive(session: Session, link: SessionLink, message: BrokerMessage): boolean;
+  mayReceive(session: Session, link: SessionLink, message: BrokerMessage, checked: ReadChecked): boolean;
+  /**
+   * The version of the read rules on `link` (`AccessControl.readVersion`), recorded
+   * with a delivery routed to it: routing has just checked that the link may read it.
+   */
+  readVersion(link: SessionLink): number | undefined;
   /** Backpressure and slow-consumer state, shared by every session. */
   readonly flow: FlowControl;
   /** Present when the store pages queues (see queue-paging.ts). */
@@ -132,6 +139,7 @@ export class Session implements Recipient {
     if (this.durable && this.pagesNext()) return this.queueInStore(message, qos, retain, subscriptionIds, room === 'overflow');
     const delivery: Delivery = {
       seq: this.nextSeq++, message, qos, retain, subscriptionIds, packetId: undefined, state: 'queued', group,
+      checkedFor: link?.principal, checkedVersion: link && this.events.readVersion(link),
     };
     if (this.durable) {
       this.store!.saveMessage(toStoredMessage(message));
@@ -153,7 +161,7 @@ export class Session implements Recipient {
     if (link.drains?.() === false) return this.drop('queue-full', message);
     const room = this.roomFor(message);
     if (room !== undefined && room !== 'overflow') return this.drop(room, message);
-    this.queue.pushQos0({ message, retain, subscriptionIds }, room === 'overflow');
+    this.queue.pushQos0({ message, retain, subscriptionIds, checkedFor: link.principal, checkedVersion: this.events.readVersion(link) }, room === 'overflow');
   }
 
   private sendQos0(link: SessionLink, message: BrokerMessage, retain: boolean, subscriptionIds: number[] | undefined): void {
@@ -269,7 +277,7 @@ export class Session implements Recipient {
     while (this.queue.qos0.length > 0 && link.writable()) {
       const d = this.queue.shiftQos0()!;
       // Routed while the link was congested: the read ACL may have changed since (a reload).
-      if (this.events.mayReceive(this, link, d.message)) this.sendQos0(link, d.message, d.retain, d.subscriptionIds);
+      if (this.events.mayReceive(this, link, d.message, d)) this.sendQos0(link, d.message, d.retain, d.subscriptionIds);
       else this.drop('not-authorized', d.message);
     }
   }
@@ -367,7 +375,7 @@ export class Session implements Recipient {
 
   private transmit(delivery: Delivery, dup: boolean): void {
     const link = this.link!;
-    if (!this.events.mayReceive(this, link, delivery.message)) {
+    if (!this.events.mayReceive(this, link, delivery.message, delivery)) {
       // Not this client's to read: the flow ends here, as if sent and acknowledged.
       this.complete(delivery.packetId!);
       this.drop('not-authorized', delivery.message);

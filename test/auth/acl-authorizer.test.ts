@@ -180,6 +180,18 @@ describe('ACL files: reloading', () => {
     assert.equal(acl.canReceive(client, 'b/1'), true);
   });
 
+  it('changes its version with every reload that takes effect, and not with one that fails', async (t) => {
+    const { acl, path } = await aclFrom(t, 'topic read a/#\n');
+    const first = acl.version;
+    await writeFile(path, 'topic read b/#\n');
+    await acl.reload();
+    const second = acl.version;
+    assert.notEqual(second, first);
+    await writeFile(path, 'topic sometimes c\n');
+    await assert.rejects(acl.reload());
+    assert.equal(acl.version, second, 'the rules in force did not change');
+  });
+
   it('keeps the old rules when the file has disappeared', async (t) => {
     const { acl, path } = await aclFrom(t, 'topic read a/#\n');
     await writeFile(path, '');

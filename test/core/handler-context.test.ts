@@ -98,7 +98,7 @@ function setUp(): { ctx: HandlerContext; conn: MqttConnection; pubsub: Recording
   conn.clientId = 'c';
   conn.principal = { clientId: 'c', username: undefined, listener: 'test' };
   const flow = new FlowControl({ highWaterMark: 1 << 20, lowWaterMark: 1 << 19, maxQueuedBytesTotal: Infinity, slowConsumerTimeoutMs: 5000, disconnectSlowConsumers: false }, silentLogger);
-  conn.session = new Session('c', 5, 0, { inflightWindow: 10, maxQueuedMessages: 100, maxQueuedBytes: Infinity }, undefined, { dropped() {}, withheld() {}, mayReceive: () => true, flow });
+  conn.session = new Session('c', 5, 0, { inflightWindow: 10, maxQueuedMessages: 100, maxQueuedBytes: Infinity }, undefined, { dropped() {}, withheld() {}, mayReceive: () => true, readVersion: () => undefined, flow });
   conn.state = 'open';
   return { ctx, conn, pubsub, written, stats };
 }

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { createMessage, silentLogger, type BrokerMessage, type OutgoingPublish, type SessionLink } from '../../src/broker/index.js';
 import { FlowControl } from '../../src/broker/flow-control.js';
 import { Session, type DropReason, type SessionLimits } from '../../src/broker/session.js';
+import type { ReadChecked } from '../../src/broker/session-queue.js';
 import { MemoryStore } from '../../src/persistence/index.js';
 import type { QoS } from '../../src/protocol/index.js';
 
@@ -53,8 +54,16 @@ class Events {
   withheld(): void {}
   /** Payloads the connected client may not read (a reload took its grant away). */
   readonly unreadable = new Set<string>();
-  mayReceive(_session: Session, _link: SessionLink, message: BrokerMessage): boolean {
+  /** What routing's read check was, as each transmission reports it. */
+  readonly checks: Array<[string, ReadChecked]> = [];
+  mayReceive(_session: Session, _link: SessionLink, message: BrokerMessage, checked: ReadChecked): boolean {
+    this.checks.push([message.payload.toString(), { checkedFor: checked.checkedFor, checkedVersion: checked.checkedVersion }]);
     return !this.unreadable.has(message.payload.toString());
+  }
+  /** The version of the read rules (undefined: none, ask at every transmission). */
+  rulesVersion: number | undefined = undefined;
+  readVersion(): number | undefined {
+    return this.rulesVersion;
   }
   readonly flow = new FlowControl({
     highWaterMark: 1 << 20, lowWaterMark: 1 << 19, maxQueuedBytesTotal: Infinity, slowConsumerTimeoutMs: 5000, disconnectSlowConsumers: false,
@@ -117,6 +126,26 @@ describe('a session on a fake link', () => {
     session.pump();
     assert.deepEqual(link.payloads(), ['mine 1', 'mine 2'], 'the unreadable message never reaches the link, and does not hold the window');
     assert.deepEqual(events.drops, [['not-authorized', 'not mine']]);
+  });
+
+  it('hands the check at transmission the principal and rules\' version it was routed under while online, and nothing for what came while offline', () => {
+    const events = new Events();
+    events.rulesVersion = 7;
+    const session = new Session('c', 5, 0, limits({ inflightWindow: 1, maxQueuedMessages: 10 }), undefined, events);
+    deliver(session, 'offline');
+    const link = new FakeLink();
+    session.attach(link);
+    deliver(session, 'online');
+    link.congested = true;
+    session.deliver(message('qos0', 0), 0, false, undefined);
+    link.congested = false;
+    assert.ok(session.complete(link.sent[0]!.packetId!));
+    session.pump();
+    const routed = { checkedFor: link.principal, checkedVersion: 7 };
+    assert.deepEqual(events.checks, [
+      ['offline', { checkedFor: undefined, checkedVersion: undefined }], ['qos0', routed], ['online', routed],
+    ]);
+    assert.equal(events.checks[1]![1].checkedFor, link.principal, 'the very principal object of the link');
   });
 
   it('refuses more queued bytes than max_queued_bytes allows', () => {

@@ -75,6 +75,13 @@ export interface Authorizer {
   canSubscribe(client: ClientPrincipal, filter: string, qos: QoS): boolean;
   /** May a message on this topic be delivered to the client (retained messages too)? */
   canReceive(client: ClientPrincipal, topic: string): boolean;
+  /**
+   * Bumped whenever any decision may change (a reload of the rules). With it the broker
+   * reuses the read decision it made when routing a message, for the same principal and
+   * the same version, when that message is transmitted later; an authorizer without
+   * it is asked again at every transmission.
+   */
+  readonly version?: number;
 }
 
 /** One step of an enhanced authentication exchange (MQTT 5 section 4.12). */

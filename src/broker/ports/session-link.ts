@@ -22,6 +22,11 @@ export interface OutgoingPublish {
  */
 export interface SessionLink {
   readonly protocolVersion: ProtocolVersion;
+  /**
+   * Who is connected. Replaced, never changed in place, when that changes (a
+   * re-authentication with another user name): a read decision made for one principal
+   * object is reused for it alone (see `Authorizer.version`).
+   */
   readonly principal: ClientPrincipal;
   /** What arrives on or leaves through this link is encrypted on the wire. */
   readonly encrypted: boolean;
