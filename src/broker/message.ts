@@ -37,7 +37,8 @@ export interface BrokerMessage {
   confidential: boolean;
   /**
    * Encoded PUBLISH bytes by shape, filled lazily so that fan-out encodes once
-   * per shape (see {@link shapeIndex}).
+   * per shape (see {@link shapeIndex}); for a large payload the bytes before it
+   * only (`gathersPayload` in publish-encoding.ts).
    */
   encoded: (Buffer | undefined)[] | undefined;
 }

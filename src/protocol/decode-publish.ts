@@ -14,8 +14,8 @@ const EMPTY = Buffer.alloc(0);
  * by the row of that name in test/protocol/validation.test.ts).
  *
  * Costs per packet: one pass over the topic bytes, one string, the packet object,
- * and one copy of the payload, so that it never pins the socket chunk it arrived
- * in (a 64 KiB chunk kept alive by a retained 10-byte message).
+ * and one copy of the payload (see {@link ownPayload}), so that it never pins the
+ * socket chunk it arrived in (a 64 KiB chunk kept alive by a retained 10-byte message).
  */
 export function decodePublish(flags: number, body: Buffer, version: ProtocolVersion): PublishPacket {
   const qos = (flags >> 1) & 0x03;
@@ -50,12 +50,23 @@ export function decodePublish(flags: number, body: Buffer, version: ProtocolVers
   } else if (topic.length === 0) {
     throw new ProtocolViolationError('empty topic name [MQTT-4.7.3-1]');
   }
-  if (pos < end) {
-    const payload = Buffer.allocUnsafe(end - pos);
-    body.copy(payload, 0, pos, end);
-    packet.payload = payload;
-  }
+  if (pos < end) packet.payload = ownPayload(body, pos, end);
   return packet;
+}
+
+/**
+ * The payload `body[pos..end)` as a buffer of its own: a copy, unless the memory that
+ * `body` is a view of holds little else than the payload, at most an eighth more (its
+ * packet's header, topic and properties: a frame the framer joined from several socket
+ * chunks, or a read that brought this packet alone). Then the view pins nothing
+ * another packet would have freed, and a large payload is not copied once more.
+ */
+function ownPayload(body: Buffer, pos: number, end: number): Buffer {
+  const length = end - pos;
+  if (body.buffer.byteLength - length <= length >>> 3) return body.subarray(pos, end);
+  const payload = Buffer.allocUnsafe(length);
+  body.copy(payload, 0, pos, end);
+  return payload;
 }
 
 /**

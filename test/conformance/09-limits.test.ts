@@ -180,6 +180,27 @@ describe('09 limits', () => {
     await disconnect(sub);
   });
 
+  it("measures a packet with a large payload, written from the message's own buffer, whole against the client's Maximum Packet Size [MQTT-3.1.2-25]", async () => {
+    // This suite's broker takes packets of 1 KB at most: one of its own takes larger ones.
+    const large = await startMidge();
+    try {
+      const sub = await connect(large.port, { version: 5, properties: { maximumPacketSize: 10_000 } });
+      const sender = await connect(large.port, { clientId: uniq('pub-large') });
+      const topic = uniq('client-max-large');
+      await subscribe(sub, [[topic, 1]]);
+      // Headers of a few bytes: 9,990 bytes of payload fit in 10,000 bytes only without them.
+      await publish(sender, topic, Buffer.alloc(9_990, 0x61), { qos: 1 });
+      await publish(sender, topic, Buffer.alloc(9_000, 0x62), { qos: 1 });
+      const [got] = await receive(sub, 1);
+      assert.ok(got!.payload.equals(Buffer.alloc(9_000, 0x62)));
+      assert.equal(large.server.broker.stats.droppedByReason.get('too-large'), 1);
+      await disconnect(sub);
+      await disconnect(sender);
+    } finally {
+      await large.stop();
+    }
+  });
+
   it("leaves the Reason String out of a PUBACK, PUBREC or DISCONNECT it would take past the client's Maximum Packet Size [MQTT-3.1.2-24] [MQTT-3.4.2-2] [MQTT-3.5.2-2] [MQTT-3.14.2-3]", async () => {
     const badUtf8 = (qos: 0 | 1 | 2, packetId?: number) => ({
       type: PacketType.PUBLISH, topic: uniq('pfi'), payload: Buffer.from([0xff]), qos, retain: false, dup: false, packetId,

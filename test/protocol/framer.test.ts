@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { PacketFramer, PacketType, encodePacket, type Packet } from '../../src/protocol/index.js';
+import { PacketFramer, PacketType, decodePacket, encodePacket, type Packet, type PublishPacket } from '../../src/protocol/index.js';
 
 /** A frame as the framer hands it out, with the body copied so later pushes cannot change it. */
 interface Frame {
@@ -117,5 +117,35 @@ describe('PacketFramer', () => {
     framer.push(Buffer.from(big.subarray(100)), (_f, body) => bodies.push(body));
     first.fill(0);
     assert.equal(bodies[0]!.toString('hex'), expected[2]!.body);
+  });
+});
+
+describe('the payload of a decoded PUBLISH', () => {
+  const big = encodePacket(publish('t/big', Buffer.alloc(16_384, 0x5a)), 4);
+  const small = encodePacket(publish('t/small', Buffer.from('tiny')), 4);
+
+  function payloads(chunks: Buffer[]): Buffer[] {
+    const out: Buffer[] = [];
+    const framer = new PacketFramer();
+    for (const chunk of chunks) framer.push(chunk, (first, body) => out.push((decodePacket(first, body, 4) as PublishPacket).payload));
+    return out;
+  }
+
+  test('is copied out of a socket chunk that holds other packets too, so a kept message never pins the chunk', () => {
+    const chunk = Buffer.concat([big, small, big]);
+    const [first, tiny, last] = payloads([chunk]);
+    for (const p of [first!, tiny!, last!]) assert.notEqual(p.buffer, chunk.buffer);
+    assert.equal(first!.length, 16_384);
+    assert.equal(tiny!.toString(), 'tiny');
+  });
+
+  test('stays a view, not a copy, of a large packet that arrived alone or was joined from several chunks', () => {
+    const alone = Buffer.concat([big]);
+    assert.equal(payloads([alone])[0]!.buffer, alone.buffer);
+    const [joined] = payloads([big.subarray(0, 1000), big.subarray(1000)]);
+    assert.equal(joined!.length, 16_384);
+    assert.ok(joined!.every((b) => b === 0x5a));
+    assert.notEqual(joined!.buffer, big.buffer, 'the framer joined the pieces into memory of its own');
+    assert.equal(joined!.byteOffset, 2 + 't/big'.length, 'and the payload is a view of it');
   });
 });

@@ -88,6 +88,27 @@ describe('TLS, client certificates and WebSocket listeners', () => {
     }
   });
 
+  it('delivers large payloads byte for byte to MQTT.js over TCP, TLS, ws:// and wss://, at QoS 0 and 1', async () => {
+    const ca = readFileSync(certs.caCert);
+    const subscribers = await Promise.all([
+      connectMqttJs(ports.tcp, { protocolVersion: 4 }),
+      connectMqttJs(ports.tls, { protocol: 'mqtts', ca, protocolVersion: 5 }),
+      connectMqttJs(ports.ws, { protocol: 'ws', path: '/mqtt', protocolVersion: 4 }),
+      connectMqttJs(ports.wss, { protocol: 'wss', path: '/mqtt', ca, protocolVersion: 5 }),
+    ]);
+    const inboxes = subscribers.map(collect);
+    for (const s of subscribers) await s.subscribeAsync('large/t', { qos: 1 });
+    const payloads = [20_000, 70_000, 4_096, 100].map((n, i) => Buffer.alloc(n, 0x61 + i));
+    const publisher = await connectMqttJs(ports.tcp, { protocolVersion: 5 });
+    for (const [i, payload] of payloads.entries()) await publisher.publishAsync('large/t', payload, { qos: (i % 2) as 0 | 1 });
+    for (const inbox of inboxes) {
+      const got = await inbox.waitFor(payloads.length);
+      assert.deepEqual(got.map((m) => m.payload.length), payloads.map((p) => p.length));
+      for (const [i, m] of got.entries()) assert.ok(m.payload.equals(payloads[i]!));
+    }
+    for (const c of [...subscribers, publisher]) await endMqttJs(c);
+  });
+
   it('refuses WebSocket upgrades on other paths when a path is configured', async () => {
     await assert.rejects(connectMqttJs(ports.ws, { protocol: 'ws', path: '/other' }, 2000));
   });
