@@ -1,3 +1,4 @@
+import type * as IORedisModule from 'ioredis';
 import { hostname } from 'node:os';
 import { createRequire } from 'node:module';
 import type { Redis, RedisOptions } from 'ioredis';
@@ -22,8 +23,8 @@ import { ReasonCode } from '../protocol/index.js';
  * a broker without Redis (the default) does not load it at every start (0.1-0.2 s
  * of CPU, a few percent of a restart on a large store).
  */
-function ioredis(): typeof import('ioredis') {
-  return createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+function ioredis(): typeof IORedisModule {
+  return createRequire(import.meta.url)('ioredis') as typeof IORedisModule;
 }
 
 /** Longest wait for a Redis reply (reads block 1 s at most, scripts are short). */

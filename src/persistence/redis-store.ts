@@ -1,3 +1,4 @@
+import type * as IORedisModule from 'ioredis';
 import { createRequire } from 'node:module';
 import type { ChainableCommander, Redis, RedisOptions } from 'ioredis';
 import {
@@ -15,8 +16,8 @@ import { BATCH_SCRIPT } from './redis-store-script.js';
  * a broker without Redis (the default) does not load it at every start (0.1-0.2 s
  * of CPU, a few percent of a restart on a large store).
  */
-function ioredis(): typeof import('ioredis') {
-  return createRequire(import.meta.url)('ioredis') as typeof import('ioredis');
+function ioredis(): typeof IORedisModule {
+  return createRequire(import.meta.url)('ioredis') as typeof IORedisModule;
 }
 
 /** How a cluster fences the store's writes: see {@link RedisStoreOptions.fence}. */
