@@ -10,7 +10,7 @@ export function queueDepths(broker: Broker): { queued: number; inflight: number;
   let deepest = 0;
   for (const session of broker.sessions.values()) {
     queued += session.queuedCount;
-    inflight += session.inflight.size;
+    inflight += session.inflightCount;
     if (session.queuedCount > deepest) deepest = session.queuedCount;
   }
   return { queued, inflight, deepest };
@@ -93,10 +93,10 @@ export function clientSummary(session: Session): ClientSummary {
     connectedAt: facts?.openedAt === undefined ? null : new Date(facts.openedAt).toISOString(),
     disconnectedAt: session.disconnectedAt === undefined ? null : new Date(session.disconnectedAt).toISOString(),
     expiryInterval: session.expiryInterval,
-    subscriptions: session.subscriptions.size,
+    subscriptions: session.subscriptionCount,
     queued: session.queuedCount,
     queuedBytes: session.queuedPayloadBytes,
-    inflight: session.inflight.size,
+    inflight: session.inflightCount,
     slow: session.flow.slow,
     dropped: Object.values(dropped).reduce((a, b) => a + b, 0),
     droppedByReason: { ...dropped },

@@ -5,8 +5,15 @@
  * one representation of a session's queue, so that a later paging of long queues to
  * the store can replace it behind the same methods.
  */
+/**
+ * The items of every empty queue: most queues stay empty for their whole life, and an
+ * array of their own costs each one 32 bytes (issue 19). Frozen, so a push that missed
+ * {@link DeliveryQueue.push}'s check throws instead of filling every queue at once.
+ */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 export class DeliveryQueue<T> {
-  private items: (T | undefined)[] = [];
+  private items: (T | undefined)[] = NONE;
   private head = 0;
 
   get length(): number {
@@ -19,6 +26,7 @@ export class DeliveryQueue<T> {
   }
 
   push(item: T): void {
+    if (this.items === NONE) this.items = [];
     this.items.push(item);
   }
 
@@ -31,7 +39,7 @@ export class DeliveryQueue<T> {
       this.items = this.items.slice(this.head);
       this.head = 0;
     } else if (this.head === this.items.length) {
-      this.items = [];
+      this.items = NONE;
       this.head = 0;
     }
     return item;
@@ -68,7 +76,7 @@ export class DeliveryQueue<T> {
   }
 
   clear(): void {
-    this.items = [];
+    this.items = NONE;
     this.head = 0;
   }
 

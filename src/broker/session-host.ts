@@ -10,6 +10,7 @@ import type { TopicRouter } from './router/topic-router.js';
 import type { Recipient } from './router/types.js';
 import type { ReceiveCheck } from './routing.js';
 import type { Session, SessionEvents, SessionLimits } from './session.js';
+import { sessionLimitsOf } from './session-types.js';
 import type { BrokerStats } from './stats.js';
 
 /** What a CONNECT asks of the session layer. */
@@ -45,9 +46,5 @@ export interface SessionHost {
 /** The limits of a session on a link: the inflight window respects the client's Receive Maximum. */
 export function sessionLimits(l: BrokerLimits, link: SessionLink | MqttConnection | undefined): SessionLimits {
   const clientMax = link instanceof MqttConnection ? link.clientReceiveMaximum : (link?.receiveMaximum ?? 65535);
-  return {
-    inflightWindow: Math.max(1, Math.min(l.maxInflightMessages, clientMax)),
-    maxQueuedMessages: l.maxQueuedMessages,
-    maxQueuedBytes: l.maxQueuedBytes,
-  };
+  return sessionLimitsOf(Math.max(1, Math.min(l.maxInflightMessages, clientMax)), l.maxQueuedMessages, l.maxQueuedBytes);
 }

@@ -61,8 +61,8 @@ export class SessionQueue<D extends Queued> implements FlowSubject {
   storedBytes = 0;
   /** The `seq` after which the stored ones start: where the next page is read from. */
   storedAfter = 0;
-  /** Backpressure and slow-consumer state of the client. */
-  readonly flow = new SessionFlow();
+  /** Made on first use: most sessions never queue (issue 19: per-connection memory). */
+  private flowState: SessionFlow | undefined;
   /** PUBLISH packets written to the client's links so far: the progress the slow-consumer check looks at. */
   sentCount = 0;
 
@@ -72,6 +72,16 @@ export class SessionQueue<D extends Queued> implements FlowSubject {
     return this.owner.clientId;
   }
 
+  /** Backpressure and slow-consumer state of the client. */
+  get flow(): SessionFlow {
+    return (this.flowState ??= new SessionFlow());
+  }
+
+  /** Publishers are paused until this client drains. */
+  get holdsPublishers(): boolean {
+    return this.flowState?.holders !== undefined;
+  }
+
   get online(): boolean {
     return this.owner.link !== undefined;
   }
@@ -79,7 +89,7 @@ export class SessionQueue<D extends Queued> implements FlowSubject {
   /** Online, able to take messages and not a slow consumer: publishers wait for it rather than it losing messages. */
   get draining(): boolean {
     const link = this.owner.link;
-    return link !== undefined && !this.flow.slow && link.drains?.() !== false;
+    return link !== undefined && this.flowState?.slow !== true && link.drains?.() !== false;
   }
 
   /** Bytes waiting for the client: queued deliveries with their overhead, and the link's backlog. */

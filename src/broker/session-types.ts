@@ -44,3 +44,20 @@ export interface SessionLimits {
   maxQueuedMessages: number;
   maxQueuedBytes: number;
 }
+
+/** One frozen {@link SessionLimits} per distinct value, shared by the sessions that have it. */
+const sharedLimits = new Map<string, SessionLimits>();
+
+/**
+ * The limits with these values, shared: nearly every session has the broker's, and an
+ * object each costs 48 bytes per connection (issue 19). Frozen: limits are replaced, never changed.
+ */
+export function sessionLimitsOf(inflightWindow: number, maxQueuedMessages: number, maxQueuedBytes: number): SessionLimits {
+  const key = `${inflightWindow}/${maxQueuedMessages}/${maxQueuedBytes}`;
+  let limits = sharedLimits.get(key);
+  if (!limits) {
+    limits = Object.freeze({ inflightWindow, maxQueuedMessages, maxQueuedBytes });
+    sharedLimits.set(key, limits);
+  }
+  return limits;
+}

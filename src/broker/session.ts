@@ -45,30 +45,36 @@ export interface SessionEvents {
 const PREPARE_AHEAD = 1000;
 
 /**
+ * No deliveries awaiting a resend: shared by every session that has none (most of them,
+ * most of the time). Frozen, so that a push into it throws instead of corrupting them all.
+ */
+const NONE_AWAITING: Delivery[] = Object.freeze([]) as unknown as Delivery[];
+
+/**
  * The state of one client's session [MQTT-4.1.0-1]: subscriptions, outgoing
  * messages queued and in flight, inbound QoS 2 packet ids not yet released, the
  * will, and expiry. It outlives connections when persistent. All decisions of
  * what to send and when live here; the {@link SessionLink} only encodes and writes.
  */
 export class Session implements Recipient {
-  readonly subscriptions = new Map<string, SubscriptionEntry<Session>>();
+  // The maps, sets and helpers below are made on first use: an idle client needs none of
+  // them, and made up front they cost about 750 bytes per connection (issue 19).
+  private subscriptionMap: Map<string, SubscriptionEntry<Session>> | undefined;
   /** Deliveries not yet sent: QoS 1/2 oldest first [MQTT-4.6.0-6], and QoS 0 waiting for a congested link. */
   private readonly queue: SessionQueue<Delivery>;
-  /** Deliveries sent and not yet completed, by packet id, in send order. */
-  readonly inflight = new Map<number, Delivery>();
+  private inflightMap: Map<number, Delivery> | undefined;
   /**
    * In-flight deliveries the current link has not been sent yet: after a reconnect
    * with a smaller Receive Maximum, or held back from a plain link. Resent, in
    * order and with DUP, as the client's window allows [MQTT-3.3.4-9].
    */
-  private awaitingResend: Delivery[] = [];
+  private awaitingResend: Delivery[] = NONE_AWAITING;
   /** Persistent sessions: deliveries with a packet id, being written or ready, never sent yet. */
-  private readonly prepared = new PreparedSends();
+  private prepared: PreparedSends | undefined;
   /** Retained messages for new subscriptions, poured in as the client drains. */
   private paced: PacedFeeds | undefined;
-  /** Inbound QoS 2 packet ids awaiting PUBREL: a repeat PUBLISH is not routed again [MQTT-4.3.3-2]. */
-  readonly inboundQos2 = new Set<number>();
-  private readonly packetIds = new PacketIdAllocator();
+  private inboundIds: Set<number> | undefined;
+  private packetIds: PacketIdAllocator | undefined;
   private nextSeq = 1;
   /** A page of the queue is being read from the store. */
   private readingPage = false;
@@ -95,6 +101,39 @@ export class Session implements Recipient {
     this.queue = new SessionQueue(this, events.flow);
   }
 
+  /** The client's subscriptions by topic filter. */
+  get subscriptions(): Map<string, SubscriptionEntry<Session>> {
+    return (this.subscriptionMap ??= new Map());
+  }
+
+  /** Subscriptions held, without making the map of a session that has none. */
+  get subscriptionCount(): number {
+    return this.subscriptionMap?.size ?? 0;
+  }
+
+  /** Deliveries sent and not yet completed, by packet id, in send order. */
+  get inflight(): Map<number, Delivery> {
+    return (this.inflightMap ??= new Map());
+  }
+
+  /** Inbound QoS 2 packet ids awaiting PUBREL: a repeat PUBLISH is not routed again [MQTT-4.3.3-2]. */
+  get inboundQos2(): Set<number> {
+    return (this.inboundIds ??= new Set());
+  }
+
+  /** Deliveries in flight, without making the map of an idle session. */
+  get inflightCount(): number {
+    return this.inflightMap?.size ?? 0;
+  }
+
+  private get preparedCount(): number {
+    return this.prepared?.size ?? 0;
+  }
+
+  private nextPacketId(): number {
+    return (this.packetIds ??= new PacketIdAllocator()).allocate(this.inflight);
+  }
+
   /** Sessions that outlive their connection are written to the store; others never touch it. */
   get durable(): boolean {
     return this.expiryInterval > 0 && this.store !== undefined;
@@ -111,7 +150,7 @@ export class Session implements Recipient {
 
   /** Deliveries queued, QoS 0 and QoS 1/2 (not those in flight). */
   get queuedCount(): number {
-    return this.queue.length + this.prepared.size;
+    return this.queue.length + this.preparedCount;
   }
 
   /** Payload bytes queued. */
@@ -259,7 +298,7 @@ export class Session implements Recipient {
     const link = this.link;
     if (!link) return;
     if (this.queue.qos0.length > 0) this.pumpQos0(link);
-    if (this.queue.pending.length > 0 || this.awaitingResend.length > 0 || this.prepared.readyCount > 0) {
+    if (this.queue.pending.length > 0 || this.awaitingResend.length > 0 || (this.prepared?.readyCount ?? 0) > 0) {
       this.resendAwaiting(link);
       if (this.durable) {
         this.sendReady(link);
@@ -269,7 +308,7 @@ export class Session implements Recipient {
       }
     }
     if (this.queue.stored > 0) this.readPage();
-    if (this.queue.flow.holders) this.events.flow.drained(this.queue);
+    if (this.queue.holdsPublishers) this.events.flow.drained(this.queue);
     if (this.paced) this.pourPaced();
   }
 
@@ -318,22 +357,24 @@ export class Session implements Recipient {
   private prepare(link: SessionLink): void {
     const ahead = Math.min(PREPARE_AHEAD, 65535 - this.limits.inflightWindow);
     let count = 0;
-    this.takeQueued(link, () => this.prepared.size < ahead && this.inflight.size < 65535, (d) => {
-      d.packetId = this.packetIds.allocate(this.inflight);
+    const prepared = (this.prepared ??= new PreparedSends());
+    this.takeQueued(link, () => prepared.size < ahead && this.inflightCount < 65535, (d) => {
+      d.packetId = this.nextPacketId();
       d.state = 'sent';
       this.inflight.set(d.packetId, d);
       this.store!.saveDelivery(this.storedDelivery(d));
-      this.prepared.add(d);
+      prepared.add(d);
       count++;
     });
     if (count === 0) return;
-    this.prepared.readyWhenDurable(this.store!, count, () => this.pump(), () => link.close(ReasonCode.UnspecifiedError, 'the delivery state could not be stored'));
+    prepared.readyWhenDurable(this.store!, count, () => this.pump(), () => link.close(ReasonCode.UnspecifiedError, 'the delivery state could not be stored'));
   }
 
   /** Persistent sessions: sends deliveries whose packet ids are on disk, as the window allows. */
   private sendReady(link: SessionLink): void {
-    while (this.prepared.readyCount > 0 && this.outstanding < this.limits.inflightWindow && link.writable()) {
-      const delivery = this.prepared.nextReady()!;
+    const prepared = this.prepared;
+    while (prepared && prepared.readyCount > 0 && this.outstanding < this.limits.inflightWindow && link.writable()) {
+      const delivery = prepared.nextReady()!;
       // Completed or moved to another member meanwhile.
       if (this.inflight.get(delivery.packetId!) === delivery) this.transmit(delivery, false);
     }
@@ -341,7 +382,7 @@ export class Session implements Recipient {
 
   /** Deliveries the client has been sent and not yet completed: what its Receive Maximum counts. */
   private get outstanding(): number {
-    return this.inflight.size - this.awaitingResend.length - this.prepared.size;
+    return this.inflightCount - this.awaitingResend.length - this.preparedCount;
   }
 
   /** Resends in-flight deliveries the link has not had yet, in order, as the window allows. */
@@ -353,7 +394,7 @@ export class Session implements Recipient {
       const delivery = waiting[i]!;
       if (this.inflight.get(delivery.packetId!) !== delivery) continue;
       // Those not yet resent, this one included, do not count against the client's window.
-      const outstanding = this.inflight.size - (still.length + waiting.length - i) - this.prepared.size;
+      const outstanding = this.inflight.size - (still.length + waiting.length - i) - this.preparedCount;
       if (!mayTravel(delivery.message, link.encrypted) || outstanding >= this.limits.inflightWindow || !link.writable()) {
         still.push(delivery);
       } else {
@@ -362,12 +403,12 @@ export class Session implements Recipient {
         this.transmit(delivery, true);
       }
     }
-    this.awaitingResend = still;
+    this.awaitingResend = still.length > 0 ? still : NONE_AWAITING;
   }
 
   /** Clean sessions: a packet id, then out at once. */
   private send(delivery: Delivery): void {
-    delivery.packetId = this.packetIds.allocate(this.inflight);
+    delivery.packetId = this.nextPacketId();
     delivery.state = 'sent';
     this.inflight.set(delivery.packetId, delivery);
     this.transmit(delivery, false);
@@ -395,9 +436,9 @@ export class Session implements Recipient {
 
   /** PUBACK for QoS 1, or PUBCOMP for QoS 2: the delivery is done. Returns false for an unknown id. */
   complete(packetId: number): boolean {
-    const delivery = this.inflight.get(packetId);
+    const delivery = this.inflightMap?.get(packetId);
     if (!delivery) return false;
-    this.inflight.delete(packetId);
+    this.inflightMap!.delete(packetId);
     if (this.awaitingResend.length > 0) {
       const at = this.awaitingResend.indexOf(delivery);
       if (at >= 0) this.awaitingResend.splice(at, 1);
@@ -411,7 +452,7 @@ export class Session implements Recipient {
    * A v5 PUBREC with a failure reason code ends the flow instead.
    */
   received(packetId: number, failed: boolean): boolean {
-    const delivery = this.inflight.get(packetId);
+    const delivery = this.inflightMap?.get(packetId);
     if (!delivery || delivery.qos !== 2) return false;
     if (failed) return this.complete(packetId);
     delivery.state = 'released';
@@ -436,15 +477,17 @@ export class Session implements Recipient {
     this.disconnectedAt = undefined;
     // Every unfinished PUBLISH is sent again (DUP set), in order, as the new link's
     // Receive Maximum allows; PUBRELs go out as they were [MQTT-4.4.0-1] [MQTT-3.3.4-9].
-    this.awaitingResend = [];
-    for (const delivery of this.inflight.values()) {
+    this.awaitingResend = NONE_AWAITING;
+    const awaiting: Delivery[] = [];
+    for (const delivery of this.inflightMap?.values() ?? []) {
       if (delivery.state === 'released') link.sendPubrel(delivery.packetId!);
-      else this.awaitingResend.push(delivery);
+      else awaiting.push(delivery);
       if (delivery.state !== 'released' && !mayTravel(delivery.message, link.encrypted)) {
         // Sent earlier over an encrypted link: it waits in flight for the next one.
         this.events.withheld(this, delivery.message);
       }
     }
+    if (awaiting.length > 0) this.awaitingResend = awaiting;
     this.pump();
   }
 
@@ -459,6 +502,7 @@ export class Session implements Recipient {
 
   /** Deliveries prepared but never sent go back to the head of the queue, as queued. */
   private unprepare(): void {
+    if (!this.prepared) return;
     const unsent = this.prepared.takeBack().filter((d) => this.inflight.get(d.packetId!) === d);
     for (const d of unsent) {
       this.inflight.delete(d.packetId!);
@@ -489,7 +533,7 @@ export class Session implements Recipient {
 
   /** PUBREL for an inbound QoS 2 message; returns false when the id was unknown. */
   releaseInbound(packetId: number): boolean {
-    if (!this.inboundQos2.delete(packetId)) return false;
+    if (!this.inboundIds?.delete(packetId)) return false;
     if (this.durable) this.store!.deleteInbound(this.clientId, packetId);
     return true;
   }
@@ -528,7 +572,7 @@ export class Session implements Recipient {
    */
   takeSharedDeliveries(canMove: (group: SharedGroup<Recipient>) => boolean): Delivery[] {
     const taken = this.queue.removeWhere((d) => d.group !== undefined && canMove(d.group));
-    for (const [packetId, d] of this.inflight) {
+    for (const [packetId, d] of this.inflightMap ?? []) {
       // QoS 2 stays with the member it was sent to: it must complete there [MQTT-4.8.2-4].
       if (d.group && d.qos === 1 && d.state === 'sent' && canMove(d.group)) {
         this.inflight.delete(packetId);
@@ -541,18 +585,18 @@ export class Session implements Recipient {
 
   /** Messages queued and in flight, for the admin API and $SYS. */
   pendingMessages(): readonly Delivery[] {
-    return [...this.inflight.values(), ...this.queue.pending];
+    return [...(this.inflightMap?.values() ?? []), ...this.queue.pending];
   }
 
   /** Drops every queued delivery (session end). */
   clearQueues(): void {
     this.pageRound++;
     this.queue.clear();
-    this.prepared.takeBack();
+    this.prepared?.takeBack();
     this.paced = undefined;
-    this.awaitingResend = [];
-    this.inflight.clear();
-    this.inboundQos2.clear();
+    this.awaitingResend = NONE_AWAITING;
+    this.inflightMap?.clear();
+    this.inboundIds?.clear();
     this.events.flow.offline(this.queue);
   }
 

@@ -50,7 +50,7 @@ function sum(values: readonly number[]): number {
 export function sysFigures(broker: Broker, now: number): Array<[string, string]> {
   const s = broker.stats;
   let pending = 0;
-  for (const session of broker.sessions.values()) pending += session.queuedCount + session.inflight.size;
+  for (const session of broker.sessions.values()) pending += session.queuedCount + session.inflightCount;
   const sessions = broker.sessions.size;
   return [
     ['uptime', `${Math.floor((now - s.startedAt) / 1000)} seconds`],

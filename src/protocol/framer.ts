@@ -27,6 +27,9 @@ const HEADER_MAX = 5;
  * that chunk is dropped and the stream cannot be resynchronised, so the connection
  * must be closed. The framer does clear what it held, so `buffered` reads 0.
  */
+/** The parts held while no frame is split: shared, and frozen so that a stray push throws (an array each costs 32 bytes per connection). */
+const NO_CHUNKS: Buffer[] = Object.freeze([]) as unknown as Buffer[];
+
 export class PacketFramer {
   /**
    * First byte and remaining-length bytes of a header cut by a chunk boundary. Made
@@ -38,7 +41,7 @@ export class PacketFramer {
   /** The frame being collected across chunks; bodyLength is -1 when there is none. */
   private firstByte = 0;
   private bodyLength = -1;
-  private chunks: Buffer[] = [];
+  private chunks: Buffer[] = NO_CHUNKS;
   private collected = 0;
 
   /** @param maxPacketSize the largest whole packet (fixed header included) accepted */
@@ -79,7 +82,7 @@ export class PacketFramer {
       if (bodyEnd > end) {
         this.firstByte = data[off]!;
         this.bodyLength = len;
-        this.chunks = bodyStart < end ? [data.subarray(bodyStart)] : [];
+        this.chunks = bodyStart < end ? [data.subarray(bodyStart)] : NO_CHUNKS;
         this.collected = end - bodyStart;
         return;
       }
@@ -108,7 +111,7 @@ export class PacketFramer {
     this.checkSize(1 + varintSize(len) + len);
     this.firstByte = header[0]!;
     this.bodyLength = len;
-    this.chunks = [];
+    this.chunks = NO_CHUNKS;
     this.collected = 0;
     return used;
   }
@@ -118,7 +121,7 @@ export class PacketFramer {
     const need = this.bodyLength - this.collected;
     const available = chunk.length - off;
     if (available < need) {
-      if (available > 0) this.chunks.push(off === 0 ? chunk : chunk.subarray(off));
+      if (available > 0) this.hold(off === 0 ? chunk : chunk.subarray(off));
       this.collected += available;
       return chunk.length;
     }
@@ -138,6 +141,11 @@ export class PacketFramer {
     return off + need;
   }
 
+  private hold(part: Buffer): void {
+    if (this.chunks === NO_CHUNKS) this.chunks = [part];
+    else this.chunks.push(part);
+  }
+
   private checkSize(total: number): void {
     if (total > this.maxPacketSize) {
       this.reset();
@@ -148,7 +156,7 @@ export class PacketFramer {
   private reset(): void {
     this.headerLength = 0;
     this.bodyLength = -1;
-    this.chunks = [];
+    this.chunks = NO_CHUNKS;
     this.collected = 0;
   }
 }

@@ -172,6 +172,32 @@ describe('a session on a fake link', () => {
     assert.deepEqual(second.sent.map((p) => [p.message.payload.toString(), p.dup]).slice(2), [['m3', false]]);
   });
 
+  it('queues, sends and resends as before in every round, after each of its queues was emptied and each link replaced (three rounds)', () => {
+    // An idle session's queues share one empty array until first used (issue 19): every round
+    // here empties them and uses them again.
+    const session = new Session('c', 5, 0, limits({ maxQueuedMessages: 10 }), undefined, new Events());
+    for (let round = 1; round <= 3; round++) {
+      const link = new FakeLink();
+      session.attach(link);
+      link.congested = true;
+      deliver(session, `a${round}`, `b${round}`, `c${round}`);
+      session.deliver(message(`z${round}`, 0), 0, false, undefined);
+      link.congested = false;
+      session.pump();
+      assert.deepEqual(link.payloads(), [`z${round}`, `a${round}`, `b${round}`], `round ${round}: QoS 0 first, then the window`);
+      session.detach(Date.now());
+      const again = new FakeLink();
+      session.attach(again);
+      assert.deepEqual(again.payloads(), [`a${round}`, `b${round}`], `round ${round}: what was in flight is resent`);
+      assert.ok(again.sent.every((p) => p.dup), 'with DUP set [MQTT-3.3.1-1]');
+      for (const p of [...again.sent]) assert.ok(session.complete(p.packetId!));
+      session.pump();
+      assert.deepEqual(again.payloads().slice(2), [`c${round}`], `round ${round}: then the queue`);
+      assert.ok(session.complete(again.sent[2]!.packetId!));
+      assert.equal(session.queuedCount + session.inflightCount, 0, `round ${round}: nothing left`);
+    }
+  });
+
   it('answers PUBREC with PUBREL and resends PUBREL, not the PUBLISH, on a new link [MQTT-4.3.3-4]', () => {
     const session = new Session('c', 5, 3600, limits(), undefined, new Events());
     const first = new FakeLink();
