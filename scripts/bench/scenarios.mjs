@@ -148,11 +148,12 @@ export const scenarios = [
     figures: [
       { key: 'rate', label: 'connects/s', unit: '/s', better: 'higher' },
       { key: 'kib', label: 'KiB per connection', unit: 'KiB', better: 'lower' },
+      { key: 'cpuUs', label: 'broker CPU µs per connect', unit: 'µs', better: 'lower' },
     ],
     // Connections are held for the measured duration; warm-up does not apply.
     midge: (ctx) => ['conn', '-c', String(ctx.conns), '--max-pending', '100', '-k', '60'],
     mqbench: (ctx) => ['-s', 'conns', '-n', String(ctx.conns), '--hold', String(ctx.hold), '-k', '60'],
-    fromMidge: (s) => ({ rate: s.connections.perSecond, kib: s.broker?.rssPerConnectionKiB }),
+    fromMidge: (s) => ({ rate: s.connections.perSecond, kib: s.broker?.rssPerConnectionKiB, cpuUs: s.cpu.brokerUsPerConnect }),
     fromMqbench: (kv) => ({ rate: Number(kv.connect_rate), kib: Number(kv.rss_delta_kb) / Number(kv.connected) }),
     holds: true,
   },
@@ -176,8 +177,9 @@ function secureScenarios() {
   const connFigures = [
     { key: 'rate', label: 'handshakes/s', unit: '/s', better: 'higher' },
     { key: 'kib', label: 'KiB per connection', unit: 'KiB', better: 'lower' },
+    { key: 'cpuUs', label: 'broker CPU µs per handshake', unit: 'µs', better: 'lower' },
   ];
-  const fromConn = (s) => ({ rate: s.connections.perSecond, kib: s.broker?.rssPerConnectionKiB });
+  const fromConn = (s) => ({ rate: s.connections.perSecond, kib: s.broker?.rssPerConnectionKiB, cpuUs: s.cpu.brokerUsPerConnect });
   const secure = (kind, rest) => ({ secure: kind, setup: (ctx) => secureListener(ctx, kind), brokerArgs: secureBrokerArgs(), ...rest });
   return [
     secure('tls', { name: 'tls-fanin', title: 'fan-in over TLS 1.3', figures: rate('msgs/s received'),

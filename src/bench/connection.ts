@@ -42,6 +42,35 @@ export interface ConnectionTarget extends StreamTarget {
 const ACK_BUFFER_SIZE = 4096;
 
 /**
+ * The scratch buffer acknowledgements are gathered in, one per thread: a connection
+ * fills it during one read and copies it out at the end of that read, so connections
+ * never share it across reads. A buffer each cost every connect an ArrayBuffer of its
+ * own (issue 19: the connect generator, not the broker, limited connects/s).
+ */
+const ACKS = Buffer.allocUnsafeSlow(ACK_BUFFER_SIZE);
+
+/** Read buffers are cut from slabs of this size, not made one ArrayBuffer per connection. */
+const READ_SLAB_SIZE = 256 * 1024;
+let readSlab = Buffer.allocUnsafeSlow(0);
+let readSlabUsed = 0;
+
+/**
+ * A read buffer of `size` bytes that no other connection uses: a piece of the current
+ * slab (a new slab when it is full). A piece is never handed out twice, so a frame
+ * the framer keeps across reads stays intact; a slab is freed once none of its pieces is held.
+ */
+function readBufferPiece(size: number): Buffer {
+  if (size > READ_SLAB_SIZE / 8) return Buffer.allocUnsafeSlow(size);
+  if (readSlabUsed + size > readSlab.length) {
+    readSlab = Buffer.allocUnsafeSlow(READ_SLAB_SIZE);
+    readSlabUsed = 0;
+  }
+  const piece = readSlab.subarray(readSlabUsed, readSlabUsed + size);
+  readSlabUsed += size;
+  return piece;
+}
+
+/**
  * A minimal MQTT client for load: it frames input with the shared codec, handles
  * the handshake and the acknowledgement flows itself, and batches the
  * acknowledgements of one chunk of input into one write.
@@ -59,7 +88,6 @@ export class LoadConnection {
   sessionPresent = false;
   private socket: Duplex | undefined;
   private readonly framer = new PacketFramer();
-  private readonly acks = Buffer.allocUnsafe(ACK_BUFFER_SIZE);
   private ackLength = 0;
   private rxNs = 0;
   private readBuffer: Buffer | undefined;
@@ -155,7 +183,7 @@ export class LoadConnection {
    * that points into it.
    */
   private nextReadBuffer(): Buffer {
-    if (!this.readBuffer || this.framer.buffered > 0) this.readBuffer = Buffer.allocUnsafeSlow(this.target.readBufferSize);
+    if (!this.readBuffer || this.framer.buffered > 0) this.readBuffer = readBufferPiece(this.target.readBufferSize);
     return this.readBuffer;
   }
 
@@ -164,6 +192,7 @@ export class LoadConnection {
     try {
       this.framer.push(chunk, this.onFrame);
     } catch (err) {
+      this.ackLength = 0;
       this.fail(`protocol error: ${err instanceof Error ? err.message : String(err)}`);
       return;
     }
@@ -235,17 +264,21 @@ export class LoadConnection {
   }
 
   private queueAck(type: number, packetId: number): void {
-    if (this.ackLength + 4 > this.acks.length) this.flushAcks();
-    writeAck(this.acks, this.ackLength, type, packetId);
+    if (this.ackLength + 4 > ACKS.length) this.flushAcks();
+    writeAck(ACKS, this.ackLength, type, packetId);
     this.ackLength += 4;
   }
 
   private flushAcks(): void {
-    if (this.ackLength === 0 || !this.socket || this.socket.destroyed) return;
+    if (this.ackLength === 0) return;
+    if (!this.socket || this.socket.destroyed) {
+      this.ackLength = 0;
+      return;
+    }
     // The socket keeps what it is given until written out: hand it a copy (from
     // Node's pool, for the usual few hundred bytes) and keep the scratch buffer.
     const out = Buffer.allocUnsafe(this.ackLength);
-    this.acks.copy(out, 0, 0, this.ackLength);
+    ACKS.copy(out, 0, 0, this.ackLength);
     this.ackLength = 0;
     this.write(out);
   }

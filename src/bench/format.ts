@@ -75,6 +75,10 @@ export function formatSummary(s: BenchSummary): string {
   const cpu = [`generator ${s.cpu.generatorPercent} %${waited(s.cpu.generatorWaitPercent)}`];
   if (s.cpu.brokerPercent !== undefined) cpu.push(`broker ${s.cpu.brokerPercent} %${waited(s.cpu.brokerWaitPercent)}`);
   rows.push(['cpu', `${cpu.join(', ')}; 100 % = one core${s.mode === 'conn' ? ', while connecting' : ''}`]);
+  if (s.cpu.generatorUsPerConnect !== undefined) {
+    const broker = s.cpu.brokerUsPerConnect === undefined ? '' : `, broker ${n(s.cpu.brokerUsPerConnect)} µs`;
+    rows.push(['cpu/connect', `generator ${n(s.cpu.generatorUsPerConnect)} µs${broker} per connection made`]);
+  }
   if (s.broker) {
     let line = `pid ${s.broker.pid}: RSS ${n(s.broker.rssBeforeKiB)} KiB before, ${n(s.broker.rssAfterKiB)} KiB after`;
     if (s.broker.rssPerConnectionKiB !== undefined) line += `, ${s.broker.rssPerConnectionKiB.toFixed(2)} KiB per connection`;

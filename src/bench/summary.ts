@@ -71,6 +71,12 @@ export interface BenchSummary {
     brokerPercent: number | undefined;
     generatorWaitPercent: number | undefined;
     brokerWaitPercent: number | undefined;
+    /**
+     * conn: CPU time per connection made, in µs: what a connect costs each side,
+     * whichever of them limited the rate (10 ms clock ticks of /proc over the connect phase).
+     */
+    generatorUsPerConnect?: number | undefined;
+    brokerUsPerConnect?: number | undefined;
   };
   broker: { pid: number; rssBeforeKiB: number; rssAfterKiB: number; rssPerConnectionKiB: number | undefined } | undefined;
 }
@@ -151,18 +157,21 @@ function connections(rec: RunRecord): BenchSummary['connections'] {
  * CPU use and run-queue wait in % of one core: over the measured window, or
  * over the connect phase in the conn mode (holding idle connections costs nothing).
  */
-function cpuFigures(rec: RunRecord): BenchSummary['cpu'] {
+function cpuFigures(rec: RunRecord, connected: number): BenchSummary['cpu'] {
   const conn = rec.options.mode === 'conn';
   const from = rec.instants[conn ? 'before' : 'start'];
   const to = rec.instants[conn ? 'connected' : 'end'];
   const seconds = from && to ? (to.atNs - from.atNs) / 1e9 : 0;
   const percent = (a: ProcessSample | undefined, b: ProcessSample | undefined, key: 'cpuSeconds' | 'waitSeconds'): number | undefined =>
     a && b && seconds > 0 ? Math.round((100 * (b[key] - a[key])) / seconds) : undefined;
+  const perConnect = (a: ProcessSample | undefined, b: ProcessSample | undefined): number | undefined =>
+    conn && a && b && connected > 0 ? Math.round((1e6 * (b.cpuSeconds - a.cpuSeconds)) / connected) : undefined;
   return {
     generatorPercent: percent(from?.generator, to?.generator, 'cpuSeconds') ?? 0,
     brokerPercent: percent(from?.broker, to?.broker, 'cpuSeconds'),
     generatorWaitPercent: percent(from?.generator, to?.generator, 'waitSeconds'),
     brokerWaitPercent: percent(from?.broker, to?.broker, 'waitSeconds'),
+    ...(conn ? { generatorUsPerConnect: perConnect(from?.generator, to?.generator), brokerUsPerConnect: perConnect(from?.broker, to?.broker) } : {}),
   };
 }
 
@@ -224,7 +233,7 @@ export function summarize(rec: RunRecord): BenchSummary {
     verification: v,
     problems: problemList(reports),
     badAcks,
-    cpu: cpuFigures(rec),
+    cpu: cpuFigures(rec, conns.connected),
     broker: broker(rec, conns.connected),
   };
   summary.ok = judge(summary, o);
