@@ -163,7 +163,8 @@ function cpuFigures(rec: RunRecord, connected: number): BenchSummary['cpu'] {
   const to = rec.instants[conn ? 'connected' : 'end'];
   const seconds = from && to ? (to.atNs - from.atNs) / 1e9 : 0;
   const percent = (a: ProcessSample | undefined, b: ProcessSample | undefined, key: 'cpuSeconds' | 'waitSeconds'): number | undefined =>
-    a && b && seconds > 0 ? Math.round((100 * (b[key] - a[key])) / seconds) : undefined;
+    // One decimal: the fleet's broker uses 5-15 % of a core, where whole percents are 10 % steps.
+    a && b && seconds > 0 ? Math.round((1000 * (b[key] - a[key])) / seconds) / 10 : undefined;
   const perConnect = (a: ProcessSample | undefined, b: ProcessSample | undefined): number | undefined =>
     conn && a && b && connected > 0 ? Math.round((1e6 * (b.cpuSeconds - a.cpuSeconds)) / connected) : undefined;
   return {
