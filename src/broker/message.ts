@@ -37,8 +37,7 @@ export interface BrokerMessage {
   confidential: boolean;
   /**
    * Encoded PUBLISH bytes by shape, filled lazily so that fan-out encodes once
-   * per shape (see {@link shapeIndex}); for a large payload the bytes before it
-   * only (`gathersPayload` in publish-encoding.ts).
+   * per shape (see {@link shapeIndex}).
    */
   encoded: (Buffer | undefined)[] | undefined;
 }

@@ -9,7 +9,7 @@ import type { FlowSource } from './flow-control.js';
 import type { ConnectionCore } from './connection-core.js';
 import { notMqttStart, type ConnectionFailureKind } from './connection-failures.js';
 import type { ClientPrincipal, EnhancedAuthExchange } from './ports/auth.js';
-import { OutboundTopicAliases, encodeCustomPublish, encodeSharedPublish, gathersPayload, needsCustomEncoding } from './publish-encoding.js';
+import { OutboundTopicAliases, encodeCustomPublish, encodeSharedPublish, needsCustomEncoding } from './publish-encoding.js';
 import type { OutgoingPublish, SessionLink } from './ports/session-link.js';
 import type { ConnectionInfo } from './ports/transport.js';
 import type { Session } from './session.js';
@@ -271,7 +271,7 @@ export class MqttConnection implements SessionLink, FlowSource {
   send(packet: Packet): void {
     if (this.state === 'closed') return;
     let bytes = encodePacket(packet, this.protocolVersion);
-    if (this.tooLarge(bytes.length)) {
+    if (this.tooLarge(bytes)) {
       // A Reason String or User Properties are left out rather than exceed the client's
       // Maximum Packet Size [MQTT-3.1.2-24] ([MQTT-3.2.2-19] [MQTT-3.4.2-2] [MQTT-3.5.2-2] [MQTT-3.14.2-3] ...).
       packet = withoutOptionalProperties(packet);
@@ -289,15 +289,13 @@ export class MqttConnection implements SessionLink, FlowSource {
     const aliases = v5 && this.clientTopicAliasMaximum > 0
       ? (this.outboundAliases ??= new OutboundTopicAliases(this.clientTopicAliasMaximum))
       : undefined;
-    const custom = v5 && needsCustomEncoding(p, aliases);
-    const bytes = custom ? encodeCustomPublish(p, aliases, this.clientMaxPacketSize) : encodeSharedPublish(p, this.protocolVersion);
-    // Large payloads follow their header as they are (see gathersPayload).
-    const payload = !custom && gathersPayload(p.message) ? p.message.payload : undefined;
+    const bytes = v5 && needsCustomEncoding(p, aliases)
+      ? encodeCustomPublish(p, aliases, this.clientMaxPacketSize)
+      : encodeSharedPublish(p, this.protocolVersion);
     // Never send a packet larger than the client's maximum: drop it as if sent [MQTT-3.1.2-25].
-    if (bytes === undefined || this.tooLarge(bytes.length + (payload?.length ?? 0))) return false;
-    if (payload) this.out.pushParts(bytes, payload);
-    else this.out.push(bytes);
-    if (this.core.tracer.active) this.core.tracer.sent(this, payload ? Buffer.concat([bytes, payload]) : bytes);
+    if (bytes === undefined || this.tooLarge(bytes)) return false;
+    this.out.push(bytes);
+    if (this.core.tracer.active) this.core.tracer.sent(this, bytes);
     const stats = this.core.stats;
     stats.messagesSent++;
     stats.publishSent++;
@@ -306,8 +304,8 @@ export class MqttConnection implements SessionLink, FlowSource {
     return true;
   }
 
-  private tooLarge(length: number): boolean {
-    return this.clientMaxPacketSize > 0 && length > this.clientMaxPacketSize;
+  private tooLarge(bytes: Buffer): boolean {
+    return this.clientMaxPacketSize > 0 && bytes.length > this.clientMaxPacketSize;
   }
 
   /**

@@ -1,27 +1,11 @@
-import {
-  PacketType, encodePublish, encodePublishHeader, publishPacketIdOffset, type ProtocolVersion, type Properties, type PublishPacket,
-} from '../protocol/index.js';
-import { remainingExpirySeconds, shapeIndex, type BrokerMessage } from './message.js';
+import { PacketType, encodePublish, publishPacketIdOffset, type ProtocolVersion, type Properties } from '../protocol/index.js';
+import { remainingExpirySeconds, shapeIndex } from './message.js';
 import type { OutgoingPublish } from './ports/session-link.js';
-
-/**
- * Payloads from this size on are not copied into the packets that carry them: the
- * PUBLISH is written as its header followed by the message's own payload buffer (a
- * gathered write). Below it one contiguous packet is cheaper to build and to write.
- * At 16 KB fan-in the copy was a third of the bytes the broker allocated per message.
- */
-export const GATHERED_PAYLOAD_MIN = 4096;
-
-/** Whether PUBLISH packets of this message are written as header + payload buffer (see {@link GATHERED_PAYLOAD_MIN}). */
-export function gathersPayload(m: BrokerMessage): boolean {
-  return m.payload.length >= GATHERED_PAYLOAD_MIN;
-}
 
 /**
  * The common case of fan-out: the bytes of a PUBLISH are encoded once per message
  * and shape (protocol family, QoS, RETAIN) and shared by every subscriber; a
- * QoS 1/2 copy only patches its packet id and DUP flag. For a message that
- * {@link gathersPayload} these are the bytes before the payload only.
+ * QoS 1/2 copy only patches its packet id and DUP flag.
  */
 export function encodeSharedPublish(p: OutgoingPublish, version: ProtocolVersion): Buffer {
   const m = p.message;
@@ -30,11 +14,10 @@ export function encodeSharedPublish(p: OutgoingPublish, version: ProtocolVersion
   const slot = shapeIndex(v5, p.qos, p.retain);
   let template = cache[slot];
   if (!template) {
-    const packet: PublishPacket = {
+    template = encodePublish({
       type: PacketType.PUBLISH, topic: m.topic, payload: m.payload, qos: p.qos, retain: p.retain, dup: false,
       packetId: p.qos > 0 ? 1 : undefined, properties: v5 ? m.properties : undefined,
-    };
-    template = gathersPayload(m) ? encodePublishHeader(packet, version) : encodePublish(packet, version);
+    }, version);
     cache[slot] = template;
   }
   if (p.qos === 0) return template;

@@ -101,20 +101,6 @@ export function publishFirstByte(qos: number, retain: boolean, dup: boolean): nu
  * patches the packet id in place at {@link publishPacketIdOffset}.
  */
 export function encodePublish(p: PublishPacket, version: ProtocolVersion): Buffer {
-  return writePublish(p, version, true);
-}
-
-/**
- * The bytes of a PUBLISH up to its payload: the fixed header (whose remaining length
- * counts the payload), the topic, the packet id and the v5 properties. Written before
- * the payload buffer itself (a gathered write), a large payload is never copied into
- * a packet of its own.
- */
-export function encodePublishHeader(p: PublishPacket, version: ProtocolVersion): Buffer {
-  return writePublish(p, version, false);
-}
-
-function writePublish(p: PublishPacket, version: ProtocolVersion, withPayload: boolean): Buffer {
   const topicBytes = Buffer.byteLength(p.topic);
   if (topicBytes > 0xffff) throw new RangeError(`a topic of ${topicBytes} bytes exceeds 65,535 [MQTT-4.7.3-3]`);
   const propsSize = version === 5 ? propertiesSize(p.properties) : 0;
@@ -122,7 +108,7 @@ function writePublish(p: PublishPacket, version: ProtocolVersion, withPayload: b
   if (size > MAX_REMAINING_LENGTH) throw new RangeError(`a PUBLISH of ${size} bytes exceeds the MQTT maximum of ${MAX_REMAINING_LENGTH}`);
   // One allocation for the whole packet (pooled below 4 KiB); the header is written
   // inline rather than through allocate() to keep the hot path free of temporaries.
-  const buf = Buffer.allocUnsafe(1 + varintSize(size) + size - (withPayload ? 0 : p.payload.length));
+  const buf = Buffer.allocUnsafe(1 + varintSize(size) + size);
   buf[0] = publishFirstByte(p.qos, p.retain, p.dup);
   let o = writeVarint(buf, 1, size);
   buf[o++] = topicBytes >> 8;
@@ -135,7 +121,7 @@ function writePublish(p: PublishPacket, version: ProtocolVersion, withPayload: b
     buf[o++] = id & 0xff;
   }
   if (version === 5) o = writeProperties(buf, o, p.properties);
-  if (withPayload) p.payload.copy(buf, o);
+  p.payload.copy(buf, o);
   return buf;
 }
 
