@@ -5,10 +5,11 @@ import { whenDurable } from './commit-gate.js';
 import type { FlowControl, SessionFlow } from './flow-control.js';
 import { PacketIdAllocator } from './packet-ids.js';
 import { PreparedSends } from './prepared-sends.js';
+import { SessionPaging } from './session-paging.js';
 import { SessionQueue, type ReadChecked } from './session-queue.js';
 import type { SessionLink } from './ports/session-link.js';
 import type { PagedQueue, Store, StoredDelivery, StoredSession, StoredWill } from './ports/store.js';
-import { PAGE_LOW, type Page, type QueuePager } from './queue-paging.js';
+import type { QueuePager } from './queue-paging.js';
 import { PacedFeeds } from './retained-feed.js';
 import type { Delivery, DropReason, PacedDeliveries, SessionLimits } from './session-types.js';
 import type { Recipient, SharedGroup, SubscriptionEntry } from './router/types.js';
@@ -76,12 +77,8 @@ export class Session implements Recipient {
   private inboundIds: Set<number> | undefined;
   private packetIds: PacketIdAllocator | undefined;
   private nextSeq = 1;
-  /** A page of the queue is being read from the store. */
-  private readingPage = false;
-  /** Bumped when the queue is paged out or cleared: a page read before then is stale. */
-  private pageRound = 0;
-  /** Deliveries of the stored tail may be staged and not yet committed: a page read waits for the commit. */
-  private tailStaged = false;
+  /** Durable sessions with a store that pages: the part of the queue kept in the store. */
+  private paging: SessionPaging | undefined;
   link: SessionLink | undefined;
   will: StoredWill | undefined;
   disconnectedAt: number | undefined;
@@ -175,7 +172,8 @@ export class Session implements Recipient {
     if (qos === 0) return this.deliverQos0(link, message, retain, subscriptionIds);
     const room = this.roomFor(message);
     if (room !== undefined && room !== 'overflow') return this.drop(room, message);
-    if (this.durable && this.pagesNext()) return this.queueInStore(message, qos, retain, subscriptionIds, room === 'overflow');
+    const paging = this.durable ? this.storePaging : undefined;
+    if (paging?.pagesNext()) return paging.queueInStore(this.nextSeq++, message, qos, retain, subscriptionIds, room === 'overflow');
     const delivery: Delivery = {
       seq: this.nextSeq++, message, qos, retain, subscriptionIds, packetId: undefined, state: 'queued', group,
       checkedFor: link?.principal, checkedVersion: link && this.events.readVersion(link),
@@ -226,71 +224,10 @@ export class Session implements Recipient {
     this.events.dropped(this, reason, message);
   }
 
-  /**
-   * Whether a new QoS 1/2 delivery of this persistent session goes to the store
-   * only: its queue continues there already (order), its client is away, or the
-   * in-memory queues of the broker are over the paging budget. Going away, the
-   * queue's in-memory part is given up too (it is in the store).
-   */
-  private pagesNext(): boolean {
+  /** The store paging of this persistent session's queue, made on first use; undefined without a pager. */
+  private get storePaging(): SessionPaging | undefined {
     const pager = this.events.pager;
-    if (!pager) return false;
-    const q = this.queue;
-    if (!this.link) {
-      const first = q.pending.peek();
-      if (first) this.pageOut(first.seq);
-      return true;
-    }
-    return q.stored > 0 || pager.overBudget;
-  }
-
-  private pageOut(firstSeq: number): void {
-    this.pageRound++;
-    this.tailStaged = true;
-    this.queue.pageOut(firstSeq);
-  }
-
-  /** A delivery written to the store and counted in the queue, with no object in memory until it is read back. */
-  private queueInStore(message: BrokerMessage, qos: 1 | 2, retain: boolean, subscriptionIds: number[] | undefined, overflow: boolean): void {
-    const store = this.store!;
-    const seq = this.nextSeq++;
-    store.saveMessage(toStoredMessage(message));
-    store.saveDelivery({
-      clientId: this.clientId, seq, messageId: message.id, qos, retain, subscriptionIds, packetId: undefined, state: 'queued',
-    });
-    this.queue.pushStored(seq, message.payload.length, overflow);
-    this.tailStaged = true;
-  }
-
-  /** Reads the next page of the queue from the store once the in-memory part runs low. */
-  private readPage(): void {
-    const pager = this.events.pager;
-    if (!pager || this.readingPage || this.queue.pending.length >= PAGE_LOW) return;
-    this.readingPage = true;
-    const round = this.pageRound;
-    const commitFirst = this.tailStaged;
-    this.tailStaged = false;
-    pager.read(this.clientId, this.queue.storedAfter, commitFirst).then((page) => {
-      this.readingPage = false;
-      if (round === this.pageRound) this.takePage(page);
-    }, () => {
-      this.readingPage = false;
-      if (round === this.pageRound) this.link?.close(ReasonCode.UnspecifiedError, 'the queued messages could not be read from the store');
-    });
-  }
-
-  private takePage(page: Page): void {
-    if (page.lastSeq === undefined) {
-      // Nothing committed after the cursor: what is counted is still being written, or was never there.
-      if (this.store!.pending) this.tailStaged = true;
-      else this.queue.storedExhausted();
-    } else {
-      const deliveries = page.deliveries.map(({ stored: d, message }): Delivery => ({
-        seq: d.seq, message, qos: d.qos, retain: d.retain, subscriptionIds: d.subscriptionIds, packetId: undefined, state: 'queued',
-      }));
-      this.queue.pageIn(deliveries, page.lastSeq, page.damaged);
-    }
-    this.pump();
+    return pager && (this.paging ??= new SessionPaging(this, this.queue, this.store!, pager));
   }
 
   /** Sends queued deliveries while the window and the link allow; then lets held publishers go and pours paced ones. */
@@ -307,7 +244,7 @@ export class Session implements Recipient {
         this.sendQueued(link);
       }
     }
-    if (this.queue.stored > 0) this.readPage();
+    if (this.queue.stored > 0) this.storePaging?.readPage();
     if (this.queue.holdsPublishers) this.events.flow.drained(this.queue);
     if (this.paced) this.pourPaced();
   }
@@ -590,7 +527,7 @@ export class Session implements Recipient {
 
   /** Drops every queued delivery (session end). */
   clearQueues(): void {
-    this.pageRound++;
+    this.paging?.cleared();
     this.queue.clear();
     this.prepared?.takeBack();
     this.paced = undefined;
