@@ -1,3 +1,4 @@
+import { reasonCodeName } from '../protocol/index.js';
 import type { Logger } from './ports/logger.js';
 import type { BrokerStats } from './stats.js';
 
@@ -72,3 +73,28 @@ export function notMqttStart(chunk: Buffer): string | undefined {
   if (first >> 4 === 1) return undefined;
   return `not an MQTT client: the first byte 0x${first.toString(16).padStart(2, '0')} is not a CONNECT packet`;
 }
+
+/** Why a connection was closed, as first noted: the reason code and why. */
+export interface CloseReason {
+  code: number;
+  reason: string;
+}
+
+/**
+ * Why a connection that never completed CONNECT ended, from how it was closed, unless it
+ * was refused with a CONNACK (a refusal, logged as one) or closed without a word (a port probe).
+ */
+export function earlyFailureOf(closed: CloseReason | undefined, refused: boolean): { kind: ConnectionFailureKind; reason: string } | undefined {
+  if (refused || !closed) return undefined;
+  if (closed.reason.startsWith('socket error')) return { kind: 'socket', reason: closed.reason };
+  if (closed.reason.includes('connect timeout')) return { kind: 'timeout', reason: closed.reason };
+  return { kind: 'protocol', reason: closed.reason };
+}
+
+/** Why a connection ended, for logs: the reason code by number and name (`reasonCodeName`), then why. */
+export function describeClose(closed: CloseReason | undefined): string {
+  return closed ? `${reasonCodeName(closed.code)}: ${closed.reason}` : 'open';
+}
+
+/** Thrown to unwind after a connection has already been closed with the right answer. */
+export class ConnectionClosedSignal extends Error {}

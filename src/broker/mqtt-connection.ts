@@ -3,21 +3,19 @@ import {
   isFailureCode,
   ReasonCode,
   PacketFramer, PacketType, decodePacket, encodePacket, isMqttProtocolError,
-  levelVersion, peekConnectLevel, reasonCodeName, toConnackReasonCode, toDisconnectReasonCode, toV3ConnackCode, type AuthPacket, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
+  levelVersion, peekConnectLevel, toConnackReasonCode, toDisconnectReasonCode, toV3ConnackCode, type AuthPacket, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
 } from '../protocol/index.js';
 import type { FlowSource } from './flow-control.js';
 import type { ConnectionCore } from './connection-core.js';
-import { notMqttStart, type ConnectionFailureKind } from './connection-failures.js';
+import { ConnectionClosedSignal, describeClose, earlyFailureOf, notMqttStart, type CloseReason, type ConnectionFailureKind } from './connection-failures.js';
+import { bytesSentCounter, withoutOptionalProperties } from './connection-output.js';
+import { EarlyPackets } from './early-packets.js';
 import type { ClientPrincipal, EnhancedAuthExchange } from './ports/auth.js';
 import { OutboundTopicAliases, encodeCustomPublish, encodeSharedPublish, needsCustomEncoding } from './publish-encoding.js';
 import type { OutgoingPublish, SessionLink } from './ports/session-link.js';
 import type { ConnectionInfo } from './ports/transport.js';
 import type { Session } from './session.js';
-import type { BrokerStats } from './stats.js';
 import { OutgoingBuffer } from './write-batcher.js';
-
-/** Thrown to unwind after a connection has already been closed with the right answer. */
-class ConnectionClosedSignal extends Error {}
 
 /** The stream's own connection, for the listeners all connections share. */
 const CONNECTION = Symbol('midge.connection');
@@ -25,11 +23,6 @@ type StreamOfConnection = Duplex & { [CONNECTION]: MqttConnection };
 
 /** Where a connection is in its life. */
 export type ConnectionState = 'new' | 'connecting' | 'open' | 'closed';
-
-/** Packets held while CONNECT is being decided; clients may send before CONNACK. */
-const MAX_EARLY_PACKETS = 1000;
-/** Bytes held while CONNECT is being decided, in maximum packet sizes: room for one large packet and more. */
-const MAX_EARLY_PACKET_SIZES = 2;
 
 /**
  * One MQTT network connection: frames and decodes what arrives, dispatches each
@@ -79,9 +72,8 @@ export class MqttConnection implements SessionLink, FlowSource {
   unackedInbound = 0;
   private readonly framer: PacketFramer;
   private readonly out: OutgoingBuffer;
-  private early: Array<[number, Buffer]> | undefined;
-  private earlyBytes = 0;
-  private closeReason: { code: number; reason: string } | undefined;
+  private early: EarlyPackets | undefined;
+  private closeReason: CloseReason | undefined;
   /** Bytes have arrived: the first chunk was checked for being MQTT at all. */
   private started = false;
   /** The CONNECT was refused with a CONNACK (logged as a refusal, not as a failure). */
@@ -190,14 +182,7 @@ export class MqttConnection implements SessionLink, FlowSource {
         return;
       }
       // Packets sent before CONNACK are handled once CONNECT is decided.
-      this.early ??= [];
-      if (this.early.length >= MAX_EARLY_PACKETS) throw new MqttProtocolError(ReasonCode.QuotaExceeded, 'too many packets before CONNACK');
-      // Bounded in bytes too: a slow authenticator must not let a client park 1000 large packets here.
-      this.earlyBytes += body.length;
-      if (this.earlyBytes > MAX_EARLY_PACKET_SIZES * this.core.limits.maxPacketSize) {
-        throw new MqttProtocolError(ReasonCode.QuotaExceeded, 'too much data before CONNACK');
-      }
-      this.early.push([firstByte, Buffer.from(body)]);
+      (this.early ??= new EarlyPackets()).hold(firstByte, body, this.core.limits.maxPacketSize);
       return;
     }
     const packet = this.state === 'new' ? this.decodeFirst(firstByte, body) : decodePacket(firstByte, body, this.protocolVersion);
@@ -261,7 +246,7 @@ export class MqttConnection implements SessionLink, FlowSource {
     this.early = undefined;
     if (!early) return;
     try {
-      for (const [first, body] of early) this.onFrame(first, body);
+      for (const [first, body] of early.frames) this.onFrame(first, body);
     } catch (err) {
       this.fail(err);
     }
@@ -391,17 +376,12 @@ export class MqttConnection implements SessionLink, FlowSource {
    * CONNACK (a refusal, logged as one) or closed without a word (a port probe).
    */
   earlyFailure(): { kind: ConnectionFailureKind; reason: string } | undefined {
-    const r = this.closeReason;
-    if (this.refused || !r) return undefined;
-    if (r.reason.startsWith('socket error')) return { kind: 'socket', reason: r.reason };
-    if (r.reason.includes('connect timeout')) return { kind: 'timeout', reason: r.reason };
-    return { kind: 'protocol', reason: r.reason };
+    return earlyFailureOf(this.closeReason, this.refused);
   }
 
   /** Why the connection ended, for logs: the reason code by number and name (`reasonCodeName`), then why. */
   describeClose(): string {
-    const r = this.closeReason;
-    return r ? `${reasonCodeName(r.code)}: ${r.reason}` : 'open';
+    return describeClose(this.closeReason);
   }
 
   /** Records that the client ended the connection itself. */
@@ -413,26 +393,4 @@ export class MqttConnection implements SessionLink, FlowSource {
     // QoS 0, counted as offline).
     this.core.connectionClosed(this, reasonCode, 'client sent DISCONNECT');
   }
-}
-
-/** One counter of bytes sent per broker, shared by its connections (a closure each cost about 100 bytes per connection). */
-const byteCounters = new WeakMap<BrokerStats, (bytes: number) => void>();
-
-function bytesSentCounter(stats: BrokerStats): (bytes: number) => void {
-  let count = byteCounters.get(stats);
-  if (!count) {
-    count = (n) => { stats.bytesSent += n; };
-    byteCounters.set(stats, count);
-  }
-  return count;
-}
-
-/**
- * The packet without its Reason String and User Properties, which a sender leaves out
- * when they would take a packet past the receiver's Maximum Packet Size.
- */
-function withoutOptionalProperties(packet: Packet): Packet {
-  if (packet.type === PacketType.PINGREQ || packet.type === PacketType.PINGRESP || !packet.properties) return packet;
-  const { reasonString: _reason, userProperties: _user, ...rest } = packet.properties;
-  return { ...packet, properties: Object.keys(rest).length > 0 ? rest : undefined };
 }
