@@ -233,16 +233,18 @@ describe('03 PUBLISH (MQTT 5)', () => {
   });
 });
 
+/** An authorizer that refuses publishing under `denied/` and allows everything else. */
+const noDenied = {
+  name: 'no-denied',
+  canPublish: (_client: unknown, topic: string) => !topic.startsWith('denied/'),
+  canSubscribe: () => true,
+  canReceive: () => true,
+};
+
 describe('03 PUBLISH the server does not authorize (MQTT 3.1.1)', () => {
   let midge: InProcessMidge;
   before(async () => {
-    const authorizer = {
-      name: 'no-denied',
-      canPublish: (_client: unknown, topic: string) => !topic.startsWith('denied/'),
-      canSubscribe: () => true,
-      canReceive: () => true,
-    };
-    midge = await startMidge({ broker: { authorizers: [authorizer] } });
+    midge = await startMidge({ broker: { authorizers: [noDenied] } });
   });
   after(() => midge.stop());
 
@@ -265,13 +267,7 @@ describe('03 PUBLISH the server does not authorize (MQTT 3.1.1)', () => {
 describe('03 PUBLISH the server refuses (MQTT 5)', () => {
   let midge: InProcessMidge;
   before(async () => {
-    const authorizer = {
-      name: 'no-denied',
-      canPublish: (_client: unknown, topic: string) => !topic.startsWith('denied/'),
-      canSubscribe: () => true,
-      canReceive: () => true,
-    };
-    midge = await startMidge({ broker: { authorizers: [authorizer] } });
+    midge = await startMidge({ broker: { authorizers: [noDenied] } });
   });
   after(() => midge.stop());
 
