@@ -60,3 +60,39 @@ describe('the write batching of a connection', () => {
     assert.ok(writes.every((w) => w.length === 1), 'one packet per write');
   });
 });
+
+describe('the write batching of a fan-out', () => {
+  /** Pushes each list of packets to its own stream within one turn and waits for the turn's flush. */
+  async function oneTurn(perStream: Buffer[][]): Promise<Buffer[][][]> {
+    const recorded = perStream.map(() => recordingStream(true));
+    perStream.forEach((packets, i) => {
+      const out = new OutgoingBuffer(recorded[i]!.stream, () => {});
+      for (const p of packets) out.push(p);
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    return recorded.map((r) => r.writes);
+  }
+
+  it('hands every subscriber given the same packets in one turn one shared joined buffer', async () => {
+    const shared = [Buffer.from('one'), Buffer.from('two'), Buffer.from('three')];
+    const writes = await oneTurn([shared, [...shared], [...shared]]);
+    for (const w of writes) assert.deepEqual(w.map((x) => x.map((b) => b.toString())), [['onetwothree']]);
+    assert.equal(writes[1]![0]![0], writes[0]![0]![0], 'the second subscriber got the first one\'s buffer');
+    assert.equal(writes[2]![0]![0], writes[0]![0]![0], 'the third subscriber got the first one\'s buffer');
+  });
+
+  it('gives each subscriber its own packets when they differ in content, order or number', async () => {
+    const [a, b, c] = [Buffer.from('a'), Buffer.from('b'), Buffer.from('c')];
+    const lists = [[a, b], [b, a], [a, b, c], [a, Buffer.from('b')], [a, b]];
+    const writes = await oneTurn(lists);
+    assert.deepEqual(writes.map((w) => w.map((x) => x.map((buf) => buf.toString()))), [[['ab']], [['ba']], [['abc']], [['ab']], [['ab']]]);
+  });
+
+  it('joins anew in the next turn rather than reusing a buffer of an earlier one', async () => {
+    const packets = [Buffer.from('x'), Buffer.from('y')];
+    const [first] = await oneTurn([packets]);
+    const [second] = await oneTurn([packets]);
+    assert.notEqual(second![0]![0], first![0]![0]);
+    assert.equal(second![0]![0]!.toString(), 'xy');
+  });
+});
