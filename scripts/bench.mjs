@@ -151,7 +151,10 @@ async function runOnce(scenario, brokerName, generatorName, o, dir, connectPacke
 function describe(result, scenario) {
   if (!result.figures) return `failed: ${result.error}`;
   const figures = scenario.figures.map((f) => `${f.key} ${Math.round(result.figures[f.key] ?? NaN)}`).join(', ');
-  return `${figures} (cpu broker ${result.brokerCpu ?? '-'}%, waited ${result.brokerWait ?? '-'}%; generator ${result.genCpu ?? '-'}%)${result.ok ? '' : ` NOT OK ${result.error ?? ''}`}`;
+  // The rate per second of broker CPU shows a run that was slow for the broker's own
+  // sake (more CPU per message) apart from one that got less of the CPU.
+  const perCpu = result.figures.rate && result.brokerCpu > 0 ? `, ${Math.round((100 * result.figures.rate) / result.brokerCpu)} per broker CPU-second` : '';
+  return `${figures}${perCpu} (cpu broker ${result.brokerCpu ?? '-'}%, waited ${result.brokerWait ?? '-'}%; generator ${result.genCpu ?? '-'}%)${result.ok ? '' : ` NOT OK ${result.error ?? ''}`}`;
 }
 
 /** Runs are interleaved (run 1 of everything, then run 2...) so drifts in load hit every broker alike. */
