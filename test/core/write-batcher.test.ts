@@ -8,6 +8,8 @@ import assert from 'node:assert/strict';
 import { Duplex } from 'node:stream';
 import { describe, it } from 'node:test';
 import { OutgoingBuffer } from '../../src/broker/write-batcher.js';
+import { startMidge } from '../helpers/midge.js';
+import { collect, connectMqttJs, endMqttJs } from '../helpers/mqttjs.js';
 
 /** A stream that records its writes: each write, or each gathered write (writev) as its list of buffers. */
 function recordingStream(gathers: boolean): { stream: Duplex; writes: Buffer[][] } {
@@ -94,5 +96,33 @@ describe('the write batching of a fan-out', () => {
     const [second] = await oneTurn([packets]);
     assert.notEqual(second![0]![0], first![0]![0]);
     assert.equal(second![0]![0]!.toString(), 'xy');
+  });
+});
+
+describe('a QoS 0 fan-out through the broker, whose subscribers share joined writes', () => {
+  it('gives every MQTT.js subscriber, 3.1.1 and 5, each of 3,000 messages intact and in order', async (t) => {
+    const broker = await startMidge();
+    t.after(() => broker.stop());
+    const count = 3000;
+    const subscribers = await Promise.all(([4, 4, 5, 5, 4] as const).map((protocolVersion, i) =>
+      connectMqttJs(broker.port, { protocolVersion, clientId: `fan-${i}` })));
+    t.after(() => Promise.all(subscribers.map((c) => endMqttJs(c, true))));
+    const inboxes = subscribers.map(collect);
+    await Promise.all(subscribers.map((c) => c.subscribeAsync('fan/#', { qos: 0 })));
+    // The last one also hears a topic of its own between the shared ones: its packets differ.
+    await subscribers[4]!.subscribeAsync('own/x', { qos: 0 });
+    const publisher = await connectMqttJs(broker.port, { clientId: 'fan-pub' });
+    t.after(() => endMqttJs(publisher, true));
+    // Written in one go, so that a turn of the broker carries many messages to every subscriber.
+    for (let i = 0; i < count; i++) {
+      void publisher.publishAsync('fan/x', `message ${i} `.padEnd(64, '.'), { qos: 0 });
+      if (i % 100 === 0) void publisher.publishAsync('own/x', `own ${i}`, { qos: 0 });
+    }
+    const expected = Array.from({ length: count }, (_, i) => `message ${i} `.padEnd(64, '.'));
+    for (const [n, inbox] of inboxes.entries()) {
+      const got = (await inbox.waitFor(n === 4 ? count + count / 100 : count, 10_000))
+        .filter((m) => m.topic === 'fan/x').map((m) => m.payload.toString());
+      assert.deepEqual(got, expected, `subscriber ${n}`);
+    }
   });
 });
