@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import {
   isFailureCode,
   ReasonCode,
-  PacketFramer, PacketType, decodePacket, encodePacket, isMqttProtocolError,
+  PacketFramer, PacketType, decodePacket, encodePacket, encodeShortAck, isMqttProtocolError,
   levelVersion, peekConnectLevel, toConnackReasonCode, toDisconnectReasonCode, toV3ConnackCode, type AuthPacket, type Packet, type ProtocolVersion, type Properties, MqttProtocolError,
 } from '../protocol/index.js';
 import type { FlowSource } from './flow-control.js';
@@ -164,7 +164,7 @@ export class MqttConnection implements SessionLink, FlowSource {
       return;
     }
     try {
-      this.framer.push(chunk, (first, body) => this.onFrame(first, body));
+      this.framer.push(chunk, this.onFrame, this);
     } catch (err) {
       this.fail(err);
     }
@@ -264,6 +264,20 @@ export class MqttConnection implements SessionLink, FlowSource {
     }
     this.out.push(bytes);
     if (this.core.tracer.active) this.core.tracer.sent(this, bytes, packet);
+    this.core.stats.messagesSent++;
+  }
+
+  /**
+   * An acknowledgement with reason Success and no properties (a PUBACK to a device, the
+   * most common packet the broker sends): its four bytes without a packet object. Four
+   * bytes fit any Maximum Packet Size a client may state.
+   */
+  sendShortAck(type: 4 | 5 | 6 | 7, packetId: number): void {
+    if (this.state === 'closed') return;
+    const bytes = encodeShortAck(type, packetId);
+    this.out.push(bytes);
+    // The packet object only for the trace, as send() would have traced it.
+    if (this.core.tracer.active) this.core.tracer.sent(this, bytes, { type, packetId, reasonCode: ReasonCode.Success, properties: undefined } as Packet);
     this.core.stats.messagesSent++;
   }
 

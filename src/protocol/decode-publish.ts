@@ -55,15 +55,24 @@ export function decodePublish(flags: number, body: Buffer, version: ProtocolVers
 }
 
 /**
+ * Bytes besides the payload that a payload's view may keep alive however small the
+ * payload: a header and a topic of a hundred-odd bytes. A small message read alone
+ * (a device's reading) then costs no copy, and pins less than a copy in Node's 8 KiB
+ * buffer pool would.
+ */
+const VIEW_SLACK_BYTES = 128;
+
+/**
  * The payload `body[pos..end)` as a buffer of its own: a copy, unless the memory that
- * `body` is a view of holds little else than the payload, at most an eighth more (its
- * packet's header, topic and properties: a frame the framer joined from several socket
- * chunks, or a read that brought this packet alone). Then the view pins nothing
- * another packet would have freed, and a large payload is not copied once more.
+ * `body` is a view of holds little else than the payload, at most an eighth more or
+ * {@link VIEW_SLACK_BYTES} (its packet's header, topic and properties: a frame the framer
+ * joined from several socket chunks, or a read that brought this packet alone). Then the
+ * view pins nothing another packet would have freed, and the payload is not copied once more.
  */
 function ownPayload(body: Buffer, pos: number, end: number): Buffer {
   const length = end - pos;
-  if (body.buffer.byteLength - length <= length >>> 3) return body.subarray(pos, end);
+  const slack = body.buffer.byteLength - length;
+  if (slack <= length >>> 3 || slack <= VIEW_SLACK_BYTES) return body.subarray(pos, end);
   const payload = Buffer.allocUnsafe(length);
   body.copy(payload, 0, pos, end);
   return payload;

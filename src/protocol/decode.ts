@@ -84,9 +84,17 @@ function decodeConnack(body: Buffer, version: ProtocolVersion): ConnackPacket {
   return packet;
 }
 
+const ACK_NAMES = { 4: 'PUBACK', 5: 'PUBREC', 6: 'PUBREL', 7: 'PUBCOMP' } as const;
+
 function decodeAck<T extends 4 | 5 | 6 | 7>(type: T, body: Buffer, version: ProtocolVersion): AckPacket<T> {
-  const names = { 4: 'PUBACK', 5: 'PUBREC', 6: 'PUBREL', 7: 'PUBCOMP' } as const;
-  const name = names[type];
+  const name = ACK_NAMES[type];
+  if (body.length === 2) {
+    // The packet id alone (every 3.1.1 acknowledgement, most v5 ones): read without a
+    // reader or the messages it would build (a subscriber's PUBACK per message, issue 19).
+    const id = (body[0]! << 8) | body[1]!;
+    if (id === 0) throw new ProtocolViolationError(`${name} packet identifier 0 [MQTT-2.2.1-3]`);
+    return { type, packetId: id };
+  }
   const r = new ByteReader(body);
   const packet: AckPacket<T> = { type, packetId: packetId(r, name) };
   if (version === 5 && r.remaining > 0) {

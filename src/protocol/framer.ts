@@ -2,8 +2,11 @@ import { MAX_REMAINING_LENGTH } from './constants.js';
 import { MalformedPacketError, PacketTooLargeError } from './errors.js';
 import { varintSize } from './varint.js';
 
-/** Receives each complete frame: the fixed header's first byte and the body. */
-export type FrameHandler = (firstByte: number, body: Buffer) => void;
+/**
+ * Receives each complete frame: the fixed header's first byte and the body; `this` is the
+ * `self` given to {@link PacketFramer.push}.
+ */
+export type FrameHandler<T = unknown> = (this: T, firstByte: number, body: Buffer) => void;
 
 const EMPTY = Buffer.alloc(0);
 
@@ -52,22 +55,26 @@ export class PacketFramer {
     return this.collected + this.headerLength;
   }
 
-  /** Feeds a chunk; calls `onFrame` for each complete frame, in order. */
-  push(chunk: Buffer, onFrame: FrameHandler): void {
+  /**
+   * Feeds a chunk; calls `onFrame` for each complete frame, in order, with `self` as
+   * `this` (a method and its object, so that a connection need not make a closure per
+   * chunk read: issue 19, allocations per message).
+   */
+  push<T>(chunk: Buffer, onFrame: FrameHandler<T>, self?: T): void {
     let off = 0;
     if (this.headerLength > 0) {
       off = this.continueHeader(chunk);
       if (this.headerLength > 0) return;
     }
     if (this.bodyLength >= 0) {
-      off = this.continueBody(chunk, off, onFrame);
+      off = this.continueBody(chunk, off, onFrame, self as T);
       if (this.bodyLength >= 0) return;
     }
-    this.cut(chunk, off, onFrame);
+    this.cut(chunk, off, onFrame, self as T);
   }
 
   /** Cuts whole frames out of `data` from `start`; keeps the state of a trailing partial one. */
-  private cut(data: Buffer, start: number, onFrame: FrameHandler): void {
+  private cut<T>(data: Buffer, start: number, onFrame: FrameHandler<T>, self: T): void {
     const end = data.length;
     let off = start;
     while (off < end) {
@@ -86,7 +93,7 @@ export class PacketFramer {
         this.collected = end - bodyStart;
         return;
       }
-      onFrame(data[off]!, len === 0 ? EMPTY : data.subarray(bodyStart, bodyEnd));
+      onFrame.call(self, data[off]!, len === 0 ? EMPTY : data.subarray(bodyStart, bodyEnd));
       off = bodyEnd;
     }
   }
@@ -117,7 +124,7 @@ export class PacketFramer {
   }
 
   /** Adds to the frame being collected from `chunk[off..]`; returns the offset after what it took. */
-  private continueBody(chunk: Buffer, off: number, onFrame: FrameHandler): number {
+  private continueBody<T>(chunk: Buffer, off: number, onFrame: FrameHandler<T>, self: T): number {
     const need = this.bodyLength - this.collected;
     const available = chunk.length - off;
     if (available < need) {
@@ -137,7 +144,7 @@ export class PacketFramer {
     }
     const first = this.firstByte;
     this.reset();
-    onFrame(first, body);
+    onFrame.call(self, first, body);
     return off + need;
   }
 

@@ -139,6 +139,14 @@ describe('the payload of a decoded PUBLISH', () => {
     assert.equal(tiny!.toString(), 'tiny');
   });
 
+  test('stays a view, not a copy, of a small packet that arrived alone (a device read), which holds little else', () => {
+    const alone = Buffer.alloc(small.length); // memory of its own, as a socket read of one packet is
+    small.copy(alone);
+    const [tiny] = payloads([alone]);
+    assert.equal(tiny!.toString(), 'tiny');
+    assert.equal(tiny!.buffer, alone.buffer);
+  });
+
   test('stays a view, not a copy, of a large packet that arrived alone or was joined from several chunks', () => {
     const alone = Buffer.concat([big]);
     assert.equal(payloads([alone])[0]!.buffer, alone.buffer);
