@@ -5,26 +5,31 @@ import type { OutgoingPublish } from './ports/session-link.js';
 /**
  * The common case of fan-out: the bytes of a PUBLISH are encoded once per message
  * and shape (protocol family, QoS, RETAIN) and shared by every subscriber; a
- * QoS 1/2 copy only patches its packet id and DUP flag.
+ * QoS 1/2 copy only patches its packet id and DUP flag. The first QoS 1/2 copy is
+ * encoded with its own id and DUP and kept as the shape's bytes: the next copies are
+ * made from it (their id and DUP patched), so a message with one subscriber of its
+ * shape (a device's message, a request) costs one buffer, not a template and a copy.
+ * Bytes handed to a socket are never written again.
  */
 export function encodeSharedPublish(p: OutgoingPublish, version: ProtocolVersion): Buffer {
   const m = p.message;
   const v5 = version === 5;
   const cache = (m.encoded ??= []);
   const slot = shapeIndex(v5, p.qos, p.retain);
-  let template = cache[slot];
-  if (!template) {
-    template = encodePublish({
-      type: PacketType.PUBLISH, topic: m.topic, payload: m.payload, qos: p.qos, retain: p.retain, dup: false,
-      packetId: p.qos > 0 ? 1 : undefined, properties: v5 ? m.properties : undefined,
+  const shared = cache[slot];
+  if (!shared) {
+    const bytes = encodePublish({
+      type: PacketType.PUBLISH, topic: m.topic, payload: m.payload, qos: p.qos, retain: p.retain, dup: p.qos > 0 && p.dup,
+      packetId: p.qos > 0 ? p.packetId : undefined, properties: v5 ? m.properties : undefined,
     }, version);
-    cache[slot] = template;
+    cache[slot] = bytes;
+    return bytes;
   }
-  if (p.qos === 0) return template;
-  const bytes = Buffer.allocUnsafe(template.length);
-  template.copy(bytes);
+  if (p.qos === 0) return shared;
+  const bytes = Buffer.allocUnsafe(shared.length);
+  shared.copy(bytes);
   bytes.writeUInt16BE(p.packetId!, publishPacketIdOffset(bytes));
-  if (p.dup) bytes[0]! |= 0x08;
+  bytes[0] = p.dup ? bytes[0]! | 0x08 : bytes[0]! & ~0x08;
   return bytes;
 }
 

@@ -5,23 +5,36 @@ export interface Flushable {
   flush(): void;
 }
 
-const dirty = new Set<Flushable>();
+/**
+ * What to flush at the end of this turn, in order, and how many. An array reused from
+ * turn to turn rather than a Set: a Set's clear() makes a new table every turn, and the
+ * fleet's turns each carry a packet or two (issue 19).
+ */
+const dirty: (Flushable | undefined)[] = [];
+let dirtyCount = 0;
 let scheduled = false;
 
 function flushAll(): void {
   scheduled = false;
-  for (const f of dirty) f.flush();
-  dirty.clear();
+  // A flush that queues more (none does today) is taken in this same loop.
+  for (let i = 0; i < dirtyCount; i++) {
+    const f = dirty[i];
+    if (f === undefined) continue;
+    dirty[i] = undefined;
+    f.flush();
+  }
+  dirtyCount = 0;
   lastJoin = undefined;
 }
 
 /**
  * Asks for `f.flush()` once, after the I/O callbacks of this event-loop turn.
  * Every packet written to a socket within one turn (a whole fan-out, the PUBACKs
- * for a chunk of publishes) then goes out in one write per socket.
+ * for a chunk of publishes) then goes out in one write per socket. The caller asks
+ * once per turn (when its first packet of the turn is queued).
  */
 export function scheduleFlush(f: Flushable): void {
-  dirty.add(f);
+  dirty[dirtyCount++] = f;
   if (!scheduled) {
     scheduled = true;
     setImmediate(flushAll);
@@ -61,7 +74,10 @@ function joinPackets(chunks: Buffer[], bytes: number): Buffer {
  * small, corked into one writev when large.
  */
 export class OutgoingBuffer implements Flushable {
-  private chunks: Buffer[] = [];
+  /** The turn's first packet; most turns have one (a PUBACK, a device's PUBLISH), which needs no array. */
+  private first: Buffer | undefined;
+  /** Every packet of the turn, the first included, once there is a second. */
+  private several: Buffer[] | undefined;
   private bytes = 0;
 
   constructor(private readonly stream: Duplex, private readonly onWritten: (bytes: number) => void) {}
@@ -72,25 +88,32 @@ export class OutgoingBuffer implements Flushable {
   }
 
   push(packet: Buffer): void {
-    this.chunks.push(packet);
     this.bytes += packet.length;
-    if (this.chunks.length === 1) scheduleFlush(this);
+    if (this.first === undefined) {
+      this.first = packet;
+      scheduleFlush(this);
+    } else if (this.several === undefined) {
+      this.several = [this.first, packet];
+    } else {
+      this.several.push(packet);
+    }
   }
 
   flush(): void {
-    const chunks = this.chunks;
-    if (chunks.length === 0) return;
+    const first = this.first;
+    if (first === undefined) return;
+    const several = this.several;
     const bytes = this.bytes;
-    this.chunks = [];
+    this.first = this.several = undefined;
     this.bytes = 0;
     if (this.stream.destroyed || !this.stream.writable) return;
-    if (chunks.length === 1) {
-      this.stream.write(chunks[0]);
+    if (several === undefined) {
+      this.stream.write(first);
     } else if (bytes <= JOIN_MAX_BYTES) {
-      this.stream.write(joinPackets(chunks, bytes));
+      this.stream.write(joinPackets(several, bytes));
     } else {
       this.stream.cork();
-      for (const c of chunks) this.stream.write(c);
+      for (const c of several) this.stream.write(c);
       this.stream.uncork();
     }
     this.onWritten(bytes);

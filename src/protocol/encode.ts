@@ -133,16 +133,23 @@ export function publishPacketIdOffset(encoded: Buffer): number {
   return o + 2 + encoded.readUInt16BE(o);
 }
 
+/**
+ * PUBACK, PUBREC, PUBREL or PUBCOMP with reason Success and no properties: the packet id
+ * alone, four bytes in every version (v5 leaves the reason code out when it is 0 and
+ * there are no properties, section 3.4.2.1). For the hot path, which has no packet object.
+ */
+export function encodeShortAck(type: 4 | 5 | 6 | 7, packetId: number): Buffer {
+  const buf = Buffer.allocUnsafe(4);
+  buf[0] = (type << 4) | (type === PacketType.PUBREL ? 0x02 : 0);
+  buf[1] = 2;
+  buf.writeUInt16BE(packetId, 2);
+  return buf;
+}
+
 function encodeAck(p: AckPacket<4 | 5 | 6 | 7>, version: ProtocolVersion): Buffer {
   const first = (p.type << 4) | (p.type === PacketType.PUBREL ? 0x02 : 0);
   const reason = p.reasonCode ?? 0;
-  if (version < 5 || (reason === 0 && !hasProps(p.properties))) {
-    const buf = Buffer.allocUnsafe(4);
-    buf[0] = first;
-    buf[1] = 2;
-    buf.writeUInt16BE(p.packetId, 2);
-    return buf;
-  }
+  if (version < 5 || (reason === 0 && !hasProps(p.properties))) return encodeShortAck(p.type, p.packetId);
   const withProps = hasProps(p.properties);
   const { buf, offset } = allocate(first, 3 + (withProps ? propertiesSize(p.properties) : 0));
   buf.writeUInt16BE(p.packetId, offset);

@@ -9,7 +9,7 @@ export type * from './packets.js';
 export * from './property-definitions.js';
 export { decodePacket, decodePublish } from './decode.js';
 export { decodeConnect, levelVersion, peekConnectLevel } from './decode-connect.js';
-export { encodePacket, encodePublish, publishFirstByte, publishPacketIdOffset } from './encode.js';
+export { encodePacket, encodePublish, encodeShortAck, publishFirstByte, publishPacketIdOffset } from './encode.js';
 export { PacketFramer, type FrameHandler } from './framer.js';
 export * from './topic.js';
 export { varintSize, writeVarint } from './varint.js';

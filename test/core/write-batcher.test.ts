@@ -61,6 +61,20 @@ describe('the write batching of a connection', () => {
     assert.deepEqual(writes.flat(), packets);
     assert.ok(writes.every((w) => w.length === 1), 'one packet per write');
   });
+
+  it('flushes every connection that queued in a turn at its end, and again in every later turn', async () => {
+    const streams = [recordingStream(true), recordingStream(true), recordingStream(true)];
+    const outs = streams.map(({ stream }) => new OutgoingBuffer(stream, () => {}));
+    for (let turn = 0; turn < 3; turn++) {
+      outs.forEach((out, i) => {
+        out.push(Buffer.from(`${turn}${i}a`));
+        out.push(Buffer.from(`${turn}${i}b`));
+      });
+      assert.ok(streams.every(({ writes }) => writes.length === turn), 'nothing written before the turn ends');
+      await new Promise((resolve) => setImmediate(resolve));
+      streams.forEach(({ writes }, i) => assert.equal(writes[turn]?.[0]?.toString(), `${turn}${i}a${turn}${i}b`));
+    }
+  });
 });
 
 describe('the write batching of a fan-out', () => {

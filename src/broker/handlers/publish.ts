@@ -146,6 +146,10 @@ function sendUnroutable(conn: MqttConnection, packet: PublishPacket): void {
 /** PUBACK for QoS 1, PUBREC for QoS 2. */
 function sendAck(conn: MqttConnection, packet: PublishPacket, reasonCode: number, reason: string): void {
   if (conn.state !== 'open') return;
+  if (packet.qos === 1 && reasonCode === ReasonCode.Success) {
+    if (conn.unackedInbound > 0) conn.unackedInbound--;
+    return conn.sendShortAck(PacketType.PUBACK, packet.packetId!);
+  }
   const properties = conn.problem(reasonCode, reason);
   if (packet.qos === 1) {
     if (conn.unackedInbound > 0) conn.unackedInbound--;
