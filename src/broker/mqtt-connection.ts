@@ -277,7 +277,7 @@ export class MqttConnection implements SessionLink, FlowSource {
     const bytes = encodeShortAck(type, packetId);
     this.out.push(bytes);
     // The packet object only for the trace, as send() would have traced it.
-    if (this.core.tracer.active) this.core.tracer.sent(this, bytes, { type, packetId, reasonCode: ReasonCode.Success, properties: undefined } as Packet);
+    if (this.core.tracer.active) this.core.tracer.sent(this, bytes, { type, packetId, reasonCode: ReasonCode.Success, properties: undefined });
     this.core.stats.messagesSent++;
   }
 
