@@ -26,7 +26,8 @@ const HELP = `usage: npm run bench -- [options]
   --fleet N               devices of the fleet and reconnect-storm scenarios (10000; fewer when
                           the limit on open files is lower: the run says what it used)
   --scenarios a,b         subset, in order (${scenarios.map((s) => s.name).join(',')})
-  --brokers a,b           subset, in order (midge,aedes,mosquitto; midge-base with MIDGE_BASE=a built
+  --brokers a,b           subset, in order (midge,aedes,mosquitto; node-floor: bare Node servers answering
+                          CONNECT with CONNACK, connection scenarios only; midge-base with MIDGE_BASE=a built
                           checkout of another midge, for before/after in one run)
   --generators a,b        midge (midge bench, the default) and/or mqbench (set MQBENCH or have
                           ../shared/tools/mqbench/mqbench.c); with both, a cross-check table
@@ -157,6 +158,12 @@ function describe(result, scenario) {
   return `${figures}${perCpu} (cpu broker ${result.brokerCpu ?? '-'}%, waited ${result.brokerWait ?? '-'}%; generator ${result.genCpu ?? '-'}%)${result.ok ? '' : ` NOT OK ${result.error ?? ''}`}`;
 }
 
+/** Whether broker `name` takes part in scenario `s` (the scenario's list and the broker's both allow it). */
+function runsScenario(s, name) {
+  const spec = brokers[name];
+  return (!s.brokers || s.brokers.includes(name === 'midge-base' ? 'midge' : name)) && (!spec.scenarios || spec.scenarios.includes(s.name));
+}
+
 /** Runs are interleaved (run 1 of everything, then run 2...) so drifts in load hit every broker alike. */
 async function measureAll(o, chosen, brokerNames, generatorNames) {
   const dir = mkdtempSync(join(tmpdir(), 'midge-bench-'));
@@ -165,7 +172,7 @@ async function measureAll(o, chosen, brokerNames, generatorNames) {
   try {
     for (let r = 1; r <= o.runs; r++) {
       for (const s of chosen) {
-        for (const b of brokerNames.filter((name) => !s.brokers || s.brokers.includes(name === 'midge-base' ? 'midge' : name))) {
+        for (const b of brokerNames.filter((name) => runsScenario(s, name))) {
           for (const g of generatorNames) {
             const result = await runOnce(s, b, g, o, dir, connectPacket);
             ((results[s.name] ??= {})[g] ??= {})[b] ??= [];

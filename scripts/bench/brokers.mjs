@@ -12,6 +12,7 @@ export const MIDGE_CLI = join(root, 'dist/cli/main.js');
 /**
  * @typedef {object} BrokerSpec
  * @property {string} name
+ * @property {string[]} [scenarios]  the only scenarios it can run (default: all)
  * @property {() => string | undefined} unavailable  why it cannot run here, or undefined
  * @property {() => string} version
  * @property {(port: number, dir: string, extra: string[]) => { command: string[], env?: Record<string, string> }} command
@@ -61,6 +62,18 @@ export const brokers = {
     version: () => JSON.parse(readFileSync(join(root, 'node_modules/aedes/package.json'), 'utf8')).version,
     command: (port, _dir, extra) => ({
       command: [process.execPath, join(root, 'scripts/bench/aedes-server.mjs'), ...extra],
+      env: { PORT: String(port), HOST: '127.0.0.1' },
+    }),
+  },
+  // Bare node:net/node:tls servers answering CONNECT with CONNACK: the floor of any Node
+  // broker in the connection scenarios (conns, tls-conns, tls-conns-cert), which only it runs.
+  'node-floor': {
+    name: 'node-floor',
+    scenarios: ['conns', 'tls-conns', 'tls-conns-cert'],
+    unavailable: () => undefined,
+    version: () => process.version,
+    command: (port) => ({
+      command: [process.execPath, join(root, 'scripts/bench/node-floor-server.mjs')],
       env: { PORT: String(port), HOST: '127.0.0.1' },
     }),
   },

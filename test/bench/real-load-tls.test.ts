@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { startMosquitto, type RunningBroker } from '../helpers/mosquitto.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort, waitForPort } from '../helpers/ports.js';
 import { runBench } from './cli.js';
 import { ISSUE_19, RealLoadBench } from './real-load.js';
 
@@ -35,6 +37,26 @@ describe('the TLS scenarios of npm run bench', () => {
       assert.equal(summary.connections.connected, 20);
     } finally {
       await mosquitto?.stop();
+    }
+  });
+
+  it('answers every handshake of tls-conns from the node-floor server, the floor the bench compares midge with', async () => {
+    const scenario = bench.scenario('tls-conns');
+    const ctx = bench.context(scenario);
+    const [port, tlsPort] = [await freePort(), await freePort()];
+    const { certs } = ctx.secure!;
+    const floor = spawn(process.execPath, [new URL('../../scripts/bench/node-floor-server.mjs', import.meta.url).pathname], {
+      env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', TLS_PORT: String(tlsPort), TLS_CERT: certs.cert, TLS_KEY: certs.key },
+      stdio: 'ignore',
+    });
+    try {
+      await waitForPort(tlsPort);
+      const { code, summary } = await runBench([...scenario.midge(ctx), '-p', String(tlsPort), '-d', '0.2', '-w', '1'], 60_000);
+      assert.equal(code, 0, JSON.stringify(summary));
+      assert.equal(summary.connections.connected, 20);
+    } finally {
+      floor.kill('SIGTERM');
+      if (floor.exitCode === null) await once(floor, 'exit');
     }
   });
 });
