@@ -54,6 +54,12 @@ function deny(reasonCode: number, reason: string): AuthenticationResult {
   return { outcome: 'deny', reasonCode, reason };
 }
 
+/** The answer to a password check. */
+function verdictOf(matches: boolean | 'busy'): AuthenticationResult {
+  if (matches === 'busy') return deny(ReasonCode.ServerBusy, 'too many password checks waiting');
+  return matches ? allow() : deny(ReasonCode.BadUserNameOrPassword, 'bad user name or password');
+}
+
 /** A hash shaped like the file's first entry, verified against for unknown users so they take as long as known ones. */
 function decoyFor(table: ReadonlyMap<string, PasswordHash>): PasswordHash {
   const model = table.values().next().value;
@@ -164,8 +170,12 @@ export class PasswordFileAuthenticator implements Authenticator {
     return this.#settingsFor(listener)?.certificateIdentity ?? this.#options.certificateIdentity;
   }
 
-  /** Decides a CONNECT; see the class notes for the reason codes. */
-  async authenticate(credentials: ConnectCredentials): Promise<AuthenticationResult> {
+  /**
+   * Decides a CONNECT; see the class notes for the reason codes. Answers at once (no
+   * promise) when no hash has to be computed: anonymous clients, certificate identities,
+   * passwords verified before.
+   */
+  authenticate(credentials: ConnectCredentials): AuthenticationResult | Promise<AuthenticationResult> {
     const identity = this.#identityFor(credentials.listener);
     if (identity) return identityFromCertificate(credentials.certificate, identity);
     if (credentials.username === undefined) {
@@ -177,12 +187,11 @@ export class PasswordFileAuthenticator implements Authenticator {
     if (!stored) {
       if (this.#options.unknownUser === 'ignore') return { outcome: 'ignore' };
       if (this.#hashing.queued >= this.#maxQueued) return deny(ReasonCode.ServerBusy, 'too many password checks waiting');
-      await this.#hashing.run(() => this.#verify(credentials.password as Buffer, this.#decoy));
-      return deny(ReasonCode.BadUserNameOrPassword, 'bad user name or password');
+      return this.#hashing.run(() => this.#verify(credentials.password as Buffer, this.#decoy))
+        .then(() => deny(ReasonCode.BadUserNameOrPassword, 'bad user name or password'));
     }
-    const matches = await this.#check(credentials.username, credentials.password, stored);
-    if (matches === 'busy') return deny(ReasonCode.ServerBusy, 'too many password checks waiting');
-    return matches ? allow() : deny(ReasonCode.BadUserNameOrPassword, 'bad user name or password');
+    const matches = this.#check(credentials.username, credentials.password, stored);
+    return typeof matches === 'object' ? matches.then(verdictOf) : verdictOf(matches);
   }
 
   /**
@@ -190,7 +199,7 @@ export class PasswordFileAuthenticator implements Authenticator {
    * verified now) is answered from the cache first, before any "busy" refusal: wrong passwords flooding the hash
    * queue must not lock out a client whose password is known good.
    */
-  async #check(username: string, password: Buffer, stored: PasswordHash): Promise<boolean | 'busy'> {
+  #check(username: string, password: Buffer, stored: PasswordHash): boolean | 'busy' | Promise<boolean> {
     // A single SHA-512 is cheaper than the cache bookkeeping.
     if (stored.kind === 'sha512') return this.#verify(password, stored);
     const key = `${username.length}:${username}:${createHmac('sha256', this.#cacheKeySecret).update(password).digest('base64')}`;
@@ -212,11 +221,11 @@ export class PasswordFileAuthenticator implements Authenticator {
     });
     const entry = { encoded: stored.encoded, result };
     this.#inFlight.set(key, entry);
-    try {
-      return await result;
-    } finally {
+    const settled = (): void => {
       if (this.#inFlight.get(key) === entry) this.#inFlight.delete(key);
-    }
+    };
+    result.then(settled, settled);
+    return result;
   }
 
   #verify(password: Buffer, stored: PasswordHash): Promise<boolean> {

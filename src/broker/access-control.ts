@@ -1,8 +1,8 @@
 import { ReasonCode, type QoS } from '../protocol/index.js';
 import type { Publisher, PublishRights } from './admission.js';
-import { LoginBackoff } from './login-backoff.js';
+import { LoginBackoff, isThenable, type Decision } from './login-backoff.js';
 import type { BrokerOptions } from './options.js';
-import type { AuthenticationResult, ClientPrincipal, ConnectCredentials } from './ports/auth.js';
+import type { AuthenticationResult, Authenticator, ClientPrincipal, ConnectCredentials } from './ports/auth.js';
 import type { Logger } from './ports/logger.js';
 import type { SessionLink } from './ports/session-link.js';
 import type { ConnectionInfo } from './ports/transport.js';
@@ -28,22 +28,9 @@ export class AccessControl implements PublishRights {
    * too many checks pending ({@link LoginBackoff}): then it is refused at once with
    * 0x89 Server busy, at no cost to anyone else.
    */
-  authenticate(credentials: ConnectCredentials, info: ConnectionInfo): Promise<AuthenticationResult> {
-    return this.loginBackoff.guard(info.remoteAddress, () => this.runAuthenticators(credentials, info));
-  }
-
-  /** Runs the authenticator chain: first deny wins; with none configured everyone is admitted. */
-  private async runAuthenticators(credentials: ConnectCredentials, info: ConnectionInfo): Promise<AuthenticationResult> {
+  authenticate(credentials: ConnectCredentials, info: ConnectionInfo): Decision {
     const chain = info.security?.authenticators ?? this.options.authenticators;
-    let allowed: AuthenticationResult | undefined;
-    for (const authenticator of chain) {
-      const result = await authenticator.authenticate(credentials);
-      if (result.outcome === 'deny') return result;
-      if (result.outcome === 'allow' && !allowed) allowed = result;
-    }
-    if (allowed) return allowed;
-    if (chain.length === 0) return { outcome: 'allow' };
-    return { outcome: 'deny', reasonCode: ReasonCode.NotAuthorized, reason: 'no authenticator admitted the client' };
+    return this.loginBackoff.guard(info.remoteAddress, () => runChain(chain, credentials, 0, undefined));
   }
 
   /**
@@ -109,4 +96,32 @@ export class AccessControl implements PublishRights {
   logDenied(principal: ClientPrincipal, action: 'publish' | 'subscribe', topic: string): void {
     this.logger.info({ clientId: principal.clientId, username: principal.username, listener: principal.listener, action, topic }, 'not authorized');
   }
+}
+
+/**
+ * Runs an authenticator chain from `from` on: first deny wins; with none configured everyone
+ * is admitted. Synchronous while the authenticators answer synchronously (the common case:
+ * an anonymous policy, a cached password), so that most CONNECTs make no promise (issue 19).
+ */
+function runChain(chain: readonly Authenticator[], credentials: ConnectCredentials, from: number, allowedSoFar: AuthenticationResult | undefined): Decision {
+  let allowed = allowedSoFar;
+  for (let i = from; i < chain.length; i++) {
+    const result = chain[i]!.authenticate(credentials);
+    if (isThenable(result)) return continueChain(chain, credentials, i, result, allowed);
+    if (result.outcome === 'deny') return result;
+    if (result.outcome === 'allow' && !allowed) allowed = result;
+  }
+  if (allowed) return allowed;
+  if (chain.length === 0) return { outcome: 'allow' };
+  return { outcome: 'deny', reasonCode: ReasonCode.NotAuthorized, reason: 'no authenticator admitted the client' };
+}
+
+/** The rest of the chain once authenticator `i` answers asynchronously. */
+async function continueChain(
+  chain: readonly Authenticator[], credentials: ConnectCredentials, i: number,
+  pending: PromiseLike<AuthenticationResult>, allowedSoFar: AuthenticationResult | undefined,
+): Promise<AuthenticationResult> {
+  const result = await pending;
+  if (result.outcome === 'deny') return result;
+  return runChain(chain, credentials, i + 1, result.outcome === 'allow' && !allowedSoFar ? result : allowedSoFar);
 }

@@ -75,17 +75,30 @@ export class LoginBackoff {
    * Runs an authentication for `source` under the backoff: refused at once with 0x89
    * Server busy (and the reason) when the source must wait, else run and settled by its
    * outcome (a refusal of the credentials counts as a failure; being unable to decide does not).
+   * An authentication that decides at once is answered at once, without a promise (most
+   * CONNECTs: anonymous clients, cached passwords; issue 19).
    */
-  async guard(source: string, authenticate: () => Promise<AuthenticationResult>): Promise<AuthenticationResult> {
+  guard(source: string, authenticate: () => Decision): Decision {
     const refusal = this.begin(source);
     if (refusal) return { outcome: 'deny', reasonCode: ReasonCode.ServerBusy, reason: refusal.reason };
-    let result: AuthenticationResult | undefined;
+    let result: Decision;
     try {
-      result = await authenticate();
-      return result;
-    } finally {
-      this.settle(source, result !== undefined && isCredentialRefusal(result));
+      result = authenticate();
+    } catch (err) {
+      this.settle(source, false);
+      throw err;
     }
+    if (!isThenable(result)) {
+      this.settle(source, isCredentialRefusal(result));
+      return result;
+    }
+    return Promise.resolve(result).then((decided) => {
+      this.settle(source, isCredentialRefusal(decided));
+      return decided;
+    }, (err: unknown) => {
+      this.settle(source, false);
+      throw err;
+    });
   }
 
   /** The outcome of a check {@link begin} let through: `failed` for wrong credentials. */
@@ -119,6 +132,14 @@ export class LoginBackoff {
     this.sources.set(source, state);
     return state;
   }
+}
+
+/** An authentication's outcome, now or later. */
+export type Decision = AuthenticationResult | Promise<AuthenticationResult>;
+
+/** A promise (or any thenable an authenticator returns) rather than a decision made already. */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /** A refusal of the client's credentials or identity, as opposed to the broker being unable to decide. */

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { MqttProtocolError, PacketType, ReasonCode, type ConnectPacket, type Properties } from '../../protocol/index.js';
 import { authenticateConnect } from '../enhanced-auth.js';
+import { isThenable } from '../login-backoff.js';
 import { exceedsTopicLevels } from '../limits.js';
 import { forwardedProperties } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 import { ClusterUnavailableError, SessionOwnedError } from '../ports/cluster.js';
+import type { AuthenticationResult } from '../ports/auth.js';
 import type { StoredWill } from '../ports/store.js';
 import type { HandlerContext } from './context.js';
 
@@ -28,9 +30,11 @@ interface ConnectPlan {
 /**
  * CONNECT, as a list of named steps: validate, authenticate, check the will, take
  * over an existing connection, open or resume the session, CONNACK, then resend
- * what is in flight and drain the queue.
+ * what is in flight and drain the queue. Synchronous when the authenticators decide
+ * at once and there is no cluster (most CONNECTs: no promise, no turn of the microtask
+ * queue; issue 19); otherwise it continues in {@link connectLater}.
  */
-export async function handleConnect(ctx: HandlerContext, conn: MqttConnection, packet: ConnectPacket): Promise<void> {
+export function handleConnect(ctx: HandlerContext, conn: MqttConnection, packet: ConnectPacket): void | Promise<void> {
   if (conn.state !== 'new') throw new MqttProtocolError(ReasonCode.ProtocolError, 'a second CONNECT [MQTT-3.1.0-2]');
   conn.state = 'connecting';
   conn.protocolVersion = packet.protocolVersion;
@@ -39,36 +43,65 @@ export async function handleConnect(ctx: HandlerContext, conn: MqttConnection, p
   try {
     const plan = planConnect(ctx, packet);
     conn.clientId = plan.clientId;
-    const username = await authenticate(ctx, conn, packet, plan.clientId);
+    const username = authenticate(ctx, conn, packet, plan.clientId);
+    if (isThenable(username) || ctx.settings.cluster) return connectLater(ctx, conn, packet, plan, username);
+    admit(ctx, conn, packet, plan, username);
+    openSession(ctx, conn, packet, plan, username);
+  } catch (err) {
+    refuseOrRethrow(ctx, conn, err);
+  }
+}
+
+/** The CONNECT once the authenticators have decided, and in a cluster once this node owns the client id. */
+async function connectLater(
+  ctx: HandlerContext, conn: MqttConnection, packet: ConnectPacket, plan: ConnectPlan, pending: string | undefined | PromiseLike<string | undefined>,
+): Promise<void> {
+  try {
+    const username = await pending;
     // The socket may have closed while the authenticators were deciding.
     if ((conn.state as string) === 'closed') return;
-    conn.principal = { clientId: plan.clientId, username, listener: conn.info.listener };
-    checkWill(ctx, conn, packet);
+    admit(ctx, conn, packet, plan, username);
     // In a cluster this node first becomes the client id's owner, taking the session
     // over from another node (whose connection is closed) before the CONNACK.
     const release = ctx.settings.cluster ? await claimSession(ctx, plan.clientId, packet.clean, username) : undefined;
     try {
       if ((conn.state as string) === 'closed') return;
-      const taken = ctx.sessions.refusalFor(plan.clientId, username);
-      if (taken) throw new Refusal(ReasonCode.ClientIdentifierNotValid, taken);
-      const { session, present } = ctx.sessions.open(conn, {
-        clientId: plan.clientId, clean: packet.clean, expiryInterval: plan.sessionExpiry, protocolVersion: packet.protocolVersion,
-        username, will: willOf(packet, conn.info.confidential),
-      });
-      conn.session = session;
-      conn.keepAliveMs = plan.keepAlive * 1000;
-      conn.send({ type: PacketType.CONNACK, sessionPresent: present, reasonCode: ReasonCode.Success, properties: connackProperties(ctx, conn, plan) });
-      conn.opened();
-      session.attach(conn);
-      ctx.connectionOpened(conn, present, packet.clean);
+      openSession(ctx, conn, packet, plan, username);
     } finally {
       release?.();
     }
   } catch (err) {
-    if (!(err instanceof Refusal)) throw err;
-    ctx.connectRefused(conn, err.reasonCode, err.reason);
-    conn.refuse(err.reasonCode, err.reason);
+    refuseOrRethrow(ctx, conn, err);
   }
+}
+
+/** The client is who it says: its principal from now on, and a will it may publish. */
+function admit(ctx: HandlerContext, conn: MqttConnection, packet: ConnectPacket, plan: ConnectPlan, username: string | undefined): void {
+  conn.principal = { clientId: plan.clientId, username, listener: conn.info.listener };
+  checkWill(ctx, conn, packet);
+}
+
+/** Opens or resumes the session, sends the CONNACK and starts the session on this connection. */
+function openSession(ctx: HandlerContext, conn: MqttConnection, packet: ConnectPacket, plan: ConnectPlan, username: string | undefined): void {
+  const taken = ctx.sessions.refusalFor(plan.clientId, username);
+  if (taken) throw new Refusal(ReasonCode.ClientIdentifierNotValid, taken);
+  const { session, present } = ctx.sessions.open(conn, {
+    clientId: plan.clientId, clean: packet.clean, expiryInterval: plan.sessionExpiry, protocolVersion: packet.protocolVersion,
+    username, will: willOf(packet, conn.info.confidential),
+  });
+  conn.session = session;
+  conn.keepAliveMs = plan.keepAlive * 1000;
+  conn.send({ type: PacketType.CONNACK, sessionPresent: present, reasonCode: ReasonCode.Success, properties: connackProperties(ctx, conn, plan) });
+  conn.opened();
+  session.attach(conn);
+  ctx.connectionOpened(conn, present, packet.clean);
+}
+
+/** A {@link Refusal} is answered with a CONNACK; anything else is the connection's failure. */
+function refuseOrRethrow(ctx: HandlerContext, conn: MqttConnection, err: unknown): void {
+  if (!(err instanceof Refusal)) throw err;
+  ctx.connectRefused(conn, err.reasonCode, err.reason);
+  conn.refuse(err.reasonCode, err.reason);
 }
 
 /**
@@ -138,15 +171,10 @@ function keepAliveFor(packet: ConnectPacket, maxKeepalive: number): { keepAlive:
   return { keepAlive: maxKeepalive, serverKeepAlive: maxKeepalive };
 }
 
-/** Runs the authenticator chain; returns the user name to use from now on. */
-async function authenticate(ctx: HandlerContext, conn: MqttConnection, packet: ConnectPacket, clientId: string): Promise<string | undefined> {
-  if (packet.properties?.authenticationMethod !== undefined) {
-    const outcome = await authenticateConnect(ctx, conn, packet);
-    if (!outcome.ok) throw new Refusal(outcome.reasonCode, outcome.reason);
-    conn.authData = outcome.data;
-    return outcome.username;
-  }
-  const result = await ctx.access.authenticate({
+/** Runs the authenticator chain; the user name to use from now on, at once when the chain decides at once. */
+function authenticate(ctx: HandlerContext, conn: MqttConnection, packet: ConnectPacket, clientId: string): string | undefined | Promise<string | undefined> {
+  if (packet.properties?.authenticationMethod !== undefined) return authenticateEnhanced(ctx, conn, packet);
+  const result = ctx.access.authenticate({
     clientId,
     username: packet.username,
     password: packet.password,
@@ -155,8 +183,21 @@ async function authenticate(ctx: HandlerContext, conn: MqttConnection, packet: C
     remoteAddress: conn.info.remoteAddress,
     certificate: conn.info.certificate,
   }, conn.info);
+  return isThenable(result) ? Promise.resolve(result).then((decided) => usernameOf(decided, packet)) : usernameOf(result, packet);
+}
+
+/** The user name an authentication result admits, or the {@link Refusal} it is. */
+function usernameOf(result: AuthenticationResult, packet: ConnectPacket): string | undefined {
   if (result.outcome === 'deny') throw new Refusal(result.reasonCode, result.reason);
   return result.outcome === 'allow' && result.username !== undefined ? result.username : packet.username;
+}
+
+/** The v5 enhanced authentication exchange of a CONNECT with an Authentication Method. */
+async function authenticateEnhanced(ctx: HandlerContext, conn: MqttConnection, packet: ConnectPacket): Promise<string | undefined> {
+  const outcome = await authenticateConnect(ctx, conn, packet);
+  if (!outcome.ok) throw new Refusal(outcome.reasonCode, outcome.reason);
+  conn.authData = outcome.data;
+  return outcome.username;
 }
 
 /** The will must be publishable: QoS and retain supported, topic authorized. */
