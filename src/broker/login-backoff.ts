@@ -79,19 +79,27 @@ export class LoginBackoff {
    * CONNECTs: anonymous clients, cached passwords; issue 19).
    */
   guard(source: string, authenticate: () => Decision): Decision {
-    const refusal = this.begin(source);
-    if (refusal) return { outcome: 'deny', reasonCode: ReasonCode.ServerBusy, reason: refusal.reason };
+    // With no source remembered nothing can be refused, and a check that decides at once
+    // needs remembering only when it fails: most CONNECTs then leave the map alone.
+    const tracked = this.sources.size > 0 || this.options.maxPending < 1;
+    if (tracked) {
+      const refusal = this.begin(source);
+      if (refusal) return { outcome: 'deny', reasonCode: ReasonCode.ServerBusy, reason: refusal.reason };
+    }
     let result: Decision;
     try {
       result = authenticate();
     } catch (err) {
-      this.settle(source, false);
+      if (tracked) this.settle(source, false);
       throw err;
     }
     if (!isThenable(result)) {
-      this.settle(source, isCredentialRefusal(result));
+      const failed = isCredentialRefusal(result);
+      if (!tracked && failed) this.begin(source);
+      if (tracked || failed) this.settle(source, failed);
       return result;
     }
+    if (!tracked) this.begin(source);
     return Promise.resolve(result).then((decided) => {
       this.settle(source, isCredentialRefusal(decided));
       return decided;
