@@ -79,13 +79,14 @@ export class SessionManager {
     if (existing) this.takeOver(existing, req.clean);
     const present = existing !== undefined && !req.clean && existing.expiryInterval > 0;
     if (existing && !present) this.end(existing, false);
-    const session = present ? existing : this.create(req.clientId, req.protocolVersion, req.expiryInterval);
+    const limits = this.limitsFor(link);
+    const session = present ? existing : this.create(req.clientId, req.protocolVersion, req.expiryInterval, limits);
     const wasStored = session.durable;
     session.protocolVersion = req.protocolVersion;
     session.expiryInterval = req.expiryInterval;
     session.username = req.username;
     session.will = req.will;
-    session.limits = this.limitsFor(link);
+    session.limits = limits;
     if (session.durable) this.broker.store!.saveSession(session.record());
     else if (wasStored) this.broker.store!.deleteSession(session.clientId);
     this.broker.options.cluster?.sessionChanged(session);
@@ -271,8 +272,8 @@ export class SessionManager {
     for (const session of [...this.timers.keys()]) this.cancelTimers(session);
   }
 
-  private create(clientId: string, protocolVersion: ProtocolVersion, expiryInterval: number): Session {
-    const session = new Session(clientId, protocolVersion, expiryInterval, this.limitsFor(undefined), this.broker.store, this.broker.events);
+  private create(clientId: string, protocolVersion: ProtocolVersion, expiryInterval: number, limits = this.limitsFor(undefined)): Session {
+    const session = new Session(clientId, protocolVersion, expiryInterval, limits, this.broker.store, this.broker.events);
     this.sessions.set(clientId, session);
     return session;
   }

@@ -47,17 +47,22 @@ export interface SessionLimits {
 
 /** One frozen {@link SessionLimits} per distinct value, shared by the sessions that have it. */
 const sharedLimits = new Map<string, SessionLimits>();
+let lastLimits: SessionLimits | undefined;
 
 /**
  * The limits with these values, shared: nearly every session has the broker's, and an
  * object each costs 48 bytes per connection (issue 19). Frozen: limits are replaced, never changed.
  */
 export function sessionLimitsOf(inflightWindow: number, maxQueuedMessages: number, maxQueuedBytes: number): SessionLimits {
+  // Every CONNECT asks, nearly always for the last value: answered without making the key (issue 19).
+  const last = lastLimits;
+  if (last && last.inflightWindow === inflightWindow && last.maxQueuedMessages === maxQueuedMessages && last.maxQueuedBytes === maxQueuedBytes) return last;
   const key = `${inflightWindow}/${maxQueuedMessages}/${maxQueuedBytes}`;
   let limits = sharedLimits.get(key);
   if (!limits) {
     limits = Object.freeze({ inflightWindow, maxQueuedMessages, maxQueuedBytes });
     sharedLimits.set(key, limits);
   }
+  lastLimits = limits;
   return limits;
 }
