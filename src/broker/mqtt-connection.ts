@@ -262,6 +262,12 @@ export class MqttConnection implements SessionLink, FlowSource {
       packet = withoutOptionalProperties(packet);
       bytes = encodePacket(packet, this.protocolVersion);
     }
+    this.sendEncoded(bytes, packet);
+  }
+
+  /** Queues a packet encoded already: by {@link send}, or once for every connection (bytes nobody writes to). */
+  sendEncoded(bytes: Buffer, packet: Packet): void {
+    if (this.state === 'closed') return;
     this.out.push(bytes);
     if (this.core.tracer.active) this.core.tracer.sent(this, bytes, packet);
     this.core.stats.messagesSent++;

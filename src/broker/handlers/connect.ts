@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { MqttProtocolError, PacketType, ReasonCode, type ConnectPacket, type Properties } from '../../protocol/index.js';
+import { MqttProtocolError, PacketType, ReasonCode, encodePacket, type ConnackPacket, type ConnectPacket, type Properties } from '../../protocol/index.js';
 import { authenticateConnect } from '../enhanced-auth.js';
 import { isThenable } from '../login-backoff.js';
 import { exceedsTopicLevels } from '../limits.js';
@@ -11,6 +11,16 @@ import type { StoredWill } from '../ports/store.js';
 import type { HandlerContext } from './context.js';
 
 const NEVER_EXPIRES = 0xffffffff;
+
+/**
+ * The CONNACK accepting an MQTT 3.1 or 3.1.1 client, by version and Session Present: the
+ * same bytes for every such client, encoded once and shared (never written to) instead
+ * of a buffer per connect (issue 19).
+ */
+const ACCEPTED_V3 = ([3, 4] as const).map((version) => [false, true].map((sessionPresent) => {
+  const packet: ConnackPacket = Object.freeze({ type: PacketType.CONNACK, sessionPresent, reasonCode: ReasonCode.Success });
+  return { packet, bytes: encodePacket(packet, version) };
+}));
 
 /** A decision not to accept a CONNECT: the v5 reason code and why. */
 class Refusal {
@@ -91,7 +101,12 @@ function openSession(ctx: HandlerContext, conn: MqttConnection, packet: ConnectP
   });
   conn.session = session;
   conn.keepAliveMs = plan.keepAlive * 1000;
-  conn.send({ type: PacketType.CONNACK, sessionPresent: present, reasonCode: ReasonCode.Success, properties: connackProperties(ctx, conn, plan) });
+  if (conn.protocolVersion === 5) {
+    conn.send({ type: PacketType.CONNACK, sessionPresent: present, reasonCode: ReasonCode.Success, properties: connackProperties(ctx, conn, plan) });
+  } else {
+    const accepted = ACCEPTED_V3[conn.protocolVersion - 3]![present ? 1 : 0]!;
+    conn.sendEncoded(accepted.bytes, accepted.packet);
+  }
   conn.opened();
   session.attach(conn);
   ctx.connectionOpened(conn, present, packet.clean);
