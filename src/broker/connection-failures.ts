@@ -66,11 +66,12 @@ export function notMqttStart(chunk: Buffer): string | undefined {
   if (first === undefined) return undefined;
   // 0x16 0x03 is a TLS record (a CONNECT cannot have a remaining length of 3).
   if (first === 0x16 && chunk[1] === 0x03) return 'a TLS handshake on a plain MQTT port (connect without TLS, or to a TLS listener)';
+  // A CONNECT with reserved flags set is still MQTT: the codec refuses it with the right reason code [MQTT-2.1.3-1].
+  // Checked before the HTTP methods, which all start with a letter: every connect pays for this function.
+  if (first >> 4 === 1) return undefined;
   if (/^(GET|POST|HEAD|PUT|DELETE|OPTIONS|PATCH|CONNECT|TRACE|PRI) /.test(chunk.subarray(0, 8).toString('latin1'))) {
     return `an HTTP request (${JSON.stringify(requestLine(chunk))}) on an MQTT port (WebSocket clients need a websockets listener)`;
   }
-  // A CONNECT with reserved flags set is still MQTT: the codec refuses it with the right reason code [MQTT-2.1.3-1].
-  if (first >> 4 === 1) return undefined;
   return `not an MQTT client: the first byte 0x${first.toString(16).padStart(2, '0')} is not a CONNECT packet`;
 }
 
