@@ -282,13 +282,14 @@ export class Broker {
   connectionOpened(conn: MqttConnection | ClientEndpoint, sessionPresent: boolean, cleanStart?: boolean): void {
     this.stats.clientConnected();
     const { clientId, info } = conn;
-    this.logger.info({
+    // Neither the line nor the event is built when nobody takes it (issue 19: every connect pays).
+    if (this.logger.isLevelEnabled?.('info') !== false) this.logger.info({
       clientId, username: conn.principal.username, listener: info.listener, remoteAddress: info.remoteAddress, remotePort: info.remotePort,
       // reasonCode: the CONNACK's (always Success here), so one query finds connects and disconnects alike.
       protocolVersion: conn.protocolVersion, cleanStart, sessionPresent, keepAlive: conn.keepAliveMs / 1000, reasonCode: ReasonCode.Success,
       ...(conn instanceof MqttConnection && conn.bridge ? { bridge: true } : {}),
     }, 'client connected');
-    this.hooks.emit('clientConnected', {
+    if (this.hooks.has('clientConnected')) this.hooks.emit('clientConnected', {
       clientId, username: conn.principal.username, listener: info.listener, remoteAddress: info.remoteAddress,
       protocolVersion: conn.protocolVersion, sessionPresent,
     });
@@ -315,14 +316,15 @@ export class Broker {
       return;
     }
     this.stats.connectedClients--;
-    const fields = {
+    // Built only when logged or listened to (issue 19: every disconnect pays).
+    const fields = this.logger.isLevelEnabled?.('info') !== false || this.hooks.has('clientDisconnected') ? {
       clientId: conn.clientId, username: conn.principal.username, listener: conn.info.listener,
       remoteAddress: conn.info.remoteAddress, reasonCode, reason,
-    };
-    this.logger.info({ ...fields, remotePort: conn.info.remotePort }, 'client disconnected');
+    } : undefined;
+    if (fields) this.logger.info({ ...fields, remotePort: conn.info.remotePort }, 'client disconnected');
     // At shutdown sessions keep their state (wills included) for the restart.
     if (session.link === conn && !this.closed) this.sessions.connectionLost(session, conn.graceful);
-    this.hooks.emit('clientDisconnected', fields);
+    if (fields) this.hooks.emit('clientDisconnected', fields);
   }
 
   /**

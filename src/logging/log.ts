@@ -89,6 +89,10 @@ class RoutedLogger implements Logger {
     this.debug = method('debug');
   }
 
+  isLevelEnabled(level: WriteLevel): boolean {
+    return this.core.enabled(level);
+  }
+
   child(bindings: object): Logger {
     const merged = { ...this.bindings, ...(bindings as Fields) };
     return new RoutedLogger(this.core, merged, this.json?.child(bindings));

@@ -8,6 +8,11 @@ export interface Logger {
   info(fields: object, message: string): void;
   debug(fields: object, message: string): void;
   child?(bindings: object): Logger;
+  /**
+   * False when lines of this level are dropped whatever they say, so that a caller on a
+   * hot path (every connect) can skip building them; as pino's. Absent: assume enabled.
+   */
+  isLevelEnabled?(level: 'error' | 'warn' | 'info' | 'debug'): boolean;
 }
 
 /** A logger that drops everything (tests, embedding). */
@@ -16,4 +21,5 @@ export const silentLogger: Logger = {
   warn() {},
   info() {},
   debug() {},
+  isLevelEnabled: () => false,
 };
