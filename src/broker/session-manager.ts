@@ -134,11 +134,11 @@ export class SessionManager {
     redistributeShared(this.broker.access, session);
     if (graceful) session.will = undefined;
     const will = session.will;
-    const timers = this.timersOf(session);
+    // Timers are made only for what waits: a clean session's disconnect makes none (issue 19).
     if (will && (will.delayInterval === 0 || session.expiryInterval === 0)) {
       this.publishWill(session);
     } else if (will) {
-      timers.will = new LongTimer(will.delayInterval * 1000, () => this.publishWill(session));
+      this.timersOf(session).will = new LongTimer(will.delayInterval * 1000, () => this.publishWill(session));
     }
     if (session.expiryInterval === 0) {
       this.end(session, false);
@@ -147,7 +147,7 @@ export class SessionManager {
     if (session.durable) this.broker.store!.saveSession(session.record());
     this.broker.options.cluster?.sessionChanged(session);
     if (session.expiryInterval !== NEVER_EXPIRES) {
-      timers.expiry = new LongTimer(session.expiryInterval * 1000, () => this.end(session, true));
+      this.timersOf(session).expiry = new LongTimer(session.expiryInterval * 1000, () => this.end(session, true));
     }
   }
 
@@ -156,13 +156,14 @@ export class SessionManager {
     this.cancelTimers(session);
     if (!session.link) redistributeShared(this.broker.access, session);
     if (session.will && !session.link) this.publishWill(session);
-    for (const filter of [...session.subscriptions.keys()]) this.broker.unsubscribe(session, filter);
+    // subscriptionCount first: the `subscriptions` getter makes the map of a session that has none.
+    if (session.subscriptionCount > 0) for (const filter of [...session.subscriptions.keys()]) this.broker.unsubscribe(session, filter);
     session.clearQueues();
     if (session.durable) this.broker.store!.deleteSession(session.clientId);
     if (this.sessions.get(session.clientId) === session) this.sessions.delete(session.clientId);
     this.broker.options.cluster?.sessionChanged(session);
     if (expired) this.broker.stats.expiredSessions++;
-    this.broker.hooks.emit('sessionEnded', { clientId: session.clientId, expired });
+    if (this.broker.hooks.has('sessionEnded')) this.broker.hooks.emit('sessionEnded', { clientId: session.clientId, expired });
   }
 
   /** Rebuilds sessions from the store at boot; each is offline, as after a lost connection. */

@@ -16,6 +16,9 @@ import type { Recipient, SharedGroup } from './router/types.js';
  */
 export const NONE_AWAITING: Delivery[] = Object.freeze([]) as unknown as Delivery[];
 
+/** What {@link SessionState.takeSharedDeliveries} takes from a session that holds nothing. */
+const NOTHING_TAKEN: readonly Delivery[] = Object.freeze([]);
+
 /**
  * What one client's session holds [MQTT-4.1.0-1], apart from its subscriptions:
  * outgoing messages queued and in flight, inbound QoS 2 packet ids not yet released,
@@ -161,7 +164,9 @@ export abstract class SessionState {
    * were not yet received by the client (queued, or a QoS 1 PUBLISH sent and not acknowledged),
    * so the broker can give them to another member of the group.
    */
-  takeSharedDeliveries(canMove: (group: SharedGroup<Recipient>) => boolean): Delivery[] {
+  takeSharedDeliveries(canMove: (group: SharedGroup<Recipient>) => boolean): readonly Delivery[] {
+    // Most sessions that go offline or end hold nothing: no arrays made, nothing walked (issue 19).
+    if (this.queue.pending.length === 0 && !this.inflightMap?.size) return NOTHING_TAKEN;
     const taken = this.queue.removeWhere((d) => d.group !== undefined && canMove(d.group));
     for (const [packetId, d] of this.inflightMap ?? []) {
       // QoS 2 stays with the member it was sent to: it must complete there [MQTT-4.8.2-4].

@@ -333,8 +333,14 @@ export class Session extends SessionState implements Recipient {
     // Every unfinished PUBLISH is sent again (DUP set), in order, as the new link's
     // Receive Maximum allows; PUBRELs go out as they were [MQTT-4.4.0-1] [MQTT-3.3.4-9].
     this.awaitingResend = NONE_AWAITING;
+    if (this.inflightCount > 0) this.resendOn(link);
+    this.pump();
+  }
+
+  /** The deliveries in flight when the link attached: PUBRELs now, the rest as the window allows. */
+  private resendOn(link: SessionLink): void {
     const awaiting: Delivery[] = [];
-    for (const delivery of this.inflightMap?.values() ?? []) {
+    for (const delivery of this.inflight.values()) {
       if (delivery.state === 'released') link.sendPubrel(delivery.packetId!);
       else awaiting.push(delivery);
       if (delivery.state !== 'released' && !mayTravel(delivery.message, link.encrypted)) {
@@ -343,7 +349,6 @@ export class Session extends SessionState implements Recipient {
       }
     }
     if (awaiting.length > 0) this.awaitingResend = awaiting;
-    this.pump();
   }
 
   /** The connection is gone; the session keeps its state if it is persistent. QoS 0 waiting for the link goes. */
