@@ -10,6 +10,7 @@ import type { ConnectionCore } from './connection-core.js';
 import { ConnectionClosedSignal, describeClose, earlyFailureOf, notMqttStart, type CloseReason, type ConnectionFailureKind } from './connection-failures.js';
 import { bytesSentCounter, withoutOptionalProperties } from './connection-output.js';
 import { EarlyPackets } from './early-packets.js';
+import { destroyAfterLinger } from './linger.js';
 import type { ClientPrincipal, EnhancedAuthExchange } from './ports/auth.js';
 import { OutboundTopicAliases, encodeCustomPublish, encodeSharedPublish, needsCustomEncoding } from './publish-encoding.js';
 import type { OutgoingPublish, SessionLink } from './ports/session-link.js';
@@ -378,7 +379,7 @@ export class MqttConnection implements SessionLink, FlowSource {
     this.out.flush();
     this.stream.end();
     // A peer that never reads must not keep the socket half-open for ever.
-    setTimeout(() => this.stream.destroy(), 1000).unref();
+    destroyAfterLinger(this.stream);
   }
 
   private noteClose(code: number, reason: string): void {
