@@ -1,9 +1,9 @@
-import { Document, isMap, isSeq } from 'yaml';
 import type { Section } from './option-spec.js';
 import { REDACTED, redactUrl } from './option-values.js';
 import { OPTIONS, optionsOf } from './options.js';
 import { configProvenance } from './provenance.js';
 import type { BridgeConfig, ListenerConfig, MidgeConfig } from './types.js';
+import { yamlModule } from './yaml-module.js';
 
 export { REDACTED, redactUrl };
 
@@ -85,6 +85,7 @@ function header(config: MidgeConfig): string {
  * encrypted; mosquitto options accepted without effect are listed in a closing comment.
  */
 export function formatConfig(config: MidgeConfig): string {
+  const { Document, isMap, isSeq } = yamlModule();
   const document = new Document(globalOptions(config));
   document.commentBefore = header(config);
   const listeners = document.get('listeners', true);

@@ -1,13 +1,19 @@
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type Pair, type YAMLMap } from 'yaml';
+import type { LineCounter, Node, Pair, Scalar, YAMLMap, YAMLSeq } from 'yaml';
 import { splitWords, type Directive } from './directive.js';
 import { ConfigError, type Origin } from './errors.js';
 import { isKnownName, KNOWN_NAMES, unknownOptionError } from './interpret.js';
 import { OPTIONS } from './options.js';
 import { DEFAULT_MQTT_PORT, DEFAULT_MQTTSN_PORT } from './types.js';
+import { yamlModule } from './yaml-module.js';
+
+// The yaml package's node predicates, through the module loaded on first use (see yamlModule).
+const isMap = (node: unknown): node is YAMLMap => yamlModule().isMap(node);
+const isSeq = (node: unknown): node is YAMLSeq => yamlModule().isSeq(node);
+const isScalar = (node: unknown): node is Scalar => yamlModule().isScalar(node);
 
 /** Line numbers for the nodes of one YAML text. */
 class YamlPlace {
-  private readonly lines = new LineCounter();
+  private readonly lines = new (yamlModule().LineCounter)();
   constructor(readonly source: string) {}
 
   get counter(): LineCounter {
@@ -114,7 +120,7 @@ function bridgeDirectives(item: unknown, place: YamlPlace): Directive[] {
  */
 export function parseYamlText(text: string, source: string): Directive[] {
   const place = new YamlPlace(source);
-  const document = parseDocument(text, { lineCounter: place.counter, prettyErrors: false, uniqueKeys: true });
+  const document = yamlModule().parseDocument(text, { lineCounter: place.counter, prettyErrors: false, uniqueKeys: true });
   const [error] = document.errors;
   if (error) {
     const line = place.counter.linePos(error.pos[0]).line;

@@ -4,8 +4,8 @@
  */
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
-import WebSocket, { createWebSocketStream } from 'ws';
 import type { DialOptions, DialTarget } from './dial.js';
+import { wsModule } from './ws-module.js';
 
 /** Path used when the URL names none: the path most brokers serve MQTT on. */
 const DEFAULT_WS_PATH = '/mqtt';
@@ -25,6 +25,7 @@ export function webSocketAddress(url: URL, target: DialTarget, wsPath?: string):
 /** Opens the WebSocket and resolves with its byte stream once the upgrade succeeds. */
 export function openWebSocket(url: URL, target: DialTarget, options: DialOptions, timeoutMs: number): Promise<Duplex> {
   const address = webSocketAddress(url, target, options.wsPath);
+  const { WebSocket, createWebSocketStream } = wsModule();
   const socket = new WebSocket(address, options.wsProtocol ?? 'mqtt', {
     ...options.tls,
     headers: options.wsHeaders,

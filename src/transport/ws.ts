@@ -2,13 +2,14 @@ import { createServer as createHttpServer, type IncomingMessage } from 'node:htt
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, createWebSocketStream, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { handshakeLimits, type Broker } from '../broker/index.js';
 import type { ListenerCommon } from './listener.js';
 import { bind, limitConnections, type BoundListener } from './tcp.js';
 import { peerCertificate, readTlsContext, type TlsFiles } from './tls-context.js';
 import type { ReloadableListener } from './tls.js';
 import { reportTlsFailures } from './tls-failures.js';
+import { wsModule } from './ws-module.js';
 import type { TLSSocket } from 'node:tls';
 
 /** Settings of a WebSocket listener. */
@@ -43,7 +44,7 @@ export function listenWebSocket(broker: Broker, options: WsListenerOptions): Pro
     res.end('this endpoint speaks MQTT over WebSocket\n');
   });
   if (secure) reportTlsFailures(server, broker, () => options.name);
-  const wss = new WebSocketServer({
+  const wss = new (wsModule().WebSocketServer)({
     server,
     maxPayload: options.maxPayload,
     perMessageDeflate: false,
@@ -90,7 +91,7 @@ function acceptWebSocket(broker: Broker, options: WsListenerOptions, ws: WebSock
     stream.destroy();
     ws.close(1003, 'MQTT needs binary frames');
   });
-  const stream = createWebSocketStream(ws);
+  const stream = wsModule().createWebSocketStream(ws);
   // The stream errors when the peer misbehaves at the WebSocket level; the broker sees a close.
   stream.on('error', () => {});
   const secure = options.tls !== undefined;
