@@ -209,7 +209,7 @@ function section(o, results, chosen, brokerNames, generatorNames, m, started, mi
     `- **Machine:** ${m.cpu}, ${m.cores} cores, Linux ${m.kernel}; load average before the run ${m.load}.`,
     `- **Versions:** Node ${m.versions.node}; ${brokerNames.map((b) => `${b} ${m.versions[b]}`).join('; ')}.`,
     `- **Placement:** ${o.brokerCpu === undefined ? 'not pinned' : `broker on CPU ${o.brokerCpu}, generator on CPU ${o.genCpu}`} (taskset); generator ${primary === 'midge' ? `\`midge bench\` with ${o.workers} worker thread${o.workers === 1 ? '' : 's'}` : primary}.`,
-    `- **Runs:** ${o.runs} per scenario and broker, each with a fresh broker process; ${o.durationS} s measured after ${o.warmupS} s of warm-up; 64-byte payloads (fanin-16k: 16 KB, burst: 1 KB); conns: ${o.conns.toLocaleString('en-US')} connections held ${o.hold} s (tls-conns: a fifth of that); fleet and reconnect-storm: ${o.fleet.toLocaleString('en-US')} devices.${o.quick ? ' A quick (smoke) run: too short to quote.' : ''}`,
+    `- **Runs:** ${o.runs} per scenario and broker, each with a fresh broker process; ${o.durationS} s measured after ${o.warmupS} s of warm-up; 64-byte payloads (fanin-16k: 16 KB, burst: 1 KB); conns: ${o.conns.toLocaleString('en-US')} connections held ${o.hold} s (tls-conns: a fifth of that); fleet and reconnect-storm: ${o.fleet.toLocaleString('en-US')} devices (fleet measured after at least 10 s of warm-up: two rounds of every device's message).${o.quick ? ' A quick (smoke) run: too short to quote.' : ''}`,
     '',
     resultTable(results, chosen, brokerNames, primary, o.runs > 1),
     '',

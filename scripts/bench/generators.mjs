@@ -26,6 +26,15 @@ function pinned(cpu, argv) {
   return withFdLimit(cpu === undefined ? argv : ['taskset', '-c', String(cpu), ...argv]);
 }
 
+/**
+ * The warm-up of a run: the run's, or longer where the scenario asks (the fleet's first
+ * round of messages fills the topic router's cache and each session's first containers,
+ * which is not the steady state it measures). A quick run keeps its own.
+ */
+function warmupFor(scenario, ctx) {
+  return ctx.quick ? ctx.warmupS : Math.max(ctx.warmupS, scenario.minWarmupS ?? 0);
+}
+
 /** `midge bench`, the generator of record. */
 export const midgeGenerator = {
   name: 'midge-bench',
@@ -33,7 +42,7 @@ export const midgeGenerator = {
   async run(scenario, ctx) {
     const timing = scenario.holds
       ? ['-d', String(ctx.hold)]
-      : ['-d', String(ctx.durationS), '--warmup', String(ctx.warmupS)];
+      : ['-d', String(ctx.durationS), '--warmup', String(warmupFor(scenario, ctx))];
     const args = [...scenario.midge(ctx), '-p', String(ctx.loadPort ?? ctx.port), ...timing, '--broker-pid', String(ctx.pid),
       '-w', String(scenario.workers ?? ctx.workers), '--json', '--quiet', ...(ctx.subPort ? ['--sub-port', String(ctx.subPort)] : [])];
     const result = await run(pinned(ctx.genCpu, [process.execPath, MIDGE_CLI, 'bench', ...args]), ctx.timeoutMs);
@@ -76,7 +85,7 @@ export const mqbenchGenerator = {
   },
   async run(scenario, ctx) {
     if (!scenario.mqbench) return { ok: false, error: 'mqbench has no such scenario' };
-    const timing = scenario.holds ? [] : ['-d', String(ctx.durationS), '-w', String(ctx.warmupS)];
+    const timing = scenario.holds ? [] : ['-d', String(ctx.durationS), '-w', String(warmupFor(scenario, ctx))];
     const args = [...scenario.mqbench(ctx), '-p', String(ctx.loadPort ?? ctx.port), '--pid', String(ctx.pid), ...timing];
     const result = await run(pinned(ctx.genCpu, [this.binary, ...args]), ctx.timeoutMs);
     const line = result.stdout.trim().split('\n').pop() ?? '';

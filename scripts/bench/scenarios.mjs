@@ -10,6 +10,7 @@
 //   brokers              optional: the brokers it applies to (default: all)
 //   workers              optional: midge bench worker threads for this scenario (default: --workers)
 //   holds                true when the generator holds connections for --hold instead of measuring
+//   minWarmupS           optional: the least warm-up this scenario is measured after (not in --quick runs)
 //   brokerArgs           optional: extra arguments per broker ({ midge: [...], aedes: [...] }), or
 //                        per broker a function of ctx returning them; for mosquitto, extra
 //                        configuration lines
@@ -217,6 +218,8 @@ function fleetScenarios() {
       // Four back-end subscribers, each on the wildcard of its shard: device i publishes to fleet/<i mod 4>/<i>.
       midge: (ctx) => ['pubsub', '-c', String(ctx.fleet), '-S', '4', '-t', 'fleet/%k/%i', '-T', 'fleet/%i/#', '-q', '1', '--no-clean',
         '-r', String(ctx.fleet / 5), '--window', '8', '--max-pending', '200', '--drain', '15', ...PAYLOAD],
+      // Two rounds of every device's message before measuring: the first round is not the steady state.
+      minWarmupS: 10,
       workers: 1,
       fromMidge: (s) => ({
         rate: s.messages.ackedPerSecond,
