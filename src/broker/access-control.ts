@@ -1,11 +1,12 @@
 import { ReasonCode, type QoS } from '../protocol/index.js';
 import type { Publisher, PublishRights } from './admission.js';
-import { LoginBackoff, isThenable, type Decision } from './login-backoff.js';
+import { LoginBackoff, type Decision } from './login-backoff.js';
 import type { BrokerOptions } from './options.js';
 import type { AuthenticationResult, Authenticator, ClientPrincipal, ConnectCredentials } from './ports/auth.js';
 import type { Logger } from './ports/logger.js';
 import type { SessionLink } from './ports/session-link.js';
 import type { ConnectionInfo } from './ports/transport.js';
+import { isThenable } from './thenable.js';
 
 /**
  * Who may connect and what they may do: the authenticator and authorizer chains of the

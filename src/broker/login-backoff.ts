@@ -1,5 +1,6 @@
 import { ReasonCode } from '../protocol/index.js';
 import type { AuthenticationResult } from './ports/auth.js';
+import { isThenable } from './thenable.js';
 
 /** Settings of a {@link LoginBackoff}. */
 export interface LoginBackoffOptions {
@@ -144,11 +145,6 @@ export class LoginBackoff {
 
 /** An authentication's outcome, now or later. */
 export type Decision = AuthenticationResult | Promise<AuthenticationResult>;
-
-/** A promise (or any thenable an authenticator returns) rather than a decision made already. */
-export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
 
 /** A refusal of the client's credentials or identity, as opposed to the broker being unable to decide. */
 function isCredentialRefusal(result: AuthenticationResult): boolean {

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { MqttProtocolError, PacketType, ReasonCode, encodePacket, type ConnackPacket, type ConnectPacket, type Properties } from '../../protocol/index.js';
 import { authenticateConnect } from '../enhanced-auth.js';
-import { isThenable } from '../login-backoff.js';
 import { exceedsTopicLevels } from '../limits.js';
 import { forwardedProperties } from '../message.js';
 import type { MqttConnection } from '../mqtt-connection.js';
 import { ClusterUnavailableError, SessionOwnedError } from '../ports/cluster.js';
 import type { AuthenticationResult } from '../ports/auth.js';
 import type { StoredWill } from '../ports/store.js';
+import { isThenable } from '../thenable.js';
 import type { HandlerContext } from './context.js';
 
 const NEVER_EXPIRES = 0xffffffff;
