@@ -266,8 +266,11 @@ export class MqttConnection implements SessionLink, FlowSource {
     this.sendEncoded(bytes, packet);
   }
 
-  /** Queues a packet encoded already: by {@link send}, or once for every connection (bytes nobody writes to). */
-  sendEncoded(bytes: Buffer, packet: Packet): void {
+  /**
+   * Queues a packet encoded already: by {@link send}, or once for every connection (bytes
+   * nobody writes to). `packet` is what the trace shows; without it the trace decodes the bytes.
+   */
+  sendEncoded(bytes: Buffer, packet?: Packet): void {
     if (this.state === 'closed') return;
     this.out.push(bytes);
     if (this.core.tracer.active) this.core.tracer.sent(this, bytes, packet);
@@ -280,12 +283,9 @@ export class MqttConnection implements SessionLink, FlowSource {
    * bytes fit any Maximum Packet Size a client may state.
    */
   sendShortAck(type: 4 | 5 | 6 | 7, packetId: number): void {
-    if (this.state === 'closed') return;
-    const bytes = encodeShortAck(type, packetId);
-    this.out.push(bytes);
-    // The packet object only for the trace, as send() would have traced it.
-    if (this.core.tracer.active) this.core.tracer.sent(this, bytes, { type, packetId, reasonCode: ReasonCode.Success, properties: undefined });
-    this.core.stats.messagesSent++;
+    // The packet object only for the trace, shown as send() would have shown it.
+    const traced = this.core.tracer.active ? { type, packetId, reasonCode: ReasonCode.Success, properties: undefined } : undefined;
+    this.sendEncoded(encodeShortAck(type, packetId), traced);
   }
 
   /** Encodes a PUBLISH once per shape per message and patches the packet id per copy. */

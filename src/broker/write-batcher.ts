@@ -18,8 +18,8 @@ function flushAll(): void {
   scheduled = false;
   // A flush that queues more (none does today) is taken in this same loop.
   for (let i = 0; i < dirtyCount; i++) {
-    const f = dirty[i];
-    if (f === undefined) continue;
+    const f = dirty[i]!;
+    // Let go of the connection now: the array lives as long as the broker.
     dirty[i] = undefined;
     f.flush();
   }

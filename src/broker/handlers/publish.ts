@@ -146,13 +146,11 @@ function sendUnroutable(conn: MqttConnection, packet: PublishPacket): void {
 /** PUBACK for QoS 1, PUBREC for QoS 2. */
 function sendAck(conn: MqttConnection, packet: PublishPacket, reasonCode: number, reason: string): void {
   if (conn.state !== 'open') return;
-  if (packet.qos === 1 && reasonCode === ReasonCode.Success) {
-    if (conn.unackedInbound > 0) conn.unackedInbound--;
-    return conn.sendShortAck(PacketType.PUBACK, packet.packetId!);
-  }
   const properties = conn.problem(reasonCode, reason);
   if (packet.qos === 1) {
     if (conn.unackedInbound > 0) conn.unackedInbound--;
+    // Success needs no packet object: a device's PUBACK, the packet the broker sends most (issue 19).
+    if (reasonCode === ReasonCode.Success) return conn.sendShortAck(PacketType.PUBACK, packet.packetId!);
     conn.send({ type: PacketType.PUBACK, packetId: packet.packetId!, reasonCode, properties });
   } else if (packet.qos === 2) {
     // A PUBREC with a failure reason code ends the QoS 2 flow: the id is free again.
